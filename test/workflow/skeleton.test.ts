@@ -1,0 +1,64 @@
+// End to end on a real Temporal dev server: signup starts one workflow idempotently, a tracked purchase
+// reaches both vendors (emulator) through the two send activities, and the history shows both.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { userWorkflowId } from '../../domain/ids';
+import { startRelay, waitFor, type RelayHarness } from '../helpers/relay';
+import { iosInstall, registerInstall } from '../helpers/users';
+
+let relay: RelayHarness;
+beforeAll(async () => {
+  relay = await startRelay();
+});
+afterAll(async () => {
+  await relay?.stop();
+});
+
+describe('walking skeleton', () => {
+  it('signs up idempotently and delivers a purchase to Adjust and AppsFlyer', async () => {
+    const install = iosInstall();
+    registerInstall(relay.emulator, install);
+    const first = await relay.client.signup(install);
+    expect(first.status).toBe('signed-up');
+    const second = await relay.client.signup(install);
+    expect(second.status).toBe('already-signed-up');
+
+    const answer = await relay.client.track({
+      userId: install.userId,
+      eventId: 'evt_skeleton_1',
+      name: 'purchase',
+      occurredAt: new Date(Date.now() - 60_000).toISOString(),
+      revenue: '4.99',
+      currency: 'USD',
+    });
+    expect(answer.status).toBe('accepted');
+    expect(answer.deliveries.map((d) => d.destination).sort()).toEqual(['adjust', 'appsflyer']);
+
+    for (const delivery of answer.deliveries) {
+      const [request] = await waitFor(`${delivery.destination} request`, () => {
+        const found = relay.emulator.requests({ deliveryId: delivery.deliveryId });
+        return found.length > 0 ? found : undefined;
+      });
+      expect(request?.vendor).toBe(delivery.destination);
+      expect(request?.status).toBe(200);
+      expect(request?.outcome).toBe(delivery.destination === 'adjust' ? 'accepted' : 'attributed');
+      expect(request?.revenue).toBe('4.99');
+    }
+
+    const handle = relay.temporal.workflow.getHandle(userWorkflowId(install.userId));
+    const status = await waitFor('both deliveries recorded', async () => {
+      const s = await relay.client.status(install.userId);
+      return s.counters.delivered === 2 ? s : undefined;
+    });
+    expect(status.state).toBe('idle');
+
+    const history = await handle.fetchHistory();
+    const scheduled = (history.events ?? [])
+      .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+      .filter((n): n is string => Boolean(n));
+    expect(scheduled).toEqual(expect.arrayContaining(['sendToAdjust', 'sendToAppsflyer']));
+    // The second signup did not start a second run.
+    const runs = [];
+    for await (const wf of relay.temporal.workflow.list({ query: `WorkflowId = '${userWorkflowId(install.userId)}'` })) runs.push(wf);
+    expect(runs).toHaveLength(1);
+  });
+});

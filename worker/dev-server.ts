@@ -1,0 +1,94 @@
+// Starts and stops a local `temporal server start-dev` (real Temporal server, SQLite persistence, Web UI)
+// with the project's search attributes registered. Used by `npm start`, the tests and the harnesses.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../domain/search-attributes';
+import { findTemporalCli } from './temporal-cli';
+
+export interface DevServerOptions {
+  port: number;
+  /** Web UI port; omit for a headless server. */
+  uiPort?: number;
+  ip?: string;
+  /** SQLite file for persistence across restarts; omit for an in-memory server. */
+  dbFile?: string;
+  namespace?: string;
+  /** Server output goes here (it is verbose); default: discarded. */
+  logFile?: string;
+  readyTimeoutMs?: number;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  process: ChildProcess;
+  /** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+  /** SIGKILL at once (fault tests). */
+  kill(): Promise<void>;
+}
+
+export function devServerArgs(opts: DevServerOptions): string[] {
+  const args = ['server', 'start-dev', '--port', String(opts.port), '--ip', opts.ip ?? '127.0.0.1', '--log-level', 'warn'];
+  if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
+  else args.push('--headless');
+  if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  if (opts.namespace && opts.namespace !== 'default') args.push('--namespace', opts.namespace);
+  for (const sa of SEARCH_ATTRIBUTE_DEFINITIONS) args.push('--search-attribute', `${sa.name}=${sa.cliType}`);
+  return args;
+}
+
+export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  const cli = await findTemporalCli();
+  if (opts.dbFile) fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+  const ip = opts.ip ?? '127.0.0.1';
+  const address = `${ip}:${opts.port}`;
+  const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
+  const child = spawn(cli, devServerArgs(opts), { stdio: ['ignore', out, out] });
+  if (typeof out === 'number') fs.closeSync(out);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let early: string | undefined;
+  child.once('exit', (code, signal) => {
+    early = `exited with ${signal ?? `code ${code}`}`;
+  });
+
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
+  for (;;) {
+    if (early) throw new Error(`the Temporal dev server ${early} during startup${opts.logFile ? `; see ${opts.logFile}` : ''}`);
+    if (await namespaceReady(address, opts.namespace ?? 'default')) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the Temporal dev server did not become ready at ${address} in time${opts.logFile ? `; see ${opts.logFile}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+
+  const stop = async (graceMs = 10_000) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+  const kill = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGKILL');
+    await exited;
+  };
+  return { address, uiUrl: opts.uiPort ? `http://${ip === '0.0.0.0' ? 'localhost' : ip}:${opts.uiPort}` : undefined, process: child, stop, kill };
+}
+
+async function namespaceReady(address: string, namespace: string): Promise<boolean> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: 1000 });
+    await connection.workflowService.describeNamespace({ namespace });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
+}

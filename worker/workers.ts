@@ -1,0 +1,77 @@
+// Assembles the worker processes' Temporal workers: one for user workflows (with the loadSettings local
+// activity) and one per vendor for the send activities, each on its own task queue so a vendor can be
+// rate limited on its own. Used by `npm run worker`, `npm start`, the tests and the harnesses alike.
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import { vendorTaskQueues } from '../domain/settings';
+import { createSendActivities } from '../activities/send';
+import { createSettingsActivities } from '../activities/settings';
+import type { LoadedAppConfig } from './app-config';
+import { WORKFLOWS_PATH } from './workflows-path';
+
+export interface WorkerTuning {
+  maxCachedWorkflows?: number;
+  maxConcurrentWorkflowTasks?: number;
+  maxConcurrentSends?: number;
+  /** Send activities per second across the task queue, per vendor (0/undefined = unlimited). */
+  rateLimits?: { adjust?: number; appsflyer?: number };
+}
+
+export interface RelayWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  loaded: LoadedAppConfig;
+  /** A prebuilt workflow bundle (tests, harnesses); otherwise the workflows are bundled at startup. */
+  workflowBundlePath?: string;
+  tuning?: WorkerTuning;
+  identity?: string;
+}
+
+export interface RelayWorkers {
+  workers: Worker[];
+  /** Runs until shutdown; rejects if any worker fails. */
+  run(): Promise<void>;
+  /** Stops polling, lets in-flight tasks finish, then closes the HTTP pools. */
+  shutdown(): Promise<void>;
+}
+
+export async function createRelayWorkers(opts: RelayWorkerOptions): Promise<RelayWorkers> {
+  const { connection, namespace, taskQueue, loaded, tuning = {} } = opts;
+  const queues = vendorTaskQueues(taskQueue);
+  const send = createSendActivities(loaded);
+  const common = { connection, namespace, ...(opts.identity ? { identity: opts.identity } : {}) };
+  const workflowWorker = await Worker.create({
+    ...common,
+    taskQueue,
+    ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createSettingsActivities(loaded.config, taskQueue),
+    maxCachedWorkflows: tuning.maxCachedWorkflows ?? 2000,
+    maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTasks ?? 100,
+  });
+  const vendorWorker = (queue: string, activities: object, rate?: number) =>
+    Worker.create({
+      ...common,
+      taskQueue: queue,
+      activities,
+      maxConcurrentActivityTaskExecutions: tuning.maxConcurrentSends ?? 200,
+      ...(rate ? { maxTaskQueueActivitiesPerSecond: rate } : {}),
+    });
+  const adjustWorker = await vendorWorker(queues.adjust, { sendToAdjust: send.activities.sendToAdjust }, tuning.rateLimits?.adjust);
+  const appsflyerWorker = await vendorWorker(queues.appsflyer, { sendToAppsflyer: send.activities.sendToAppsflyer }, tuning.rateLimits?.appsflyer);
+  const workers = [workflowWorker, adjustWorker, appsflyerWorker];
+
+  let running: Promise<void> | undefined;
+  return {
+    workers,
+    run() {
+      running ??= Promise.all(workers.map((w) => w.run())).then(async () => {
+        await send.close();
+      });
+      return running;
+    },
+    async shutdown() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await running;
+    },
+  };
+}

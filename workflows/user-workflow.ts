@@ -1,0 +1,395 @@
+// The per-user workflow: one long-running execution per app user. It accepts the backend's messages
+// (signals and validated updates), holds them until the install context and post-install gate allow,
+// keeps one ordered lane per vendor with one batch in flight each, records every outcome, and continues
+// as new (after draining in-flight sends and handlers) carrying its whole state.
+import * as wf from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
+import { DESTINATIONS, NON_RETRYABLE_SEND_FAILURES, SendFailureType, type Destination, type SendActivities, type SendFailureDetails } from '../domain/delivery';
+import { describeIssues, Refund, TrackEvent } from '../domain/event';
+import { InstallContext } from '../domain/install';
+import {
+  installSignal, redriveUpdate, refundSignal, refundUpdate, signupUpdate, statusQuery, timelineQuery, trackSignal, trackUpdate,
+} from '../domain/messages';
+import { SA } from '../domain/search-attributes';
+import type { SettingsActivities, WorkflowSettings } from '../domain/settings';
+import type { MessageAnswer, SignupAnswer } from '../domain/status';
+import type { z } from 'zod';
+import { iso, workflowNow } from './clock';
+import { boundDeadLetters, redrive } from './dead-letter';
+import { acceptMessage, answerFor, holdOrphanRefund, isDuplicate, pruneWindows, recordRejection, refundProblem } from './intake';
+import { markSent, planLane, type LanePlan } from './lane';
+import { recordOutcome } from './outcome';
+import { routeMessage } from './route';
+import { initialState, pendingCount, type Message, type Pending, type UserWorkflowInput } from './state';
+import { activitySummary, buildStatus, buildTimeline, currentDetails, gateAt, stateKeyword } from './view';
+
+const { loadSettings } = wf.proxyLocalActivities<SettingsActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumInterval: '30 seconds' },
+});
+const send = wf.proxyActivities<SendActivities>({ startToCloseTimeout: '1 minute' });
+const SEND_ACTIVITY = { adjust: send.sendToAdjust, appsflyer: send.sendToAppsflyer } as const;
+
+function parseWith<S extends z.ZodType>(schema: S, raw: unknown, what: string): z.infer<S> {
+  const result = schema.safeParse(raw);
+  if (!result.success) throw new Error(`invalid ${what}: ${describeIssues(result.error)}`);
+  return result.data;
+}
+
+export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
+  const state = input.state ?? initialState(input.userId);
+  let settings: WorkflowSettings | undefined;
+  let settingsApp: string | undefined;
+  let version = 0;
+  let draining = false;
+  const inFlight: Record<Destination, string[]> = { adjust: [], appsflyer: [] };
+  const laneScopes = { adjust: new wf.CancellationScope(), appsflyer: new wf.CancellationScope() };
+  const changed = () => {
+    version += 1;
+  };
+
+  // ---- intake (synchronous: validators throw, handlers never do) ----
+  const checkUser = (userId: string, what: string) => {
+    if (userId !== state.userId) throw new Error(`invalid ${what}: userId "${userId}" was sent to the workflow of user "${state.userId}"`);
+  };
+
+  const routeHeld = (nowMs: number) => {
+    const install = state.install;
+    const routing = settings?.routing;
+    if (!install || !routing || routing.app !== install.app || state.held.length === 0) return;
+    for (const held of state.held.splice(0)) routeMessage(state, held, routing, install, nowMs);
+    state.firstHeldAtMs = undefined;
+    changed();
+  };
+
+  const intake = (message: Message): MessageAnswer => {
+    if (isDuplicate(state, message)) {
+      state.counters.duplicateMessages += 1;
+      return answerFor(state, message, 'duplicate');
+    }
+    const nowMs = workflowNow();
+    acceptMessage(state, message, nowMs);
+    if (message.kind === 'event') adoptOrphanRefunds(message.event.eventId, nowMs);
+    routeHeld(nowMs);
+    changed();
+    return answerFor(state, message, 'accepted');
+  };
+
+  const adoptOrphanRefunds = (purchaseEventId: string, nowMs: number) => {
+    const orphans = state.orphanRefunds.filter((o) => o.refund.purchaseEventId === purchaseEventId);
+    if (orphans.length === 0) return;
+    state.orphanRefunds = state.orphanRefunds.filter((o) => o.refund.purchaseEventId !== purchaseEventId);
+    for (const orphan of orphans) {
+      delete state.dedup[`refund:${orphan.refund.refundId}`];
+      const problem = refundProblem(state, orphan.refund);
+      if (problem) recordRejection(state, nowMs, 'refund', problem.reason, orphan.refund.refundId);
+      else acceptMessage(state, { kind: 'refund', refund: orphan.refund }, nowMs);
+    }
+  };
+
+  const applyInstall = (ctx: InstallContext): SignupAnswer => {
+    const existing = state.install;
+    if (!existing) {
+      state.install = ctx;
+      changed();
+    }
+    const current = state.install as InstallContext;
+    const gate = settings && settingsApp === current.app ? gateAt(state, settings) : undefined;
+    const answer: SignupAnswer = {
+      status: existing ? 'already-signed-up' : 'signed-up',
+      userId: current.userId,
+      app: current.app,
+      installedAt: current.installedAt,
+      ...(gate !== undefined ? { gateAt: iso(gate) } : {}),
+    };
+    if (existing) {
+      const differences = (Object.keys(ctx) as Array<keyof InstallContext>).filter((k) => JSON.stringify(ctx[k]) !== JSON.stringify(existing[k]));
+      if (differences.length > 0) {
+        answer.ignoredDifferences = differences;
+        wf.log.warn('repeated signup differs from the first one; the first stays in force', { userId: state.userId, differences });
+      }
+    }
+    return answer;
+  };
+
+  const rejectSignal = (kind: string, raw: unknown, error: unknown) => {
+    const reason = error instanceof Error ? error.message : String(error);
+    const id = typeof raw === 'object' && raw !== null ? ((raw as Record<string, unknown>).eventId ?? (raw as Record<string, unknown>).refundId) : undefined;
+    recordRejection(state, workflowNow(), kind, reason, typeof id === 'string' ? id : undefined);
+    wf.log.warn('rejected signal', { kind, reason, userId: state.userId });
+    changed();
+  };
+
+  const validateInstall = (raw: unknown) => checkUser(parseWith(InstallContext, raw, 'signup').userId, 'signup');
+  const validateTrack = (raw: unknown) => checkUser(parseWith(TrackEvent, raw, 'track event').userId, 'track event');
+  const validateRefund = (raw: unknown) => {
+    const refund = parseWith(Refund, raw, 'refund');
+    checkUser(refund.userId, 'refund');
+    if (isDuplicate(state, { kind: 'refund', refund })) return;
+    const problem = refundProblem(state, refund);
+    if (problem) throw new Error(`invalid refund: ${problem.reason}`);
+  };
+
+  wf.setHandler(installSignal, (raw) => {
+    try {
+      validateInstall(raw);
+      applyInstall(InstallContext.parse(raw));
+    } catch (error) {
+      rejectSignal('install', raw, error);
+    }
+  });
+  wf.setHandler(signupUpdate, (raw) => applyInstall(InstallContext.parse(raw)), { validator: validateInstall });
+
+  wf.setHandler(trackSignal, (raw) => {
+    try {
+      validateTrack(raw);
+      intake({ kind: 'event', event: TrackEvent.parse(raw) });
+    } catch (error) {
+      rejectSignal('event', raw, error);
+    }
+  });
+  wf.setHandler(trackUpdate, (raw) => intake({ kind: 'event', event: TrackEvent.parse(raw) }), { validator: validateTrack });
+
+  wf.setHandler(refundSignal, (raw) => {
+    try {
+      const refund = parseWith(Refund, raw, 'refund');
+      checkUser(refund.userId, 'refund');
+      const problem = isDuplicate(state, { kind: 'refund', refund }) ? undefined : refundProblem(state, refund);
+      if (problem?.unknown) {
+        holdOrphanRefund(state, refund, workflowNow());
+        changed();
+      } else if (problem) {
+        throw new Error(`invalid refund: ${problem.reason}`);
+      } else {
+        intake({ kind: 'refund', refund });
+      }
+    } catch (error) {
+      rejectSignal('refund', raw, error);
+    }
+  });
+  wf.setHandler(refundUpdate, (raw) => {
+    const refund = Refund.parse(raw);
+    const problem = isDuplicate(state, { kind: 'refund', refund }) ? undefined : refundProblem(state, refund);
+    if (problem) throw ApplicationFailure.nonRetryable(`invalid refund: ${problem.reason}`, 'InvalidRefund');
+    return intake({ kind: 'refund', refund });
+  }, { validator: validateRefund });
+
+  wf.setHandler(redriveUpdate, async (request) => {
+    // Reload settings first: the operator has usually just fixed the configuration.
+    await reloadSettings(true);
+    const answer = redrive(state, request?.deliveryIds, workflowNow());
+    routeHeld(workflowNow());
+    changed();
+    return answer;
+  }, {
+    validator: (request) => {
+      if (request !== undefined && request !== null && (typeof request !== 'object' || (request.deliveryIds !== undefined && !(Array.isArray(request.deliveryIds) && (request.deliveryIds as unknown[]).every((id) => typeof id === 'string'))))) {
+        throw new Error('invalid redrive request: expected {"deliveryIds": ["dlv_..."]} or {} for all dead letters');
+      }
+    },
+  });
+
+  wf.setHandler(statusQuery, () => buildStatus(state, settings ?? placeholderSettings(), workflowNow(), inFlight));
+  wf.setHandler(timelineQuery, () => buildTimeline(state));
+
+  // ---- settings ----
+  async function reloadSettings(force = false): Promise<void> {
+    const app = state.install?.app;
+    if (!force && settings && settingsApp === app) return;
+    settings = await loadSettings(app);
+    settingsApp = app;
+    changed();
+  }
+
+  // ---- lanes ----
+  async function runLane(destination: Destination): Promise<void> {
+    const lane = state.lanes[destination];
+    while (!draining) {
+      const install = state.install;
+      const current = settings;
+      if (!install || !current?.routing || current.routing.app !== install.app) {
+        const seen = version;
+        await wf.condition(() => draining || version !== seen);
+        continue;
+      }
+      const nowMs = workflowNow();
+      const before = lane.queue.length;
+      const plan: LanePlan = planLane(state, destination, { nowMs, gateAtMs: gateAt(state, current) as number, policy: current.policy, routing: current.routing });
+      if (lane.queue.length !== before) changed();
+      if (plan.kind === 'send') {
+        await sendBatch(destination, plan.batch, plan.deadlineMs, current);
+        continue;
+      }
+      const head = lane.queue[0];
+      const seen = version;
+      if (plan.kind === 'wait') {
+        // Re-plan early only if the head changed (an earlier event arrived) or the lane was stopped.
+        await wf.condition(() => draining || (version !== seen && (lane.queue[0] !== head || lane.stopped !== undefined)), plan.untilMs - nowMs);
+      } else {
+        await wf.condition(() => draining || version !== seen);
+      }
+    }
+  }
+
+  async function sendBatch(destination: Destination, batch: Pending[], deadlineMs: number, current: WorkflowSettings): Promise<void> {
+    const install = state.install as InstallContext;
+    const lane = state.lanes[destination];
+    inFlight[destination] = batch.map((p) => p.item.deliveryId);
+    changed();
+    const nowMs = workflowNow();
+    const retry = current.policy.retry;
+    try {
+      const result = await laneScopes[destination].run(() =>
+        SEND_ACTIVITY[destination].executeWithOptions(
+          {
+            taskQueue: current.taskQueues[destination],
+            summary: activitySummary(destination, batch.map((p) => p.item), current),
+            startToCloseTimeout: retry.attemptTimeoutMs * batch.length,
+            scheduleToCloseTimeout: Math.max(1_000, deadlineMs - nowMs),
+            cancellationType: wf.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+            retry: {
+              initialInterval: retry.initialIntervalMs,
+              backoffCoefficient: retry.backoffCoefficient,
+              maximumInterval: retry.maximumIntervalMs,
+              nonRetryableErrorTypes: NON_RETRYABLE_SEND_FAILURES,
+            },
+          },
+          [{ app: install.app, user: install, items: batch.map((p) => p.item) }],
+        ),
+      );
+      const doneAt = workflowNow();
+      result.receipts.forEach((receipt, i) => {
+        const pending = batch[i];
+        if (!pending || pending.item.deliveryId !== receipt.deliveryId) return;
+        removeFromQueue(destination, pending);
+        if (receipt.outcome === 'delivered' || receipt.outcome === 'duplicate') markSent(lane, pending, current.routing!);
+        recordOutcome(state, pending, { outcome: receipt.outcome, status: receipt.status, detail: receipt.answer, attempts: receipt.attempt }, doneAt);
+      });
+    } catch (error) {
+      if (wf.isCancellation(error)) return; // continue-as-new drain: nothing was sent; the items stay queued
+      const head = batch[0] as Pending;
+      removeFromQueue(destination, head);
+      handleSendFailure(destination, head, error, workflowNow());
+    } finally {
+      inFlight[destination] = [];
+      changed();
+    }
+  }
+
+  function removeFromQueue(destination: Destination, pending: Pending): void {
+    const queue = state.lanes[destination].queue;
+    const index = queue.indexOf(pending);
+    if (index >= 0) queue.splice(index, 1);
+  }
+
+  function handleSendFailure(destination: Destination, head: Pending, error: unknown, nowMs: number): void {
+    const cause = error instanceof ActivityFailure ? error.cause : error;
+    const app = cause instanceof ApplicationFailure ? cause : cause instanceof TimeoutFailure && cause.cause instanceof ApplicationFailure ? cause.cause : undefined;
+    const details = app?.details?.[0] as SendFailureDetails | undefined;
+    const status = details?.status;
+    const vendorMessage = details?.message ?? app?.message ?? (cause instanceof Error ? cause.message : String(cause));
+    if (app?.type === SendFailureType.optedOut) {
+      state.lanes[destination].stopped = { reason: `device opted out (${status ?? 451}: ${vendorMessage})`, atMs: nowMs };
+      recordOutcome(state, head, { outcome: 'skipped', ...(status !== undefined ? { status } : {}), detail: `opted out: ${vendorMessage}` }, nowMs);
+      wf.log.warn('device opted out; lane stopped', { destination, userId: state.userId });
+      return;
+    }
+    const reason = cause instanceof TimeoutFailure
+      ? `retry deadline passed (the vendor's age limit for this event); last error: ${vendorMessage}`
+      : app?.type === SendFailureType.invalidRequest
+        ? `not sent: ${vendorMessage}`
+        : `${destination} ${app?.type === SendFailureType.deviceNotFound ? 'never found the device' : 'rejected the event'}: ${vendorMessage}`;
+    recordOutcome(state, head, { outcome: 'dead-lettered', reason, ...(status !== undefined ? { status } : {}), detail: vendorMessage, ...(details?.attempt !== undefined ? { attempts: details.attempt } : {}) }, nowMs);
+  }
+
+  // ---- ops view ----
+  let published: { state?: string; pending?: number; deadLetters?: number; app?: string; userId?: string; details?: string } = {};
+  function publish(): void {
+    const current = settings ?? placeholderSettings();
+    const nowMs = workflowNow();
+    const keyword = stateKeyword(state, current, nowMs, inFlight.adjust.length + inFlight.appsflyer.length);
+    const pending = pendingCount(state);
+    const updates: Parameters<typeof wf.upsertSearchAttributes>[0] = [];
+    if (published.userId !== state.userId) updates.push({ key: SA.userId, value: state.userId });
+    if (state.install && published.app !== state.install.app) updates.push({ key: SA.app, value: state.install.app });
+    if (published.state !== keyword) updates.push({ key: SA.state, value: keyword });
+    if (published.pending !== pending) updates.push({ key: SA.pending, value: pending });
+    if (published.deadLetters !== state.deadLetters.length) updates.push({ key: SA.deadLetters, value: state.deadLetters.length });
+    if (updates.length > 0) wf.upsertSearchAttributes(updates);
+    const details = currentDetails(buildStatus(state, current, nowMs, inFlight), current.policy.showDeviceIds ? state.install : undefined);
+    if (published.details !== details) wf.setCurrentDetails(details);
+    published = { state: keyword, pending, deadLetters: state.deadLetters.length, userId: state.userId, details, ...(state.install ? { app: state.install.app } : {}) };
+  }
+
+  function placeholderSettings(): WorkflowSettings {
+    return { policy: { postInstallDelayMs: 0 } as WorkflowSettings['policy'], taskQueues: { adjust: '', appsflyer: '' } };
+  }
+
+  // ---- housekeeping timers: install wait timeout and orphan refund expiry ----
+  function housekeeping(nowMs: number): number | undefined {
+    const policy = (settings as WorkflowSettings).policy;
+    let next: number | undefined;
+    const soonest = (t: number) => {
+      next = next === undefined ? t : Math.min(next, t);
+    };
+    if (!state.install && state.held.length > 0 && state.firstHeldAtMs !== undefined) {
+      const due = state.firstHeldAtMs + policy.installWaitTimeoutMs;
+      if (nowMs >= due) {
+        for (const held of state.held.splice(0)) {
+          state.deadLetters.push({ held, reason: `no install context (signup) arrived within ${policy.installWaitTimeoutMs / 1000}s of the first event`, atMs: nowMs, redrives: 0 });
+          state.counters.deadLettered += 1;
+        }
+        state.firstHeldAtMs = undefined;
+        changed();
+      } else soonest(due);
+    }
+    for (const orphan of [...state.orphanRefunds]) {
+      const due = orphan.arrivedAtMs + policy.orphanRefundHoldMs;
+      if (nowMs >= due) {
+        state.orphanRefunds.splice(state.orphanRefunds.indexOf(orphan), 1);
+        state.deadLetters.push({
+          held: { message: { kind: 'refund', refund: orphan.refund }, arrivedAtMs: orphan.arrivedAtMs, seq: orphan.seq },
+          reason: `unknown purchase "${orphan.refund.purchaseEventId}": no such purchase arrived within ${policy.orphanRefundHoldMs / 1000}s of the refund`,
+          atMs: nowMs,
+          redrives: 0,
+        });
+        state.counters.deadLettered += 1;
+        changed();
+      } else soonest(due);
+    }
+    pruneWindows(state, policy, nowMs);
+    boundDeadLetters(state, policy.deadLetterLimit);
+    return next;
+  }
+
+  const shouldContinueAsNew = () => {
+    const info = wf.workflowInfo();
+    const cap = settings?.policy.maxHistoryEvents ?? 0;
+    return info.continueAsNewSuggested || (cap > 0 && info.historyLength >= cap);
+  };
+
+  // ---- main loop ----
+  await reloadSettings(true);
+  const lanes = DESTINATIONS.map((d) => runLane(d));
+  for (;;) {
+    if (state.install && settingsApp !== state.install.app) await reloadSettings();
+    const nowMs = workflowNow();
+    routeHeld(nowMs);
+    const nextTimer = housekeeping(nowMs);
+    publish();
+    if (shouldContinueAsNew()) break;
+    const seen = version;
+    const woke = () => version !== seen || shouldContinueAsNew() || (state.install !== undefined && settingsApp !== state.install.app);
+    if (nextTimer === undefined) await wf.condition(woke);
+    else await wf.condition(woke, Math.max(1, nextTimer - nowMs));
+  }
+
+  // Drain: stop starting sends, let in-flight ones finish or cancel cleanly, finish handlers, carry state.
+  draining = true;
+  for (const scope of Object.values(laneScopes)) scope.cancel();
+  await Promise.all(lanes);
+  await wf.condition(wf.allHandlersFinished);
+  state.counters.continuedAsNew += 1;
+  publish();
+  await wf.continueAsNew<typeof userWorkflow>({ userId: state.userId, state });
+}
