@@ -2,7 +2,7 @@
 // validated once with zod. Worker, client library and CLI all use these same settings.
 import fs from 'node:fs';
 import { z } from 'zod';
-import type { ConnectionOptions } from '@temporalio/client';
+import type { TLSConfig } from '@temporalio/client';
 import { describeIssues } from '../domain/event';
 
 const optionalPath = (name: string) =>
@@ -44,9 +44,15 @@ export function usesTls(s: TemporalSettings): boolean {
   return Boolean(s.TEMPORAL_TLS_CERT || s.TEMPORAL_TLS_CA || s.TEMPORAL_API_KEY || s.TEMPORAL_TLS_SERVER_NAME);
 }
 
-/** Options for Connection.connect and NativeConnection.connect (same shape for the parts used here). */
-export function connectionOptions(s: TemporalSettings): ConnectionOptions {
-  const options: ConnectionOptions = { address: s.TEMPORAL_ADDRESS };
+/** What both Connection.connect (client) and NativeConnection.connect (worker) take. */
+export interface TemporalConnectionOptions {
+  address: string;
+  tls?: TLSConfig;
+  apiKey?: string;
+}
+
+export function connectionOptions(s: TemporalSettings): TemporalConnectionOptions {
+  const options: TemporalConnectionOptions = { address: s.TEMPORAL_ADDRESS };
   if (usesTls(s)) {
     options.tls = {
       ...(s.TEMPORAL_TLS_SERVER_NAME ? { serverNameOverride: s.TEMPORAL_TLS_SERVER_NAME } : {}),

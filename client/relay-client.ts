@@ -136,3 +136,29 @@ export class RelayClient {
     }
   }
 }
+
+export interface DeadLetterUser {
+  userId: string;
+  workflowId: string;
+  deadLetters: number;
+  state?: string;
+  app?: string;
+}
+
+/** Users whose workflows hold dead letters (visibility query `S2SDeadLetters > 0`), newest first. */
+export async function usersWithDeadLetters(relay: RelayClient, limit = 100): Promise<DeadLetterUser[]> {
+  const users: DeadLetterUser[] = [];
+  const query = `${SA.deadLetters.name} > 0 AND ExecutionStatus = 'Running'`;
+  for await (const wf of relay.client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
+    const attrs = wf.typedSearchAttributes;
+    users.push({
+      userId: attrs.get(SA.userId) ?? wf.workflowId,
+      workflowId: wf.workflowId,
+      deadLetters: attrs.get(SA.deadLetters) ?? 0,
+      ...(attrs.get(SA.state) !== undefined ? { state: attrs.get(SA.state) as string } : {}),
+      ...(attrs.get(SA.app) !== undefined ? { app: attrs.get(SA.app) as string } : {}),
+    });
+    if (users.length >= limit) break;
+  }
+  return users;
+}

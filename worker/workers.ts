@@ -6,7 +6,7 @@ import { vendorTaskQueues } from '../domain/settings';
 import { createSendActivities } from '../activities/send';
 import { createSettingsActivities } from '../activities/settings';
 import type { LoadedAppConfig } from './app-config';
-import { WORKFLOWS_PATH } from './workflows-path';
+import { buildWorkflowBundle } from './bundle';
 
 export interface WorkerTuning {
   maxCachedWorkflows?: number;
@@ -43,7 +43,7 @@ export async function createRelayWorkers(opts: RelayWorkerOptions): Promise<Rela
   const workflowWorker = await Worker.create({
     ...common,
     taskQueue,
-    ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
+    workflowBundle: opts.workflowBundlePath ? { codePath: opts.workflowBundlePath } : { code: await buildWorkflowBundle() },
     activities: createSettingsActivities(loaded.config, taskQueue),
     maxCachedWorkflows: tuning.maxCachedWorkflows ?? 2000,
     maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTasks ?? 100,

@@ -1,0 +1,58 @@
+// Structured logging for the worker process: one JSON object per line (or a readable line with
+// S2S_LOG_FORMAT=pretty), used for the Temporal runtime, workflow and activity logs alike.
+import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
+
+const ORDER: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 };
+
+export class StructuredLogger implements Logger {
+  constructor(
+    private readonly level: LogLevel = 'INFO',
+    private readonly format: 'json' | 'pretty' = 'json',
+    private readonly write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  ) {}
+
+  log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    // The vendor workers run activities only; the SDK's warning about that is expected, not a problem.
+    if (level === 'WARN' && message.startsWith('No workflows registered')) level = 'DEBUG';
+    if (ORDER[level] < ORDER[this.level]) return;
+    const time = new Date().toISOString();
+    if (this.format === 'json') {
+      this.write(JSON.stringify({ time, level: level.toLowerCase(), msg: message, ...flatten(meta) }, replacer));
+    } else {
+      const rest = meta && Object.keys(meta).length ? ` ${JSON.stringify(flatten(meta), replacer)}` : '';
+      this.write(`${time} ${level.padEnd(5)} ${message}${rest}`);
+    }
+  }
+  trace(message: string, meta?: LogMetadata): void {
+    this.log('TRACE', message, meta);
+  }
+  debug(message: string, meta?: LogMetadata): void {
+    this.log('DEBUG', message, meta);
+  }
+  info(message: string, meta?: LogMetadata): void {
+    this.log('INFO', message, meta);
+  }
+  warn(message: string, meta?: LogMetadata): void {
+    this.log('WARN', message, meta);
+  }
+  error(message: string, meta?: LogMetadata): void {
+    this.log('ERROR', message, meta);
+  }
+}
+
+function flatten(meta?: LogMetadata): Record<string, unknown> {
+  if (!meta) return {};
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(meta)) out[k] = v;
+  return out;
+}
+
+function replacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  return value;
+}
+
+export function toLogLevel(level: string): LogLevel {
+  return level.toUpperCase() as LogLevel;
+}

@@ -1,0 +1,23 @@
+// `npm run worker`: the production worker process. Needs S2S_APP_CONFIG and a reachable Temporal cluster
+// (TEMPORAL_ADDRESS, ...); fails fast with a clear message otherwise. SIGTERM drains in-flight sends.
+import { readTemporalSettings } from '../client/connection';
+import { loadAppConfigFile } from './app-config';
+import { readWorkerEnv } from './config';
+import { installRuntime, onShutdownSignal, runRelay } from './run';
+
+export async function main(): Promise<void> {
+  const settings = readTemporalSettings();
+  const env = readWorkerEnv();
+  const loaded = loadAppConfigFile(env.S2S_APP_CONFIG);
+  const logger = installRuntime(env);
+  const relay = await runRelay(settings, env, loaded, logger);
+  onShutdownSignal(() => relay.shutdown());
+  await relay.done;
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`s2s-relay worker: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

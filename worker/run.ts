@@ -1,0 +1,94 @@
+// Runs the relay's workers in this process until asked to stop: connects to Temporal (failing fast and
+// clearly when it is unreachable), installs the structured logger, and shuts down gracefully so in-flight
+// sends finish. Shared by `npm run worker` and `npm start`.
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { connectionOptions, type TemporalSettings } from '../client/connection';
+import type { LoadedAppConfig } from './app-config';
+import type { WorkerEnv } from './config';
+import { StructuredLogger, toLogLevel } from './logger';
+import { createRelayWorkers, type RelayWorkers } from './workers';
+
+export interface RunningRelay {
+  workers: RelayWorkers;
+  /** Resolves when the workers stopped (after shutdown() or a fatal error). */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+export function installRuntime(env: WorkerEnv): StructuredLogger {
+  const logger = new StructuredLogger(toLogLevel(env.S2S_LOG_LEVEL), env.S2S_LOG_FORMAT);
+  if (!runtimeInstalled) {
+    // Shutdown signals are handled by the caller, so the workers drain in the order it chooses.
+    Runtime.install({ logger, shutdownSignals: [] });
+    runtimeInstalled = true;
+  }
+  return logger;
+}
+
+export async function connectWorker(settings: TemporalSettings): Promise<NativeConnection> {
+  try {
+    return await NativeConnection.connect(connectionOptions(settings));
+  } catch (error) {
+    throw new Error(
+      `cannot reach Temporal at ${settings.TEMPORAL_ADDRESS} (namespace ${settings.TEMPORAL_NAMESPACE}): ${(error as Error).message}. ` +
+        'Start a server (`npm start` runs a local dev server) or set TEMPORAL_ADDRESS and the TLS settings.',
+    );
+  }
+}
+
+export async function runRelay(settings: TemporalSettings, env: WorkerEnv, loaded: LoadedAppConfig, logger: StructuredLogger): Promise<RunningRelay> {
+  const connection = await connectWorker(settings);
+  for (const warning of loaded.warnings) logger.warn(warning);
+  const workers = await createRelayWorkers({
+    connection,
+    namespace: settings.TEMPORAL_NAMESPACE,
+    taskQueue: settings.TEMPORAL_TASK_QUEUE,
+    loaded,
+    tuning: {
+      maxCachedWorkflows: env.S2S_MAX_CACHED_WORKFLOWS,
+      maxConcurrentWorkflowTasks: env.S2S_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxConcurrentSends: env.S2S_MAX_CONCURRENT_SENDS,
+      rateLimits: { adjust: env.S2S_ADJUST_RATE_LIMIT, appsflyer: env.S2S_APPSFLYER_RATE_LIMIT },
+    },
+  });
+  const done = workers.run().finally(() => connection.close());
+  logger.info('s2s-relay worker running', {
+    address: settings.TEMPORAL_ADDRESS,
+    namespace: settings.TEMPORAL_NAMESPACE,
+    taskQueue: settings.TEMPORAL_TASK_QUEUE,
+    apps: Object.keys(loaded.config.apps),
+    config: loaded.source,
+  });
+  return {
+    workers,
+    done,
+    async shutdown() {
+      logger.info('shutting down: finishing in-flight sends');
+      await workers.shutdown();
+      await done.catch(() => undefined);
+    },
+  };
+}
+
+/** Calls `stop` once on SIGINT/SIGTERM; a second signal exits at once. */
+export function onShutdownSignal(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      process.stderr.write(`received ${signal} again, exiting now\n`);
+      process.exit(130);
+    }
+    stopping = true;
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`error during shutdown: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}

@@ -1,0 +1,130 @@
+// `npm start`: the embedded default stack on one machine. Uses the Temporal server at TEMPORAL_ADDRESS or,
+// if nothing answers there, starts `temporal server start-dev` (SQLite in .data/, Web UI, search attributes
+// registered). Without S2S_APP_CONFIG it is a dry run: the demo apps deliver to the local vendor emulator.
+// Then it runs the worker. Ctrl-C stops everything it started.
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { Connection } from '@temporalio/client';
+import { z } from 'zod';
+import { readTemporalSettings, connectionOptions } from '../client/connection';
+import { describeIssues } from '../domain/event';
+import { startEmulator, type Emulator } from '../emulator/server';
+import { defaultEmulatorConfig } from '../emulator/config';
+import { loadAppConfigFile, resolveAppConfig, type LoadedAppConfig } from './app-config';
+import { readWorkerEnv } from './config';
+import { startDevServer, type DevServer } from './dev-server';
+import { parseAddress, tcpReachable } from './net';
+import { DATA_DIR, PROJECT_ROOT } from './paths';
+import { installRuntime, onShutdownSignal, runRelay } from './run';
+import { ensureSearchAttributes } from './search-attributes';
+
+const StartEnv = z.object({
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  EMULATOR_PORT: z.coerce.number().int().min(1).max(65535).default(8787),
+  S2S_DATA_DIR: z.string().min(1).default(DATA_DIR),
+});
+
+const DEMO_SECRETS = { DEMO_APPSFLYER_KEY: 'demo-appsflyer-s2s-key', DEMO_ADJUST_ANDROID_S2S_TOKEN: 'demo-adjust-s2s-token' };
+
+function say(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+const started: Array<() => Promise<void>> = [];
+
+async function stopAll(): Promise<void> {
+  for (const stop of started.splice(0)) await stop().catch((error: unknown) => say(`  (while stopping: ${String(error)})`));
+}
+
+async function main(): Promise<void> {
+  const parsedStart = StartEnv.safeParse(process.env);
+  if (!parsedStart.success) throw new Error(`invalid settings: ${describeIssues(parsedStart.error)}`);
+  const startEnv = parsedStart.data;
+  const dryRun = !process.env.S2S_APP_CONFIG;
+  const settings = readTemporalSettings();
+  const env = readWorkerEnv({ ...process.env, S2S_APP_CONFIG: process.env.S2S_APP_CONFIG ?? path.join(PROJECT_ROOT, 'config', 'demo.yaml'), S2S_LOG_FORMAT: process.env.S2S_LOG_FORMAT ?? 'pretty' });
+  let server: DevServer | undefined;
+  let emulator: Emulator | undefined;
+
+  // 1. Temporal: reuse what answers at the address, else start a dev server there.
+  let uiUrl = `http://localhost:${startEnv.TEMPORAL_UI_PORT}`;
+  if (await tcpReachable(settings.TEMPORAL_ADDRESS)) {
+    say(`Temporal: using the server already at ${settings.TEMPORAL_ADDRESS}`);
+    uiUrl = '(the UI of your existing server)';
+  } else {
+    const { host, port } = parseAddress(settings.TEMPORAL_ADDRESS);
+    const dbFile = path.join(startEnv.S2S_DATA_DIR, 'temporal.sqlite');
+    say(`Temporal: nothing answers at ${settings.TEMPORAL_ADDRESS}; starting a dev server (data in ${dbFile}) ...`);
+    server = await startDevServer({
+      port,
+      ip: host === 'localhost' ? '127.0.0.1' : host,
+      uiPort: startEnv.TEMPORAL_UI_PORT,
+      dbFile,
+      namespace: settings.TEMPORAL_NAMESPACE,
+      logFile: path.join(startEnv.S2S_DATA_DIR, 'temporal-server.log'),
+    });
+    started.push(() => (server as DevServer).stop());
+    uiUrl = `http://localhost:${startEnv.TEMPORAL_UI_PORT}`;
+  }
+  const connection = await Connection.connect({ ...connectionOptions(settings), connectTimeout: 5_000 });
+  const added = await ensureSearchAttributes(connection, settings.TEMPORAL_NAMESPACE);
+  if (added.length) say(`Temporal: registered search attributes ${added.join(', ')}`);
+  await connection.close();
+
+  // 2. Vendors: the emulator in a dry run, the configured vendors otherwise.
+  let loaded: LoadedAppConfig;
+  if (dryRun) {
+    const emulatorUrl = `http://127.0.0.1:${startEnv.EMULATOR_PORT}`;
+    if (await tcpReachable(`127.0.0.1:${startEnv.EMULATOR_PORT}`)) {
+      throw new Error(`port ${startEnv.EMULATOR_PORT} is taken; stop what runs there or set EMULATOR_PORT to a free port`);
+    }
+    emulator = await startEmulator({ port: startEnv.EMULATOR_PORT, config: { ...defaultEmulatorConfig, lenientDevices: true } });
+    started.push(() => (emulator as Emulator).close());
+    const demo = YAML.parse(fs.readFileSync(env.S2S_APP_CONFIG, 'utf8')) as Record<string, unknown>;
+    loaded = resolveAppConfig(
+      { ...demo, vendors: { adjustBaseUrl: `${emulatorUrl}/adjust`, appsflyerApi3BaseUrl: `${emulatorUrl}/appsflyer`, appsflyerApi2BaseUrl: `${emulatorUrl}/appsflyer` } },
+      { ...DEMO_SECRETS, ...process.env },
+      `${env.S2S_APP_CONFIG} (dry run: vendors -> emulator)`,
+      { baseDir: path.dirname(env.S2S_APP_CONFIG) },
+    );
+  } else {
+    loaded = loadAppConfigFile(env.S2S_APP_CONFIG);
+  }
+
+  // 3. The worker.
+  const logger = installRuntime(env);
+  const relay = await runRelay(settings, env, loaded, logger);
+  started.unshift(() => relay.shutdown());
+
+  say('');
+  say('s2s-relay is running.');
+  say(`  Temporal UI:   ${uiUrl}/namespaces/${settings.TEMPORAL_NAMESPACE}/workflows`);
+  say(`  Temporal:      ${settings.TEMPORAL_ADDRESS} (namespace ${settings.TEMPORAL_NAMESPACE}, task queue ${settings.TEMPORAL_TASK_QUEUE})`);
+  say(`  Apps:          ${Object.keys(loaded.config.apps).join(', ')} from ${loaded.source}`);
+  if (dryRun && emulator) {
+    say('');
+    say(`  DRY RUN: deliveries go to the local vendor emulator at ${emulator.url} — nothing reaches Adjust or AppsFlyer.`);
+    say(`           See what would be sent: curl ${emulator.url}/__emulator/requests`);
+    say('           Set S2S_APP_CONFIG to your app configuration (with real credentials) to deliver for real.');
+  }
+  say('');
+  say('  Try:  npx s2s signup \'{"userId":"u1","app":"demo-ios","platform":"ios","installedAt":"' + new Date().toISOString() + '","deviceIds":{"idfa":"D2CADB5F-410F-4963-AC0C-2A78534BDF1E"},"appsflyerId":"1234567890123-1234567","osVersion":"17.1"}\'');
+  say('        npx s2s track \'{"userId":"u1","eventId":"evt_1","name":"purchase","occurredAt":"' + new Date().toISOString() + '","revenue":"4.99","currency":"USD"}\'');
+  say('        npx s2s status u1');
+  say('  Ctrl-C stops everything this command started.');
+  say('');
+
+  onShutdownSignal(async () => {
+    say('\nstopping ...');
+    await stopAll();
+    say('stopped.');
+  });
+  await relay.done;
+}
+
+main().catch(async (error: unknown) => {
+  process.stderr.write(`s2s-relay: ${error instanceof Error ? error.message : String(error)}\n`);
+  await stopAll();
+  process.exit(1);
+});
