@@ -27,6 +27,8 @@ export function enqueue(state: UserState, pending: Pending): void {
 
 export interface LaneContext {
   nowMs: number;
+  /** Adjust rejects events before the install ("Bad event state"): the floor of every high-water mark. */
+  installedAtMs: number;
   /** installedAt + post-install delay. */
   gateAtMs: number;
   policy: WorkflowPolicy;
@@ -53,11 +55,12 @@ export function readyAt(pending: Pending, ctx: LaneContext): number {
 
 const SECOND = 1000;
 
-function highWaterFor(lane: LaneState, keys: string[]): number | undefined {
-  let hw: number | undefined;
+/** Newest created_at (seconds) Adjust holds for these keys; never before the install (rounded up). */
+function highWaterFor(lane: LaneState, keys: string[], installedAtMs: number): number {
+  let hw = Math.ceil(installedAtMs / SECOND);
   for (const key of keys) {
     const v = lane.highWater[key];
-    if (v !== undefined && (hw === undefined || v > hw)) hw = v;
+    if (v !== undefined && v > hw) hw = v;
   }
   return hw;
 }
@@ -116,11 +119,14 @@ function headProblem(state: UserState, lane: LaneState, head: Pending, ctx: Lane
   }
   if (item.destination === 'adjust') {
     const keys = adjustOrderKeys(item, ctx.routing);
-    const hw = highWaterFor(lane, keys);
+    const hw = highWaterFor(lane, keys, ctx.installedAtMs);
     const sec = Math.floor((item.sendAtMs ?? item.occurredAtMs) / SECOND);
-    if (hw !== undefined && sec < hw) {
+    if (sec < hw) {
       if (ctx.policy.latePolicy === 'dead-letter') {
-        return `late event: Adjust already accepted an event at ${iso(hw * SECOND)} for ${keys.join(' / ')}, and rejects older ones (latePolicy: dead-letter)`;
+        const why = lane.highWater[keys[0] ?? ''] !== undefined || lane.highWater['#revenue'] !== undefined
+          ? `Adjust already accepted an event at ${iso(hw * SECOND)} for ${keys.join(' / ')}, and rejects older ones`
+          : `it happened before the install (${iso(ctx.installedAtMs)}), which Adjust rejects`;
+        return `late event: ${why} (latePolicy: dead-letter)`;
       }
       item.sendAtMs = hw * SECOND;
     }
@@ -143,9 +149,9 @@ function collectBatch(lane: LaneState, ctx: LaneContext): LanePlan {
       if (readyAt(pending, ctx) > ctx.nowMs) break;
       if (pending.waitFor && !batch.some((b) => b.item.deliveryId === pending.waitFor)) break;
       if (pending.item.destination === 'adjust') {
-        const hw = highWaterFor(simulated, adjustOrderKeys(pending.item, ctx.routing));
+        const hw = highWaterFor(simulated, adjustOrderKeys(pending.item, ctx.routing), ctx.installedAtMs);
         const sec = Math.floor((pending.item.sendAtMs ?? pending.item.occurredAtMs) / SECOND);
-        if (hw !== undefined && sec < hw) break; // let the head logic decide (restamp or dead-letter)
+        if (sec < hw) break; // let the head logic decide (restamp or dead-letter)
       }
       if (deliveryDeadline(pending, ctx.policy) <= ctx.nowMs) break;
     }

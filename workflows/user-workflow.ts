@@ -214,7 +214,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
       }
       const nowMs = workflowNow();
       const before = lane.queue.length;
-      const plan: LanePlan = planLane(state, destination, { nowMs, gateAtMs: gateAt(state, current) as number, policy: current.policy, routing: current.routing });
+      const plan: LanePlan = planLane(state, destination, { nowMs, installedAtMs: Date.parse(install.installedAt), gateAtMs: gateAt(state, current) as number, policy: current.policy, routing: current.routing });
       if (lane.queue.length !== before) changed();
       if (plan.kind === 'send') {
         await sendBatch(destination, plan.batch, plan.deadlineMs, current);

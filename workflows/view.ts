@@ -78,6 +78,7 @@ function deadLetterView(letter: DeadLetter): DeadLetterView {
 
 export function buildStatus(state: UserState, settings: WorkflowSettings, nowMs: number, inFlight: Record<Destination, string[]>): UserStatus {
   const gate = gateAt(state, settings);
+  const install = state.install;
   const laneView = (destination: Destination): LaneView => {
     const lane = state.lanes[destination];
     const head = lane.queue[0];
@@ -88,7 +89,7 @@ export function buildStatus(state: UserState, settings: WorkflowSettings, nowMs:
         id: head.item.sourceId,
         name: head.item.name,
         occurredAt: iso(head.item.occurredAtMs),
-        ...(gate !== undefined ? { readyAt: iso(readyAt(head, { nowMs, gateAtMs: gate, policy: settings.policy, routing: settings.routing ?? { app: '' } })) } : {}),
+        ...(gate !== undefined ? { readyAt: iso(readyAt(head, { nowMs, installedAtMs: Date.parse(install?.installedAt ?? '0'), gateAtMs: gate, policy: settings.policy, routing: settings.routing ?? { app: '' } })) } : {}),
         ...(head.waitFor ? { waitingFor: head.waitFor } : {}),
       };
     }
@@ -109,7 +110,6 @@ export function buildStatus(state: UserState, settings: WorkflowSettings, nowMs:
     }
     return view;
   };
-  const install = state.install;
   const status: UserStatus = {
     userId: state.userId,
     state: stateKeyword(state, settings, nowMs, inFlight.adjust.length + inFlight.appsflyer.length),

@@ -25,7 +25,7 @@ function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger(process.env.S2S_TEST_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN') });
+    Runtime.install({ logger: new DefaultLogger((process.env.S2S_TEST_LOG_LEVEL?.toUpperCase() as 'DEBUG' | 'WARN' | undefined) ?? 'ERROR') });
   } catch {
     // already installed by another helper in this worker process
   }
