@@ -90,7 +90,8 @@ export class EmulatorEngine {
       warnings.push('acceptThenReset fault: processed and recorded, then the socket was destroyed without an answer');
       this.counters.fault(route.vendor, 'acceptThenReset');
     }
-    const record = this.record(req, route, verdict.fields, {
+    // Requests rejected before their fields were parsed still name their delivery id, app and event.
+    const record = this.record(req, route, { ...this.describe(req, route), ...verdict.fields }, {
       status: verdict.status,
       responseBody: verdict.body,
       outcome: verdict.outcome,
@@ -118,13 +119,7 @@ export class EmulatorEngine {
 
   private injectWithoutProcessing(req: VendorRequest, route: Route, kind: Exclude<FaultDecision['kind'], 'none' | 'slow' | 'acceptThenReset'>): EngineAction {
     this.counters.fault(route.vendor, kind);
-    const fields: RecordFields =
-      route.vendor === 'adjust'
-        ? (() => {
-            const params = mergeAdjustParams(req).params;
-            return { params, ...describeAdjust(params) };
-          })()
-        : { appKey: route.appId, ...describeAppsflyer(req.body) };
+    const fields = this.describe(req, route);
     const answered = kind === 'error5xx' || kind === 'rate429';
     const answer = answered ? FAULT_ANSWERS[route.vendor][kind](route.endpoint) : { body: '', contentType: '' };
     const status = kind === 'error5xx' ? 500 : kind === 'rate429' ? 429 : 0;
@@ -133,6 +128,13 @@ export class EmulatorEngine {
     const headers: Record<string, string> = answered ? { 'content-type': answer.contentType } : {};
     if (kind === 'rate429') headers['retry-after'] = '1';
     return { record, status, headers, body: answer.body, delayMs: 0, socket: answered ? 'answer' : kind === 'hang' ? 'hang' : 'destroy' };
+  }
+
+  /** What a request says about itself, read without validating it. */
+  private describe(req: VendorRequest, route: Route): RecordFields {
+    if (route.vendor === 'appsflyer') return { appKey: route.appId, ...describeAppsflyer(req.body) };
+    const params = mergeAdjustParams(req).params;
+    return { params, ...describeAdjust(params) };
   }
 
   private record(
