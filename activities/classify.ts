@@ -1,0 +1,129 @@
+// Pure classification of a vendor's answer (or a network failure) into what the relay does next, from the
+// error tables Adjust and AppsFlyer document. One table per vendor, matched top to bottom on status and a
+// message fragment; anything not in a table is "unknown" and retried like a transient failure, never dropped.
+import type { Destination } from '../domain/delivery';
+
+export type SendClass =
+  | 'delivered'
+  | 'duplicate'
+  | 'optedOut'
+  | 'rejected'
+  | 'misconfigured'
+  | 'deviceNotFound'
+  | 'transient'
+  | 'unknown';
+
+/** What one HTTP attempt produced, as seen by the sender (http.ts). */
+export type HttpOutcome =
+  | { kind: 'response'; status: number; body: string; retryAfter?: string; durationMs: number }
+  | { kind: 'network'; code: string; message: string; durationMs: number };
+
+export interface Classification {
+  class: SendClass;
+  /** HTTP status, absent for network failures. */
+  status?: number;
+  /** Short explanation: the documented meaning, or the error code for network failures. */
+  reason: string;
+  /** 429 Retry-After, in milliseconds from now. */
+  retryAfterMs?: number;
+  /** A success whose body is not the documented one (still counted as delivered: see docs/app-config.md). */
+  warning?: string;
+}
+
+interface Row {
+  status: number | ((status: number) => boolean);
+  /** Lower-case fragment of the answer body; omitted: any body. */
+  says?: string;
+  class: SendClass;
+  reason: string;
+}
+
+const is5xx = (s: number) => s >= 500 && s <= 599;
+
+/** Adjust's event/ad-revenue error table (`{"error":"Event request failed (<message>)"}`). */
+export const ADJUST_TABLE: readonly Row[] = [
+  { status: 400, says: 'ignoring event, earlier unique event tracked', class: 'duplicate', reason: 'unique event already tracked for this device' },
+  { status: 400, says: 'invalid app token', class: 'misconfigured', reason: 'Adjust app token not set correctly' },
+  { status: 400, says: 'bad event state', class: 'rejected', reason: 'event does not fit the device state (e.g. created_at before installed_at, or out of order)' },
+  { status: 400, says: 'invalid callback parameters', class: 'rejected', reason: 'callback parameters could not be extracted' },
+  { status: 400, says: 'invalid event token', class: 'rejected', reason: 'event token unknown or not of this app' },
+  { status: 400, says: 'invalid revenue', class: 'rejected', reason: 'revenue amount invalid or above 100,000,000,000' },
+  { status: 401, class: 'misconfigured', reason: 'S2S authorization token missing, wrong or without the needed scope' },
+  { status: 403, says: 'app is inactive', class: 'misconfigured', reason: 'app deactivated in the Adjust dashboard' },
+  { status: 403, says: 'tracking disabled', class: 'misconfigured', reason: 'measurement not enabled for this platform' },
+  { status: 403, says: 'event token blocklisted', class: 'rejected', reason: 'event token blocklisted' },
+  { status: 403, says: 'event token blacklisted', class: 'rejected', reason: 'event token blocklisted' },
+  { status: 404, says: 'app token not found', class: 'misconfigured', reason: 'Adjust app token not found' },
+  { status: 404, says: 'device not found', class: 'deviceNotFound', reason: 'Adjust has no device data yet (install not processed?)' },
+  { status: 413, class: 'rejected', reason: 'request larger than 1 MB' },
+  { status: 429, class: 'transient', reason: 'rate limited' },
+  { status: 451, class: 'optedOut', reason: 'device opted out' },
+  { status: is5xx, class: 'transient', reason: 'Adjust server error' },
+];
+
+/** AppsFlyer's in-app event error table (plain-text answers). */
+export const APPSFLYER_TABLE: readonly Row[] = [
+  { status: 400, says: 'failed to authenticate', class: 'misconfigured', reason: 'authentication key not accepted' },
+  { status: 400, says: 'appsflyer_id is a mandatory field', class: 'rejected', reason: 'appsflyer_id missing or JSON malformed' },
+  { status: 400, says: 'payload is missing or failed to parse', class: 'rejected', reason: 'payload missing, not stringified, or more than one event' },
+  { status: 400, says: 'bad request', class: 'rejected', reason: 'request failed AppsFlyer validation' },
+  { status: 400, says: 'app_id', class: 'misconfigured', reason: 'app_id wrong or not matching the key' },
+  { status: 401, class: 'misconfigured', reason: 'key is not the S2S key (api3) / dev key (api2) of this app' },
+  { status: 403, says: 'forbidden', class: 'rejected', reason: '"Zero Package" plan does not accept S2S events' },
+  { status: 429, class: 'transient', reason: 'rate limited' },
+  { status: 451, class: 'optedOut', reason: 'device opted out' },
+  { status: is5xx, class: 'transient', reason: 'AppsFlyer server error' },
+];
+
+export function classifyOutcome(vendor: Destination, outcome: HttpOutcome, nowMs: number = Date.now()): Classification {
+  if (outcome.kind === 'network') return { class: 'transient', reason: `network: ${outcome.code}` };
+  const { status, body } = outcome;
+  if (status >= 200 && status <= 299) return classifySuccess(vendor, status, body);
+  const text = body.toLowerCase();
+  const table = vendor === 'adjust' ? ADJUST_TABLE : APPSFLYER_TABLE;
+  const row = table.find((r) => (typeof r.status === 'number' ? r.status === status : r.status(status)) && (r.says === undefined || text.includes(r.says)));
+  if (!row) return { class: 'unknown', status, reason: `undocumented answer ${status}` };
+  const result: Classification = { class: row.class, status, reason: row.reason };
+  if (status === 429 && outcome.retryAfter !== undefined) {
+    const ms = parseRetryAfter(outcome.retryAfter, nowMs);
+    if (ms !== undefined) result.retryAfterMs = ms;
+  }
+  return result;
+}
+
+/**
+ * Any 2xx counts as delivered: the vendor took the request, and neither vendor deduplicates S2S events, so
+ * retrying an accepted request would count the revenue twice. A body other than the documented one
+ * (`{"status":"OK"}` / `OK`) is kept as a warning on the receipt and logged.
+ */
+function classifySuccess(vendor: Destination, status: number, body: string): Classification {
+  const text = body.trim();
+  if (vendor === 'adjust') {
+    if (/authentication token/i.test(text)) {
+      return { class: 'delivered', status, reason: 'accepted', warning: `Adjust accepted the event but says: ${text.slice(0, 200)} (S2S security is off for the app, or the token is wrong)` };
+    }
+    if (isAdjustOk(text)) return { class: 'delivered', status, reason: 'accepted' };
+    return { class: 'delivered', status, reason: 'accepted', warning: `unexpected ${status} body from Adjust: ${text.slice(0, 200) || '(empty)'}` };
+  }
+  if (/^"?ok"?$/i.test(text)) return { class: 'delivered', status, reason: 'accepted' };
+  return { class: 'delivered', status, reason: 'accepted', warning: `unexpected ${status} body from AppsFlyer: ${text.slice(0, 200) || '(empty)'}` };
+}
+
+function isAdjustOk(text: string): boolean {
+  if (/^"?ok"?$/i.test(text)) return true;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && String((parsed as { status?: unknown }).status).toUpperCase() === 'OK';
+  } catch {
+    return false;
+  }
+}
+
+/** Retry-After as delay-seconds or an HTTP date, in ms from `nowMs`; undefined when unparseable. */
+export function parseRetryAfter(value: string, nowMs: number): number | undefined {
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}

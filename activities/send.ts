@@ -1,0 +1,126 @@
+// The send activities (sendToAdjust, sendToAppsflyer): deliver a batch of one lane's items strictly in order,
+// one request each, stopping at the first item not accepted. A failure on the first item ends the attempt
+// with a typed ApplicationFailure (SendFailureType + SendFailureDetails) so Temporal retries it durably.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { SendFailureType, type DeliveryItem, type Destination, type SendActivities, type SendBatchInput, type SendBatchResult, type SendFailureDetails } from '../domain/delivery';
+import { userHash } from '../domain/ids';
+import type { LoadedAppConfig } from '../worker/app-config';
+import { VendorHttp } from './http';
+import { decideRetry, type FailureClass, type RetryDecision } from './retry-decision';
+import { sendItem, vendorName, type ItemOutcome, type SendContext } from './send-item';
+
+export type { SendActivities };
+
+/** Time kept back from the attempt's start-to-close so the activity reports its own failure first. */
+const ATTEMPT_MARGIN_MS = 500;
+
+export function createSendActivities(loaded: LoadedAppConfig): { activities: SendActivities; close(): Promise<void> } {
+  const http = new VendorHttp(loaded.config.http);
+  const allSecrets = [...Object.values(loaded.secrets.appsflyer), ...Object.values(loaded.secrets.adjust)].filter((s): s is string => !!s);
+  const secretFor = (vendor: Destination, app: string) => (vendor === 'adjust' ? loaded.secrets.adjust[app] : loaded.secrets.appsflyer[app]);
+
+  const sendBatch = async (vendor: Destination, input: SendBatchInput): Promise<SendBatchResult> => {
+    const context = Context.current();
+    const { info } = context;
+    const started = Date.now();
+    const deadline = started + (info.startToCloseTimeoutMs || loaded.config.policy.retry.attemptTimeout) - ATTEMPT_MARGIN_MS;
+    const { connectTimeout, headersTimeout, bodyTimeout } = loaded.config.http;
+    const perRequestMs = connectTimeout + headersTimeout + bodyTimeout;
+    const base = { vendor, app: input.app, userHash: userHash(input.user.userId), attempt: info.attempt };
+    const receipts: SendBatchResult['receipts'] = [];
+
+    for (const [index, item] of input.items.entries()) {
+      if (index > 0 && deadline - Date.now() < perRequestMs) {
+        const stopReason = `attempt time budget: ${input.items.length - index} item(s) left for the next activity`;
+        context.log.info('s2s batch stopped early', { ...base, deliveryId: item.deliveryId, eventId: item.sourceId, stopReason });
+        return { receipts, stoppedAt: index, stopReason };
+      }
+      const signal = AbortSignal.any([context.cancellationSignal, AbortSignal.timeout(Math.max(1, deadline - Date.now()))]);
+      const ctx: SendContext = { vendor, config: loaded.config, http, secret: secretFor(vendor, input.app), allSecrets, attempt: info.attempt, signal };
+      const outcome = await sendItem(ctx, input, item);
+      const decision = outcome.ok || index > 0 ? undefined : decide(outcome, info.attempt, Date.now() - info.scheduledTimestampMs, loaded);
+      log(context, base, item, outcome, decision);
+      if (outcome.ok) receipts.push(outcome.receipt);
+      if (context.cancellationSignal.aborted) {
+        // Cancelled (e.g. worker shutdown): keep what the vendor accepted, so it is never sent again.
+        if (receipts.length === 0) await context.cancelled;
+        return receipts.length < input.items.length ? { receipts, stoppedAt: receipts.length, stopReason: 'activity cancelled' } : { receipts };
+      }
+      if (outcome.ok) continue;
+      if (decision) throw failure(vendor, item, outcome, decision);
+      return { receipts, stoppedAt: index, stopReason: `${outcome.class}: ${outcome.message}` };
+    }
+    return { receipts };
+  };
+
+  return {
+    activities: {
+      sendToAdjust: (input) => sendBatch('adjust', input),
+      sendToAppsflyer: (input) => sendBatch('appsflyer', input),
+    },
+    close: () => http.close(),
+  };
+}
+
+type Failed = Extract<ItemOutcome, { ok: false }>;
+type Decided = RetryDecision & { attempt: number; elapsedMs: number };
+
+function decide(outcome: Failed, attempt: number, elapsedMs: number, loaded: LoadedAppConfig): Decided {
+  const input = { attempt, elapsedMs, ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}) };
+  return { ...decideRetry(outcome.class, input, loaded.config.policy.retry), attempt, elapsedMs };
+}
+
+function failure(vendor: Destination, item: DeliveryItem, outcome: Failed, decision: Decided): ApplicationFailure {
+  let message = outcome.message;
+  if (decision.type === SendFailureType.deviceNotFound) {
+    message = `${message} (still unknown after ${Math.round(decision.elapsedMs / 1000)} s, beyond retry.deviceNotFoundMaxAge)`;
+  }
+  const details: SendFailureDetails = { deliveryId: item.deliveryId, message, attempt: decision.attempt };
+  if (outcome.status !== undefined) details.status = outcome.status;
+  return ApplicationFailure.create({
+    message: `${vendorName(vendor)} delivery ${item.deliveryId} failed (${outcome.class}): ${message}`,
+    type: decision.type,
+    nonRetryable: decision.nonRetryable,
+    details: [details],
+    ...(decision.nextRetryDelayMs !== undefined ? { nextRetryDelay: decision.nextRetryDelayMs } : {}),
+  });
+}
+
+type LogBase = { vendor: Destination; app: string; userHash: string; attempt: number };
+
+const FAILURE_LEVEL: Record<FailureClass, 'info' | 'warn' | 'error'> = {
+  transient: 'warn',
+  unknown: 'warn',
+  deviceNotFound: 'info',
+  optedOut: 'info',
+  rejected: 'warn',
+  invalidRequest: 'warn',
+  misconfigured: 'error',
+};
+
+/** One structured line per item; never the request (secrets, device ids, IPs), only ids and the outcome. */
+function log(context: Context, base: LogBase, item: DeliveryItem, outcome: ItemOutcome, decision?: Decided): void {
+  const warnings = outcome.ok ? (outcome.receipt.warnings ?? []) : outcome.warnings;
+  const fields: Record<string, unknown> = {
+    ...base,
+    deliveryId: item.deliveryId,
+    eventId: item.sourceId,
+    // 0: no HTTP answer (network failure, or the request was never built). The logger drops null/undefined.
+    status: outcome.ok ? outcome.receipt.status : (outcome.status ?? 0),
+    class: outcome.ok ? outcome.receipt.outcome : outcome.class,
+    durationMs: outcome.ok ? outcome.receipt.durationMs : outcome.durationMs,
+  };
+  if (!outcome.ok) fields.reason = outcome.message;
+  if (warnings.length > 0) fields.warnings = warnings;
+  if (decision) {
+    fields.failureType = decision.type;
+    fields.retry = decision.nonRetryable ? 'no' : decision.nextRetryDelayMs !== undefined ? `in ${decision.nextRetryDelayMs} ms` : 'backoff';
+  }
+  if (outcome.ok) {
+    context.log[warnings.length > 0 ? 'warn' : 'info'](`s2s ${outcome.receipt.outcome}`, fields);
+  } else if (outcome.class === 'misconfigured') {
+    context.log.error(`s2s misconfigured: operator action needed (${vendorName(base.vendor)} app "${base.app}"); retried slowly until fixed`, fields);
+  } else {
+    context.log[FAILURE_LEVEL[outcome.class]](`s2s ${outcome.class}`, fields);
+  }
+}
