@@ -134,6 +134,8 @@ export const Policy = z.strictObject({
   purchaseRetentionDays: z.number().int().min(1).max(3650).default(400),
   /** A refund signal for a purchase the workflow does not know yet is held this long before dead-lettering. */
   orphanRefundHold: Duration('policy.orphanRefundHold').default(3_600_000),
+  /** While a user's app is missing from the worker's configuration, settings are reloaded this often. */
+  settingsRetryInterval: Duration('policy.settingsRetryInterval').default(300_000),
   /** Continue-as-new after this many history events (0: only when Temporal suggests it). */
   maxHistoryEvents: z.number().int().min(0).default(0),
   /** Show raw device ids and IPs in workflow summaries and search attributes (PII). */

@@ -35,6 +35,7 @@ export interface WorkflowPolicy {
   purchaseLimit: number;
   purchaseRetentionMs: number;
   orphanRefundHoldMs: number;
+  settingsRetryMs: number;
   maxHistoryEvents: number;
   showDeviceIds: boolean;
   retry: {
@@ -77,6 +78,7 @@ export function workflowPolicy(config: AppConfigFile): WorkflowPolicy {
     purchaseLimit: p.purchaseLimit,
     purchaseRetentionMs: p.purchaseRetentionDays * DAY,
     orphanRefundHoldMs: p.orphanRefundHold,
+    settingsRetryMs: p.settingsRetryInterval,
     maxHistoryEvents: p.maxHistoryEvents,
     showDeviceIds: p.showDeviceIds,
     retry: {

@@ -193,11 +193,14 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   wf.setHandler(timelineQuery, () => buildTimeline(state));
 
   // ---- settings ----
+  let settingsLoadedAtMs = 0;
   async function reloadSettings(force = false): Promise<void> {
     const app = state.install?.app;
     if (!force && settings && settingsApp === app) return;
     settings = await loadSettings(app);
     settingsApp = app;
+    settingsLoadedAtMs = workflowNow();
+    if (settings.routingError) wf.log.error('settings problem: messages are held until it is fixed', { userId: state.userId, problem: settings.routingError });
     changed();
   }
 
@@ -373,9 +376,13 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   const lanes = DESTINATIONS.map((d) => runLane(d));
   for (;;) {
     if (state.install && settingsApp !== state.install.app) await reloadSettings();
+    // The app is missing from the worker's configuration: messages stay held; look again now and then,
+    // so they flow once an operator fixes the configuration and restarts the workers.
+    if (settings?.routingError && workflowNow() >= settingsLoadedAtMs + settings.policy.settingsRetryMs) await reloadSettings(true);
     const nowMs = workflowNow();
     routeHeld(nowMs);
-    const nextTimer = housekeeping(nowMs);
+    const housekeepingTimer = housekeeping(nowMs);
+    const nextTimer = settings?.routingError ? Math.min(housekeepingTimer ?? Infinity, settingsLoadedAtMs + settings.policy.settingsRetryMs) : housekeepingTimer;
     publish();
     if (shouldContinueAsNew()) break;
     const seen = version;

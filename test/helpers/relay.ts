@@ -56,8 +56,8 @@ export interface RelayHarness {
   workers: RelayWorkers;
   /** Stops the workers only (the workflows stay on the server), e.g. to restart on a fresh worker. */
   stopWorkers(): Promise<void>;
-  /** Starts workers again on the same task queue (fresh process state: replays from history). */
-  restartWorkers(): Promise<void>;
+  /** Starts workers again on the same task queue (fresh process state: replays from history), optionally with a new app configuration. */
+  restartWorkers(appConfig?: AppConfigFileInput): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -74,7 +74,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Relay
   const address = inject('temporalAddress');
   const emulator = await startEmulator({ quiet: true, ...options.emulator });
   const input = options.appConfig ? options.appConfig(emulator.url) : demoAppConfig(emulator.url, { ...TEST_POLICY, ...options.policy });
-  const loaded = resolveAppConfig(input, { ...DEMO_SECRETS }, 'test configuration');
+  let loaded = resolveAppConfig(input, { ...DEMO_SECRETS }, 'test configuration');
   const taskQueue = `test-${randomUUID()}`;
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
@@ -89,7 +89,9 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Relay
     temporal,
     taskQueue,
     emulator,
-    loaded,
+    get loaded() {
+      return loaded;
+    },
     get workers() {
       return workers;
     },
@@ -97,7 +99,8 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Relay
       await workers.shutdown();
       await running;
     },
-    async restartWorkers() {
+    async restartWorkers(appConfig) {
+      if (appConfig) loaded = resolveAppConfig(appConfig, { ...DEMO_SECRETS }, 'test configuration');
       workers = await makeWorkers();
       running = workers.run();
     },
