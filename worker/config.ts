@@ -1,6 +1,8 @@
-// The worker process's environment, validated with zod: where the app configuration is, logging, worker
-// tuning and per-vendor rate limits. Temporal connection settings live in client/connection.ts.
+// The worker process's environment, validated with zod: where the app configuration is, logging, metrics,
+// worker tuning, shutdown and per-vendor rate limits. Temporal connection settings live in client/connection.ts.
+import fs from 'node:fs';
 import { z } from 'zod';
+import { parseDuration } from '../domain/duration';
 import { describeIssues } from '../domain/event';
 
 const positiveInt = (name: string, fallback: number) =>
@@ -20,6 +22,32 @@ export const WorkerEnv = z.object({
   /** Task-queue-wide send activity rate per vendor (per second, 0 = unlimited). */
   S2S_ADJUST_RATE_LIMIT: rate('S2S_ADJUST_RATE_LIMIT'),
   S2S_APPSFLYER_RATE_LIMIT: rate('S2S_APPSFLYER_RATE_LIMIT'),
+  /** Prometheus endpoint (`/metrics`) of the SDK runtime and s2s-relay's own metrics; unset or 0 = off. */
+  S2S_METRICS_PORT: z.coerce
+    .number({ error: 'S2S_METRICS_PORT must be a port number (1-65535), or 0 to turn metrics off' })
+    .int('S2S_METRICS_PORT must be a whole port number')
+    .min(0, 'S2S_METRICS_PORT must be a port number (1-65535), or 0 to turn metrics off')
+    .max(65535, 'S2S_METRICS_PORT must be at most 65535')
+    .optional(),
+  S2S_METRICS_HOST: z.string().regex(/^[^\s:]+$|^\[[0-9A-Fa-f:.]+\]$/, 'S2S_METRICS_HOST must be an IP address or host name to bind, e.g. 0.0.0.0 or 127.0.0.1').default('0.0.0.0'),
+  /** A workflow bundle prebuilt by `node dist/worker/build-bundle.js` (the Docker image has one); unset = bundle at startup. */
+  S2S_WORKFLOW_BUNDLE: z
+    .string()
+    .min(1)
+    .refine((p) => isReadableFile(p), { message: 'S2S_WORKFLOW_BUNDLE must be the path of a readable workflow bundle file (build one with `node dist/worker/build-bundle.js <file>`)' })
+    .optional(),
+  /** How long in-flight sends may run after SIGTERM before they are cancelled; default policy.retry.attemptTimeout + 5s. */
+  S2S_SHUTDOWN_GRACE: z
+    .string()
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `S2S_SHUTDOWN_GRACE must be a duration such as "45s" or "2m"; got ${JSON.stringify(text)}` });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .optional(),
 });
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
 
@@ -27,4 +55,13 @@ export function readWorkerEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv {
   const result = WorkerEnv.safeParse(env);
   if (!result.success) throw new Error(`invalid worker settings: ${describeIssues(result.error)}`);
   return result.data;
+}
+
+function isReadableFile(p: string): boolean {
+  try {
+    fs.accessSync(p, fs.constants.R_OK);
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
 }

@@ -1,12 +1,13 @@
 // Runs the relay's workers in this process until asked to stop: connects to Temporal (failing fast and
-// clearly when it is unreachable), installs the structured logger, and shuts down gracefully so in-flight
-// sends finish. Shared by `npm run worker` and `npm start`.
+// clearly when it is unreachable), installs the structured logger and the Prometheus endpoint, and shuts
+// down gracefully so in-flight sends finish. Shared by `npm run worker` and `npm start`.
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { connectionOptions, type TemporalSettings } from '../client/connection';
 import type { LoadedAppConfig } from './app-config';
 import type { WorkerEnv } from './config';
 import { StructuredLogger, toLogLevel } from './logger';
-import { createRelayWorkers, type RelayWorkers } from './workers';
+import { metricsUrl, runtimeOptions } from './telemetry';
+import { createRelayWorkers, shutdownGraceMs, type RelayWorkers } from './workers';
 
 export interface RunningRelay {
   workers: RelayWorkers;
@@ -21,7 +22,7 @@ export function installRuntime(env: WorkerEnv): StructuredLogger {
   const logger = new StructuredLogger(toLogLevel(env.S2S_LOG_LEVEL), env.S2S_LOG_FORMAT);
   if (!runtimeInstalled) {
     // Shutdown signals are handled by the caller, so the workers drain in the order it chooses.
-    Runtime.install({ logger, shutdownSignals: [] });
+    Runtime.install(runtimeOptions(env, logger));
     runtimeInstalled = true;
   }
   return logger;
@@ -46,11 +47,13 @@ export async function runRelay(settings: TemporalSettings, env: WorkerEnv, loade
     namespace: settings.TEMPORAL_NAMESPACE,
     taskQueue: settings.TEMPORAL_TASK_QUEUE,
     loaded,
+    ...(env.S2S_WORKFLOW_BUNDLE ? { workflowBundlePath: env.S2S_WORKFLOW_BUNDLE } : {}),
     tuning: {
       maxCachedWorkflows: env.S2S_MAX_CACHED_WORKFLOWS,
       maxConcurrentWorkflowTasks: env.S2S_MAX_CONCURRENT_WORKFLOW_TASKS,
       maxConcurrentSends: env.S2S_MAX_CONCURRENT_SENDS,
       rateLimits: { adjust: env.S2S_ADJUST_RATE_LIMIT, appsflyer: env.S2S_APPSFLYER_RATE_LIMIT },
+      shutdownGraceMs: env.S2S_SHUTDOWN_GRACE ?? shutdownGraceMs(loaded.config),
     },
   });
   const done = workers.run().finally(() => connection.close());
@@ -60,6 +63,9 @@ export async function runRelay(settings: TemporalSettings, env: WorkerEnv, loade
     taskQueue: settings.TEMPORAL_TASK_QUEUE,
     apps: Object.keys(loaded.config.apps),
     config: loaded.source,
+    identity: workers.workers[0]?.options.identity,
+    metrics: metricsUrl(env) ?? 'off (set S2S_METRICS_PORT)',
+    shutdownGraceMs: env.S2S_SHUTDOWN_GRACE ?? shutdownGraceMs(loaded.config),
   });
   return {
     workers,

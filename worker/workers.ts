@@ -1,10 +1,14 @@
 // Assembles the worker processes' Temporal workers: one for user workflows (with the loadSettings local
 // activity) and one per vendor for the send activities, each on its own task queue so a vendor can be
 // rate limited on its own. Used by `npm run worker`, `npm start`, the tests and the harnesses alike.
-import { Worker, type NativeConnection } from '@temporalio/worker';
+// Vendor workers always carry the relay's activity interceptors (log attributes, metrics) and drain
+// in-flight sends on shutdown for up to one attempt timeout (plus a margin) before cancelling them.
+import { Worker, type ActivityInterceptorsFactory, type NativeConnection } from '@temporalio/worker';
+import type { AppConfigFile } from '../domain/app-config';
 import { vendorTaskQueues } from '../domain/settings';
 import { createSendActivities } from '../activities/send';
 import { createSettingsActivities } from '../activities/settings';
+import { relayActivityInterceptors } from './activity-interceptors';
 import type { LoadedAppConfig } from './app-config';
 import { buildWorkflowBundle } from './bundle';
 
@@ -14,6 +18,16 @@ export interface WorkerTuning {
   maxConcurrentSends?: number;
   /** Send activities per second across the task queue, per vendor (0/undefined = unlimited). */
   rateLimits?: { adjust?: number; appsflyer?: number };
+  /** How long in-flight sends may finish after shutdown() before they are cancelled (default: see shutdownGraceMs). */
+  shutdownGraceMs?: number;
+}
+
+/** Margin on top of one send attempt's timeout, so an attempt that started just before shutdown can finish. */
+const SHUTDOWN_MARGIN_MS = 5_000;
+
+/** Default drain time: one whole attempt (every HTTP timeout is validated to be shorter) plus a margin. */
+export function shutdownGraceMs(config: AppConfigFile): number {
+  return config.policy.retry.attemptTimeout + SHUTDOWN_MARGIN_MS;
 }
 
 export interface RelayWorkerOptions {
@@ -25,6 +39,8 @@ export interface RelayWorkerOptions {
   workflowBundlePath?: string;
   tuning?: WorkerTuning;
   identity?: string;
+  /** More activity interceptors for the vendor workers, after the relay's own (log attributes, metrics). */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 export interface RelayWorkers {
@@ -48,12 +64,18 @@ export async function createRelayWorkers(opts: RelayWorkerOptions): Promise<Rela
     maxCachedWorkflows: tuning.maxCachedWorkflows ?? 2000,
     maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTasks ?? 100,
   });
+  const graceMs = tuning.shutdownGraceMs ?? shutdownGraceMs(loaded.config);
+  const interceptors = [relayActivityInterceptors({ showUserIds: loaded.config.policy.showDeviceIds }), ...(opts.activityInterceptors ?? [])];
   const vendorWorker = (queue: string, activities: object, rate?: number) =>
     Worker.create({
       ...common,
       taskQueue: queue,
       activities,
+      interceptors: { activity: interceptors },
       maxConcurrentActivityTaskExecutions: tuning.maxConcurrentSends ?? 200,
+      shutdownGraceTime: graceMs,
+      // Past this the worker gives up waiting (an activity ignoring cancellation); the process then exits.
+      shutdownForceTime: graceMs + 15_000,
       ...(rate ? { maxTaskQueueActivitiesPerSecond: rate } : {}),
     });
   const adjustWorker = await vendorWorker(queues.adjust, { sendToAdjust: send.activities.sendToAdjust }, tuning.rateLimits?.adjust);

@@ -1,6 +1,7 @@
 // Outcomes: records how each delivery ended (delivered, duplicate, skipped, dead-lettered) in the outcome
 // log, the lane's last-delivery view and the counters; dead-lettered deliveries join the dead letters.
 import type { DeliveryOutcome } from '../domain/status';
+import { countOutcome } from './metrics';
 import type { Pending, UserState } from './state';
 
 export interface OutcomeDetails {
@@ -47,6 +48,7 @@ export function recordOutcome(state: UserState, pending: Pending, details: Outco
     ...(details.status !== undefined ? { status: details.status } : {}),
     ...(details.detail !== undefined ? { detail: details.detail } : {}),
   };
+  countOutcome(item.destination, details.outcome, nowMs - pending.arrivedAtMs);
   switch (details.outcome) {
     case 'delivered':
       lane.counts.delivered += 1;

@@ -1,0 +1,201 @@
+// Observability end to end: this test process installs the worker runtime exactly as worker/run.ts does
+// (Prometheus on S2S_METRICS_PORT, the structured JSON logger), runs the real relay, delivers, and then
+// scrapes /metrics for the SDK's metrics and s2s-relay's own (activity interceptor and workflow side), and
+// reads the log lines for the delivery id, user hash and vendor on every send-activity line.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, noopMetricMeter } from '@temporalio/common';
+import { Runtime } from '@temporalio/worker';
+import { SendFailureType, type SendBatchInput } from '../../domain/delivery';
+import { deliveryId, userHash } from '../../domain/ids';
+import { METRICS } from '../../domain/metrics';
+import { failureClass, relayActivityInterceptors } from '../../worker/activity-interceptors';
+import { StructuredLogger } from '../../worker/logger';
+import { freePort } from '../../worker/net';
+import { PROJECT_ROOT } from '../../worker/paths';
+import { runtimeOptions } from '../../worker/telemetry';
+import { countDeadLetters, countOutcome, recordGateWait } from '../../workflows/metrics';
+import { startRelay, waitFor, type RelayHarness } from '../helpers/relay';
+import { iosInstall, registerInstall } from '../helpers/users';
+
+const logLines: Array<Record<string, unknown>> = [];
+let metricsUrl: string;
+let relay: RelayHarness;
+let userIdOfTest = '(not set yet)';
+
+beforeAll(async () => {
+  const port = await freePort();
+  metricsUrl = `http://127.0.0.1:${port}/metrics`;
+  const logger = new StructuredLogger('DEBUG', 'json', (line) => logLines.push(JSON.parse(line) as Record<string, unknown>));
+  // Installed before startRelay(), whose own quiet runtime then finds this one in place.
+  Runtime.install(runtimeOptions({ S2S_METRICS_PORT: port, S2S_METRICS_HOST: '127.0.0.1' }, logger));
+  relay = await startRelay();
+});
+afterAll(async () => {
+  await relay?.stop();
+});
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+async function scrape(): Promise<Sample[]> {
+  const response = await fetch(metricsUrl);
+  expect(response.status).toBe(200);
+  const samples: Sample[] = [];
+  for (const line of (await response.text()).split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
+    if (!m) continue;
+    const labels: Record<string, string> = {};
+    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1] as string] = l[2] as string;
+    samples.push({ name: m[1] as string, labels, value: Number(m[3]) });
+  }
+  return samples;
+}
+
+/** Sum of the samples of `name` whose labels include `labels`. */
+function total(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
+  return samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((sum, s) => sum + s.value, 0);
+}
+
+const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
+
+describe('Prometheus metrics', () => {
+  let samples: Sample[];
+
+  beforeAll(async () => {
+    // One clean purchase, one retried once (Adjust 5xx), and one too old for AppsFlyer (dead-lettered by the workflow).
+    const install = iosInstall({ installedAt: daysAgo(20) });
+    userIdOfTest = install.userId;
+    registerInstall(relay.emulator, install);
+    await relay.client.signup(install);
+    await relay.client.track({ userId: install.userId, eventId: 'evt_m_1', name: 'purchase', occurredAt: daysAgo(0.01), revenue: '4.99', currency: 'USD' });
+    await waitFor('first purchase delivered', async () => ((await relay.client.status(install.userId)).counters.delivered === 2 ? true : undefined));
+    relay.emulator.setFaults({ adjust: { error5xx: 1, count: 1 } });
+    await relay.client.track({ userId: install.userId, eventId: 'evt_m_2', name: 'purchase', occurredAt: daysAgo(0.005), revenue: '1.99', currency: 'USD' });
+    await waitFor('second purchase delivered', async () => ((await relay.client.status(install.userId)).counters.delivered === 4 ? true : undefined));
+    await relay.client.track({ userId: install.userId, eventId: 'evt_m_old', name: 'purchase', occurredAt: daysAgo(10), revenue: '0.99', currency: 'USD' });
+    await waitFor('old purchase settled', async () => {
+      const s = await relay.client.status(install.userId);
+      return s.counters.delivered === 5 && s.counters.deadLettered === 1 ? true : undefined;
+    });
+    // Workflow metrics travel through a sink; give the exporter a moment to see the last ones.
+    samples = await waitFor('workflow dead-letter metric', async () => {
+      const s = await scrape();
+      return total(s, METRICS.deadLetters.name, { destination: 'appsflyer' }) >= 1 ? s : undefined;
+    });
+  });
+
+  it('serves the SDK worker metrics', () => {
+    expect(samples.some((s) => s.name.startsWith('temporal_'))).toBe(true);
+    expect(total(samples, 'temporal_activity_execution_latency_count', { activity_type: 'sendToAdjust' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('counts send results by vendor and result, with request latency', () => {
+    expect(total(samples, METRICS.sendResults.name, { vendor: 'adjust', result: 'delivered' })).toBe(3);
+    expect(total(samples, METRICS.sendResults.name, { vendor: 'appsflyer', result: 'delivered' })).toBe(2);
+    expect(total(samples, `${METRICS.sendLatency.name}_count`, { vendor: 'appsflyer' })).toBe(2);
+    expect(total(samples, `${METRICS.sendAttemptDuration.name}_count`, { vendor: 'adjust', result: 'ok' })).toBe(3);
+  });
+
+  it('counts failed attempts by retry class', () => {
+    expect(total(samples, METRICS.sendFailures.name, { vendor: 'adjust', failure_type: 'S2STransient', retryable: 'true' })).toBe(1);
+    expect(total(samples, METRICS.sendResults.name, { vendor: 'adjust', result: 'S2STransient' })).toBe(1);
+    expect(total(samples, `${METRICS.sendAttemptDuration.name}_count`, { vendor: 'adjust', result: 'failed' })).toBe(1);
+  });
+
+  it('counts final outcomes and dead letters decided by the workflow', () => {
+    expect(total(samples, METRICS.deliveryOutcomes.name, { destination: 'adjust', outcome: 'delivered' })).toBe(3);
+    expect(total(samples, METRICS.deliveryOutcomes.name, { destination: 'appsflyer', outcome: 'delivered' })).toBe(2);
+    expect(total(samples, METRICS.deliveryOutcomes.name, { destination: 'appsflyer', outcome: 'dead-lettered' })).toBe(1);
+    expect(total(samples, METRICS.deadLetters.name, { destination: 'appsflyer' })).toBe(1);
+    expect(total(samples, `${METRICS.deliveryLatency.name}_count`, { destination: 'adjust', outcome: 'delivered' })).toBe(3);
+    // Histograms use the buckets from domain/metrics.ts.
+    const le = samples.filter((s) => s.name === `${METRICS.deliveryLatency.name}_bucket`).map((s) => s.labels.le);
+    expect(le).toContain('3600000');
+  });
+
+  const gateWaitWired = fs.readFileSync(path.join(PROJECT_ROOT, 'workflows', 'user-workflow.ts'), 'utf8').includes('recordGateWait(');
+  it.runIf(gateWaitWired)('records the gate wait of every delivery (once user-workflow.ts calls recordGateWait)', () => {
+    expect(total(samples, `${METRICS.gateWait.name}_count`, { destination: 'adjust' })).toBe(3);
+    expect(total(samples, `${METRICS.gateWait.name}_count`, { destination: 'appsflyer' })).toBe(2);
+  });
+});
+
+describe('structured logs of the send activities', () => {
+  it("carry delivery id, user hash and vendor on every line, the SDK's own lines included", () => {
+    const activityLines = logLines.filter((l) => l.sdkComponent === 'activity' || l.activityType === 'sendToAdjust' || l.activityType === 'sendToAppsflyer');
+    const sdkLines = activityLines.filter((l) => typeof l.msg === 'string' && (l.msg as string).startsWith('Activity '));
+    expect(sdkLines.length).toBeGreaterThan(0);
+    for (const line of activityLines.filter((l) => l.activityType !== 'loadSettings')) {
+      expect(line.userHash, JSON.stringify(line)).toMatch(/^u_[0-9a-f]{16}$/);
+      expect(['adjust', 'appsflyer']).toContain(line.vendor);
+      expect(line.userId, 'raw user ids stay out of logs while policy.showDeviceIds is off').toBeUndefined();
+      expect(line.workflowId, 'the workflow id holds the raw user id').toBeUndefined();
+      expect(JSON.stringify(line)).not.toContain(userIdOfTest);
+      // "Activity started" is logged by the SDK before any interceptor sees the input; every other line has the id.
+      if (line.msg !== 'Activity started') expect(line.deliveryId, JSON.stringify(line)).toMatch(/^dlv_(adj|af)_[0-9a-f]{16}$/);
+    }
+    expect(sdkLines.filter((l) => l.msg === 'Activity completed').every((l) => typeof l.deliveryId === 'string')).toBe(true);
+    // The delivery id on a line is the one the workflow computed for that user, event and vendor.
+    const failed = activityLines.find((l) => l.msg === 'Activity failed');
+    expect(failed).toBeDefined();
+    expect(failed?.vendor).toBe('adjust');
+  });
+
+  it('is one JSON object per line with time and level', () => {
+    expect(logLines.length).toBeGreaterThan(0);
+    for (const line of logLines.slice(0, 50)) {
+      expect(typeof line.time).toBe('string');
+      expect(['trace', 'debug', 'info', 'warn', 'error']).toContain(line.level);
+    }
+  });
+});
+
+describe('workflow metric helpers outside a workflow', () => {
+  it('are no-ops', () => {
+    expect(() => countOutcome('adjust', 'delivered', 10)).not.toThrow();
+    expect(() => countDeadLetters('none', 2)).not.toThrow();
+    expect(() => recordGateWait('appsflyer', [], 0)).not.toThrow();
+    expect(deliveryId('u', 'event:e', 'adjust')).toMatch(/^dlv_adj_/);
+    expect(userHash('u')).toMatch(/^u_/);
+  });
+});
+
+describe('the activity interceptor, unit', () => {
+  const ctx = (activityType: string) => ({ info: { activityType, workflowExecution: { workflowId: 's2s-user-alice', runId: 'r' } }, metricMeter: noopMetricMeter }) as unknown as Context;
+  const batch = { app: 'demo-ios', user: { userId: 'alice' }, items: [{ deliveryId: 'dlv_adj_1' }, { deliveryId: 'dlv_adj_2' }] } as unknown as SendBatchInput;
+
+  it('adds ids to the log attributes; the raw user id and workflow id only with showDeviceIds', async () => {
+    for (const showUserIds of [false, true]) {
+      const { inbound, outbound } = relayActivityInterceptors({ showUserIds })(ctx('sendToAdjust'));
+      const attrs = () => outbound?.getLogAttributes?.({ workflowId: 's2s-user-alice', attempt: 1 }, (a) => a) ?? {};
+      expect(attrs()).toMatchObject({ vendor: 'adjust', userHash: userHash('alice') });
+      await inbound?.execute?.({ args: [batch], headers: {} }, async () => ({ receipts: [] }));
+      expect(attrs()).toMatchObject({ vendor: 'adjust', app: 'demo-ios', deliveryId: 'dlv_adj_1', deliveryIds: ['dlv_adj_1', 'dlv_adj_2'], userHash: userHash('alice'), attempt: 1 });
+      expect(attrs().userId).toBe(showUserIds ? 'alice' : undefined);
+      expect(attrs().workflowId).toBe(showUserIds ? 's2s-user-alice' : undefined);
+    }
+  });
+
+  it('leaves other activities alone and passes results and failures through', async () => {
+    expect(relayActivityInterceptors({ showUserIds: false })(ctx('loadSettings'))).toEqual({});
+    const { inbound } = relayActivityInterceptors({ showUserIds: false })(ctx('sendToAppsflyer'));
+    const failure = ApplicationFailure.create({ message: 'no', type: SendFailureType.rejected, nonRetryable: true });
+    await expect(inbound?.execute?.({ args: [batch], headers: {} }, async () => Promise.reject(failure))).rejects.toBe(failure);
+    await expect(inbound?.execute?.({ args: [batch], headers: {} }, async () => ({ receipts: [], stoppedAt: 0 }))).resolves.toEqual({ receipts: [], stoppedAt: 0 });
+  });
+
+  it('names the retry class of a failure', () => {
+    expect(failureClass(ApplicationFailure.create({ message: 'x', type: SendFailureType.transient }))).toEqual({ type: 'S2STransient', retryable: true });
+    expect(failureClass(ApplicationFailure.create({ message: 'x', type: SendFailureType.rejected, nonRetryable: true }))).toEqual({ type: 'S2SRejected', retryable: false });
+    // Non-retryable by the workflow's retry policy even when the failure itself does not say so.
+    expect(failureClass(ApplicationFailure.create({ message: 'x', type: SendFailureType.optedOut }))).toEqual({ type: 'S2SOptedOut', retryable: false });
+    expect(failureClass(new CancelledFailure('stop'))).toEqual({ type: 'cancelled', retryable: true });
+    expect(failureClass(new Error('boom'))).toEqual({ type: 'unexpected', retryable: true });
+  });
+});
