@@ -18,6 +18,7 @@ import { iso, workflowNow } from './clock';
 import { boundDeadLetters, redrive } from './dead-letter';
 import { acceptMessage, answerFor, holdOrphanRefund, isDuplicate, pruneWindows, recordRejection, refundProblem } from './intake';
 import { markSent, planLane, type LanePlan } from './lane';
+import { countDeadLetters, recordGateWait } from './metrics';
 import { recordOutcome } from './outcome';
 import { routeMessage } from './route';
 import { initialState, pendingCount, type Message, type Pending, type UserWorkflowInput } from './state';
@@ -240,6 +241,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     inFlight[destination] = batch.map((p) => p.item.deliveryId);
     changed();
     const nowMs = workflowNow();
+    recordGateWait(destination, batch, nowMs);
     const retry = current.policy.retry;
     try {
       const result = await laneScopes[destination].run(() =>
@@ -341,6 +343,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
         for (const held of state.held.splice(0)) {
           state.deadLetters.push({ held, reason: `no install context (signup) arrived within ${policy.installWaitTimeoutMs / 1000}s of the first event`, atMs: nowMs, redrives: 0 });
           state.counters.deadLettered += 1;
+          countDeadLetters('none');
         }
         state.firstHeldAtMs = undefined;
         changed();
@@ -357,6 +360,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
           redrives: 0,
         });
         state.counters.deadLettered += 1;
+        countDeadLetters('none');
         changed();
       } else soonest(due);
     }

@@ -13,7 +13,7 @@ import { iosInstall, registerInstall } from '../helpers/users';
 
 let relay: RelayHarness;
 beforeAll(async () => {
-  relay = await startRelay({ policy: { postInstallDelay: '1s', settleWindow: '100ms', maxHistoryEvents: 40, installWaitTimeout: '3s' } });
+  relay = await startRelay({ policy: { postInstallDelay: '1s', settleWindow: '100ms', maxHistoryEvents: 25, installWaitTimeout: '3s' } });
 });
 afterAll(async () => {
   await relay?.stop();
