@@ -1,19 +1,38 @@
 // The `s2s` command line: the backend's operations (signup, track, refund) and the operator's (status,
 // history, dead-letters, redrive), validated with zod before anything reaches Temporal. Human-readable
-// output by default, --json for scripts. Exit codes: 0 ok, 1 failure, 2 invalid input or rejected by the
-// workflow, 3 not implemented, 4 unknown user.
+// output by default, --json for scripts (errors too: one JSON object on stderr). Exit codes: 0 ok,
+// 1 failure (Temporal unreachable, no worker answering, ...), 2 invalid input or rejected by the workflow,
+// 3 not implemented, 4 unknown user.
 import fs from 'node:fs';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { UserId } from '../domain/fields';
 import { describeIssues } from '../domain/event';
+import type { DeadLetterView, TimelineEntry } from '../domain/status';
+import { readTemporalSettings, type TemporalSettings } from './connection';
 import { formatDeadLetter, formatMessageAnswer, formatRedrive, formatSignup, formatStatus, formatTimeline } from './format';
-import { RelayClient, UnknownUserError, usersWithDeadLetters } from './relay-client';
+import { RelayClient, UnknownUserError, usersWithDeadLetters, type DeadLetterUser } from './relay-client';
 
 export const EXIT = { ok: 0, failure: 1, invalidInput: 2, notImplemented: 3, unknownUser: 4 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-class InputError extends Error {}
+/** How long the CLI waits for a user workflow to answer a query (status, history) before blaming the worker. */
+export const QUERY_TIMEOUT_MS = 20_000;
+
+/** An error the CLI reports with a chosen exit code and message (no stack, no wrapping). */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+    readonly kind: string,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+const inputError = (message: string) => new CliError(message, EXIT.invalidInput, 'invalid-input');
 
 const USAGE = `usage: s2s <command> [arguments] [--json]
 
@@ -24,14 +43,16 @@ backend commands (the JSON document is an argument, or - to read it from stdin):
 
 operator commands:
   status <userId>          install state, gate, lanes, dead letters, counters
-  history <userId>         compact timeline of deliveries per vendor
-  dead-letters [--limit N] users with dead letters, with reasons
+  history <userId> [id ...]
+                           deliveries per vendor: when each vendor got each event/refund (only these ids if given)
+  dead-letters [--limit N] users with dead letters (visibility query S2SDeadLetters > 0 on this task queue), with reasons
   redrive <userId> [deliveryId ...]
                            re-queue dead letters (all of the user's when no ids are given)
 
-options: --json  print JSON;  --signal  use a signal instead of an update (track, refund)
+options: --json  print JSON (errors: {"error":{...}} on stderr);  --signal  use a signal instead of an update (track, refund)
 environment: TEMPORAL_ADDRESS (localhost:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_TASK_QUEUE (s2s-relay), TLS settings (see README)
-exit codes: 0 ok, 1 failure (e.g. Temporal unreachable), 2 invalid input or rejected by the workflow, 3 not implemented, 4 unknown user`;
+exit codes: 0 ok, 1 failure (e.g. Temporal unreachable, no worker answering), 2 invalid input or rejected by the workflow,
+            3 not implemented, 4 unknown user`;
 
 interface Parsed {
   command?: string;
@@ -49,11 +70,12 @@ export function parseArgs(argv: string[]): Parsed {
     if (arg === '--json') parsed.json = true;
     else if (arg === '--signal') parsed.signal = true;
     else if (arg === '--help' || arg === '-h') parsed.help = true;
-    else if (arg === '--limit') {
-      const n = Number(argv[++i]);
-      if (!Number.isInteger(n) || n < 1) throw new InputError('--limit must be a positive whole number');
+    else if (arg === '--limit' || arg.startsWith('--limit=')) {
+      const raw = arg === '--limit' ? argv[++i] : arg.slice('--limit='.length);
+      const n = Number(raw);
+      if (raw === undefined || raw === '' || !Number.isInteger(n) || n < 1 || n > 10_000) throw inputError('--limit must be a whole number from 1 to 10000');
       parsed.limit = n;
-    } else if (arg.startsWith('--')) throw new InputError(`unknown option ${arg}`);
+    } else if (arg.startsWith('--')) throw inputError(`unknown option ${arg}`);
     else if (parsed.command === undefined) parsed.command = arg;
     else parsed.args.push(arg);
   }
@@ -61,20 +83,24 @@ export function parseArgs(argv: string[]): Parsed {
 }
 
 function readDocument(arg: string | undefined, command: string, stdin: () => string): unknown {
-  if (arg === undefined) throw new InputError(`${command} needs a JSON document as its argument, or - to read it from stdin`);
+  if (arg === undefined) throw inputError(`${command} needs a JSON document as its argument, or - to read it from stdin`);
   const text = arg === '-' ? stdin() : arg;
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new InputError(`${command}: the argument is not valid JSON (${(error as Error).message})`);
+    throw inputError(`${command}: the ${arg === '-' ? 'input on stdin' : 'argument'} is not valid JSON (${(error as Error).message})`);
   }
 }
 
 function userIdArg(arg: string | undefined, command: string): string {
-  if (arg === undefined) throw new InputError(`${command} needs a userId`);
+  if (arg === undefined) throw inputError(`${command} needs a userId`);
   const result = UserId.safeParse(arg);
-  if (!result.success) throw new InputError(`${command}: ${describeIssues(result.error)}`);
+  if (!result.success) throw inputError(`${command}: ${result.error.issues.map((i) => i.message).join('; ')} (got "${arg}")`);
   return result.data;
+}
+
+function tooMany(args: string[], max: number, command: string): void {
+  if (args.length > max) throw inputError(`${command}: unexpected argument(s) ${args.slice(max).join(' ')}`);
 }
 
 export interface CliIo {
@@ -82,6 +108,50 @@ export interface CliIo {
   err(text: string): void;
   stdin(): string;
   connect(): Promise<RelayClient>;
+  /** How long to wait for a query's answer (default QUERY_TIMEOUT_MS). */
+  queryTimeoutMs?: number;
+}
+
+/**
+ * Connects as the environment says. Invalid settings are invalid input (2); an unreachable server is a
+ * failure (1) with a message that says where the CLI looked and what to check.
+ */
+export async function connectFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<RelayClient> {
+  let settings: TemporalSettings;
+  try {
+    settings = readTemporalSettings(env);
+  } catch (error) {
+    throw new CliError((error as Error).message, EXIT.invalidInput, 'invalid-settings');
+  }
+  try {
+    return await RelayClient.connect(settings);
+  } catch (error) {
+    throw unreachable(settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE, describeError(error));
+  }
+}
+
+function unreachable(address: string, namespace: string, detail: string): CliError {
+  return new CliError(
+    `cannot reach Temporal at ${address} (namespace ${namespace}): ${detail}. Is the server running (\`npm start\` starts one) and is TEMPORAL_ADDRESS right?`,
+    EXIT.failure,
+    'temporal-unreachable',
+  );
+}
+
+/** The CLI's io for the real process: stdout/stderr, stdin, and a connection from the environment. */
+export function processIo(env: NodeJS.ProcessEnv = process.env): CliIo {
+  return {
+    out: (t) => process.stdout.write(`${t}\n`),
+    err: (t) => process.stderr.write(`${t}\n`),
+    stdin: () => fs.readFileSync(0, 'utf8'),
+    connect: () => connectFromEnv(env),
+  };
+}
+
+export interface DeadLetterReport extends DeadLetterUser {
+  letters: DeadLetterView[];
+  /** Why the letters could not be read (e.g. no worker answered the status query). */
+  problem?: string;
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -89,8 +159,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     parsed = parseArgs(argv);
   } catch (error) {
-    io.err(`s2s: ${(error as Error).message}\n\n${USAGE}`);
-    return EXIT.invalidInput;
+    return reportError(error, io, argv.includes('--json'), true);
   }
   if (parsed.help || !parsed.command) {
     (parsed.help ? io.out : io.err)(USAGE);
@@ -100,9 +169,22 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const print = (value: unknown, human: string) => io.out(json ? JSON.stringify(value, null, 2) : human);
   let relay: RelayClient | undefined;
   const connect = async () => (relay ??= await io.connect());
+  /** Queries need a worker to answer: bound the wait and say so when none does. */
+  const query = async <T>(client: RelayClient, what: string, call: () => Promise<T>): Promise<T> => {
+    const timeoutMs = io.queryTimeoutMs ?? QUERY_TIMEOUT_MS;
+    try {
+      return await client.client.connection.withDeadline(Date.now() + timeoutMs, call);
+    } catch (error) {
+      if (grpcCode(error) === GRPC_DEADLINE_EXCEEDED) {
+        throw new CliError(`${what}: no answer within ${timeoutMs / 1000} s. Is an s2s-relay worker running for task queue "${client.options.taskQueue}"? (\`npm start\` or \`npm run worker\`)`, EXIT.failure, 'no-worker');
+      }
+      throw error;
+    }
+  };
   try {
     switch (command) {
       case 'signup': {
+        tooMany(args, 1, command);
         const doc = readDocument(args[0], command, io.stdin);
         if (parsed.signal) {
           await (await connect()).signupSignal(doc as never);
@@ -115,6 +197,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }
       case 'track':
       case 'refund': {
+        tooMany(args, 1, command);
         const doc = readDocument(args[0], command, io.stdin);
         const client = await connect();
         if (parsed.signal) {
@@ -127,24 +210,40 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return EXIT.ok;
       }
       case 'status': {
-        const status = await (await connect()).status(userIdArg(args[0], command));
+        tooMany(args, 1, command);
+        const userId = userIdArg(args[0], command);
+        const client = await connect();
+        const status = await query(client, `status of user ${userId}`, () => client.status(userId));
         print(status, formatStatus(status));
         return EXIT.ok;
       }
       case 'history': {
-        const timeline = await (await connect()).timeline(userIdArg(args[0], command));
-        print(timeline, formatTimeline(timeline));
+        const userId = userIdArg(args[0], command);
+        const ids = args.slice(1);
+        const client = await connect();
+        const timeline = await query(client, `history of user ${userId}`, () => client.timeline(userId));
+        const shown: TimelineEntry[] = ids.length ? timeline.filter((e) => ids.includes(e.id) || ids.includes(e.deliveryId)) : timeline;
+        if (ids.length && shown.length === 0) throw inputError(`history: user ${userId} has no deliveries for ${ids.join(', ')}`);
+        print(shown, formatTimeline(shown));
         return EXIT.ok;
       }
       case 'dead-letters': {
+        tooMany(args, 0, command);
         const client = await connect();
-        const users = await usersWithDeadLetters(client, parsed.limit);
-        const details = await Promise.all(users.map(async (u) => ({ ...u, letters: (await client.status(u.userId).catch(() => undefined))?.deadLetters ?? [] })));
-        const human = details.length === 0
-          ? 'no users with dead letters'
-          : details.map((u) => [`${u.userId} (${u.app ?? '?'}, ${u.state ?? '?'}): ${u.deadLetters} dead letter(s)`, ...u.letters.map((d) => `  ${formatDeadLetter(d)}`)].join('\n')).join('\n');
-        print(details, human);
-        return EXIT.ok;
+        // This deployment's users only (TEMPORAL_TASK_QUEUE): others in the namespace have their own workers.
+        const users = await usersWithDeadLetters(client, parsed.limit, { taskQueue: client.options.taskQueue });
+        const reports: DeadLetterReport[] = await Promise.all(
+          users.map(async (u) => {
+            try {
+              const status = await query(client, `status of user ${u.userId}`, () => client.status(u.userId));
+              return { ...u, letters: status.deadLetters };
+            } catch (error) {
+              return { ...u, letters: [], problem: describeError(error) };
+            }
+          }),
+        );
+        print(reports, formatDeadLetterReports(reports, parsed.limit));
+        return reports.some((r) => r.problem) ? EXIT.failure : EXIT.ok;
       }
       case 'redrive': {
         const userId = userIdArg(args[0], command);
@@ -153,56 +252,76 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return answer.notFound.length > 0 && answer.redriven.length === 0 ? EXIT.invalidInput : EXIT.ok;
       }
       default:
-        io.err(`s2s: unknown command "${command}"\n\n${USAGE}`);
-        return EXIT.invalidInput;
+        return reportError(inputError(`unknown command "${command}"`), io, json, true);
     }
   } catch (error) {
-    return reportError(error, io);
+    return reportError(error, io, json);
   } finally {
     await relay?.close().catch(() => undefined);
   }
 }
 
-function reportError(error: unknown, io: CliIo): number {
-  if (error instanceof InputError) {
-    io.err(`s2s: ${error.message}`);
-    return EXIT.invalidInput;
+export function formatDeadLetterReports(reports: DeadLetterReport[], limit: number): string {
+  if (reports.length === 0) return 'no users with dead letters';
+  const lines: string[] = [];
+  for (const r of reports) {
+    lines.push(`${r.userId} (${r.app ?? '?'}, ${r.state ?? '?'}): ${r.deadLetters} dead letter${r.deadLetters === 1 ? '' : 's'}`);
+    if (r.problem) lines.push(`  (reasons unavailable: ${r.problem})`);
+    for (const d of r.letters) lines.push(`  ${formatDeadLetter(d)}`);
   }
-  if (error instanceof z.ZodError) {
-    io.err(`s2s: invalid input: ${describeIssues(error)}`);
-    return EXIT.invalidInput;
+  if (reports.length >= limit) lines.push(`(first ${limit} users; --limit N for more)`);
+  lines.push('', 'fix the cause, then: s2s redrive <userId> [deliveryId ...]');
+  return lines.join('\n');
+}
+
+const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_UNIMPLEMENTED = 12;
+const GRPC_UNAVAILABLE = 14;
+
+/** The gRPC status code of an error or of its cause (the SDK wraps them in ServiceError). */
+function grpcCode(error: unknown): number | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isGrpcServiceError(e)) return e.code;
   }
-  if (error instanceof UnknownUserError) {
-    io.err(`s2s: ${error.message}`);
-    return EXIT.unknownUser;
+  return undefined;
+}
+
+/** An error's message with its causes ("Failed to query Workflow: 14 UNAVAILABLE: ..."), without repeats. */
+export function describeError(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (message && !parts.some((p) => p.includes(message))) parts.push(message);
+    if (!(e instanceof Error)) break;
   }
+  return parts.join(': ') || 'unknown error';
+}
+
+function classify(error: unknown): CliError {
+  if (error instanceof CliError) return error;
+  if (error instanceof z.ZodError) return inputError(`invalid input: ${describeIssues(error)}`);
+  if (error instanceof UnknownUserError) return new CliError(error.message, EXIT.unknownUser, 'unknown-user');
   if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-    io.err(`s2s: rejected by the workflow: ${error.cause.message}`);
-    return EXIT.invalidInput;
+    return new CliError(`rejected by the workflow: ${error.cause.message}`, EXIT.invalidInput, 'rejected');
   }
-  const message = error instanceof Error ? error.message : String(error);
-  if (/^invalid (signup|track event|refund)/.test(message)) {
-    io.err(`s2s: ${message}`);
-    return EXIT.invalidInput;
+  const message = describeError(error);
+  if (/^invalid (signup|track event|refund)/.test(message)) return inputError(message);
+  const code = grpcCode(error);
+  if (code === GRPC_UNAVAILABLE || code === GRPC_UNIMPLEMENTED) {
+    return new CliError(`Temporal did not answer as a Temporal frontend: ${message}. Is the server running (\`npm start\` starts one) and is TEMPORAL_ADDRESS right?`, EXIT.failure, 'temporal-unreachable');
   }
-  io.err(`s2s: ${message}`);
-  return EXIT.failure;
+  return new CliError(message, EXIT.failure, 'failure');
+}
+
+function reportError(error: unknown, io: CliIo, json: boolean, usage = false): number {
+  const e = classify(error);
+  if (json) io.err(JSON.stringify({ error: { exitCode: e.exitCode, kind: e.kind, message: e.message } }));
+  else io.err(`s2s: ${e.message}${usage ? `\n\n${USAGE}` : ''}`);
+  return e.exitCode;
 }
 
 export async function main(): Promise<void> {
-  const code = await runCli(process.argv.slice(2), {
-    out: (t) => process.stdout.write(`${t}\n`),
-    err: (t) => process.stderr.write(`${t}\n`),
-    stdin: () => fs.readFileSync(0, 'utf8'),
-    connect: async () => {
-      try {
-        return await RelayClient.connect();
-      } catch (error) {
-        throw new Error(`cannot reach Temporal at ${process.env.TEMPORAL_ADDRESS ?? 'localhost:7233'} (${(error as Error).message}); is \`npm start\` running?`);
-      }
-    },
-  });
-  process.exitCode = code;
+  process.exitCode = await runCli(process.argv.slice(2), processIo());
 }
 
 if (require.main === module) void main();

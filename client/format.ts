@@ -19,7 +19,9 @@ export function formatMessageAnswer(a: MessageAnswer): string {
 
 export function formatDeadLetter(d: DeadLetterView): string {
   const what = `${d.kind} ${d.id}${d.name ? ` (${d.name})` : ''}${d.revenue ? ` ${d.revenue} ${d.currency ?? ''}` : ''}`;
-  const vendor = d.status ? ` [${d.status}${d.vendorMessage ? `: ${d.vendorMessage}` : ''}]` : '';
+  // The reason usually quotes the vendor's answer already; repeat only what it does not say.
+  const message = d.vendorMessage && !d.reason.includes(d.vendorMessage) ? `: ${d.vendorMessage}` : '';
+  const vendor = d.status ? ` [${d.status}${message}]` : '';
   return `${pad(d.destination ?? '(unrouted)', 10)} ${pad(d.deliveryId ?? '-', 24)} ${what}: ${d.reason}${vendor}${d.redrives ? ` (redriven ${d.redrives}x)` : ''}`;
 }
 
@@ -50,17 +52,21 @@ export function formatStatus(s: UserStatus): string {
   return lines.join('\n');
 }
 
+/** Deliveries grouped per vendor, in event-time order: when each vendor got what, and the delivery ids. */
 export function formatTimeline(entries: TimelineEntry[]): string {
   if (entries.length === 0) return '(no deliveries yet)';
+  const row = (occurred: string, message: string, outcome: string, at: string, id: string) => `  ${pad(occurred, 24)}  ${pad(message, 44)} ${pad(outcome, 18)} ${pad(at, 24)}  ${id}`;
   const lines: string[] = [];
   let current = '';
   for (const e of entries) {
     if (e.destination !== current) {
       current = e.destination;
-      lines.push(`${current}:`);
+      lines.push(`${current}:`, row('occurred', 'message', 'outcome', 'at', 'delivery id'));
     }
-    const amount = e.revenue ? ` ${e.kind === 'refund' && e.destination === 'appsflyer' ? '-' : ''}${e.revenue} ${e.currency ?? ''}` : '';
-    lines.push(`  ${e.occurredAt}  ${pad(`${e.kind} ${e.id} (${e.name})${amount}`, 44)} ${pad(e.outcome, 13)} ${e.at ?? ''}${e.status ? ` ${e.status}` : ''}${e.detail && e.outcome !== 'delivered' ? `  ${e.detail}` : ''}`);
+    const amount = e.revenue ? ` ${e.kind === 'refund' && e.destination === 'appsflyer' ? '-' : ''}${e.revenue} ${e.currency ?? ''}`.trimEnd() : '';
+    const message = e.kind === 'refund' ? `refund ${e.id} of a ${e.name}${amount}` : `event ${e.id} (${e.name})${amount}`;
+    lines.push(row(e.occurredAt, message, `${e.outcome}${e.status ? ` ${e.status}` : ''}`, e.at ?? '-', e.deliveryId));
+    if (e.detail && e.outcome !== 'delivered') lines.push(`    ${e.detail}`);
   }
   return lines.join('\n');
 }

@@ -9,6 +9,7 @@ import {
   installSignal, redriveUpdate, refundSignal, refundUpdate, signupUpdate, statusQuery, timelineQuery, trackSignal, trackUpdate, USER_WORKFLOW_TYPE,
 } from '../domain/messages';
 import { SA } from '../domain/search-attributes';
+import { mdText, uiLines, uiQueryLink } from '../domain/ui-markdown';
 import type { MessageAnswer, RedriveAnswer, SignupAnswer, TimelineEntry, UserStatus } from '../domain/status';
 import type { userWorkflow } from '../workflows/user-workflow';
 import { connectionOptions, readTemporalSettings, type TemporalSettings } from './connection';
@@ -22,6 +23,28 @@ export class UnknownUserError extends Error {
 
 export interface RelayClientOptions {
   taskQueue: string;
+}
+
+/**
+ * The workflow's static summary (one line, fixed at start; the UI shows it under User Metadata): app, platform
+ * and install time, never device ids. A workflow first started by an event (before the signup) does not know
+ * them yet, and says where to look instead.
+ */
+export function staticSummary(userId: string, install?: InstallContext): string {
+  return install
+    ? `user ${userId} · ${install.app} (${install.platform}) · installed ${install.installedAt}`
+    : `user ${userId} · started by an event before the signup: app and install time in Current Details`;
+}
+
+/** The workflow's static details (markdown): what this workflow is and where to look, with UI filter links. */
+export function staticDetails(userId: string, install?: InstallContext): string {
+  const quoted = `'${userId}'`; // user ids hold no quotes (domain/fields.ts)
+  return uiLines([
+    `s2s-relay user workflow of **${mdText(userId)}**${install ? ` · app ${mdText(install.app)} (${install.platform}) · installed ${install.installedAt}` : ''}`,
+    'Send activities are summarised as "vendor event id amount"; their results hold the vendor\'s answer. Current Details show each lane.',
+    `CLI: \`s2s status ${userId}\` · \`s2s history ${userId}\` · \`s2s redrive ${userId}\``,
+    `${uiQueryLink('all runs of this user', `${SA.userId.name} = ${quoted}`)} · ${uiQueryLink('users with dead letters', `${SA.deadLetters.name} > 0`)} · ${uiQueryLink('users with pending deliveries', `${SA.pending.name} > 0`)}`,
+  ]);
 }
 
 export class RelayClient {
@@ -54,8 +77,8 @@ export class RelayClient {
         { key: SA.userId, value: userId },
         ...(install ? [{ key: SA.app, value: install.app }] : []),
       ],
-      staticSummary: install ? `user ${userId} · ${install.app} (${install.platform}) · installed ${install.installedAt}` : `user ${userId}`,
-      staticDetails: `s2s-relay user workflow for **${userId}**. Query \`status\` or run \`s2s status ${userId}\` for lanes, dead letters and counters.`,
+      staticSummary: staticSummary(userId, install),
+      staticDetails: staticDetails(userId, install),
     };
   }
 
@@ -145,20 +168,53 @@ export interface DeadLetterUser {
   app?: string;
 }
 
-/** Users whose workflows hold dead letters (visibility query `S2SDeadLetters > 0`), newest first. */
-export async function usersWithDeadLetters(relay: RelayClient, limit = 100): Promise<DeadLetterUser[]> {
-  const users: DeadLetterUser[] = [];
-  const query = `${SA.deadLetters.name} > 0 AND ExecutionStatus = 'Running'`;
+/** One user workflow as the visibility store (search attributes) sees it: no worker needed to read it. */
+export interface UserListing extends DeadLetterUser {
+  runId: string;
+  pending: number;
+  status: string;
+}
+
+/**
+ * The visibility queries operators use, in the Temporal UI's filter box as in scripts. Visibility is
+ * eventually consistent: a change shows up within about a second.
+ */
+export const OPS_QUERIES = {
+  deadLetters: `${SA.deadLetters.name} > 0`,
+  pending: `${SA.pending.name} > 0`,
+  laneStopped: `${SA.state.name} = 'lane stopped'`,
+  waitingForInstall: `${SA.state.name} = 'waiting for install'`,
+  user: (userId: string) => `${SA.userId.name} = '${userId}'`,
+} as const;
+
+/** User workflows matching a visibility query (e.g. OPS_QUERIES.deadLetters), newest first. */
+export async function findUsers(relay: RelayClient, query: string, limit = 100): Promise<UserListing[]> {
+  const users: UserListing[] = [];
   for await (const wf of relay.client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
     const attrs = wf.typedSearchAttributes;
+    const state = attrs.get(SA.state);
+    const app = attrs.get(SA.app);
     users.push({
       userId: attrs.get(SA.userId) ?? wf.workflowId,
       workflowId: wf.workflowId,
+      runId: wf.runId,
+      status: wf.status.name,
       deadLetters: attrs.get(SA.deadLetters) ?? 0,
-      ...(attrs.get(SA.state) !== undefined ? { state: attrs.get(SA.state) as string } : {}),
-      ...(attrs.get(SA.app) !== undefined ? { app: attrs.get(SA.app) as string } : {}),
+      pending: attrs.get(SA.pending) ?? 0,
+      ...(state !== undefined ? { state } : {}),
+      ...(app !== undefined ? { app } : {}),
     });
     if (users.length >= limit) break;
   }
   return users;
+}
+
+/**
+ * Users whose workflows hold dead letters (visibility query `S2SDeadLetters > 0`), newest first; with
+ * `taskQueue`, only the users of the relay deployment on that task queue (a namespace may hold several).
+ */
+export async function usersWithDeadLetters(relay: RelayClient, limit = 100, options: { taskQueue?: string } = {}): Promise<DeadLetterUser[]> {
+  const scope = options.taskQueue ? ` AND TaskQueue = '${options.taskQueue}'` : '';
+  const users = await findUsers(relay, `${OPS_QUERIES.deadLetters} AND ExecutionStatus = 'Running'${scope}`, limit);
+  return users.map(({ userId, workflowId, deadLetters, state, app }) => ({ userId, workflowId, deadLetters, ...(state !== undefined ? { state } : {}), ...(app !== undefined ? { app } : {}) }));
 }

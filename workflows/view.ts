@@ -1,11 +1,13 @@
 // What operators see: the status query's answer, the S2S* search attribute values, the current-details
 // text shown in the Temporal UI, and the one-line activity summaries ("appsflyer cancel_purchase rf_1 -4.99 USD").
+// Presentation only, and deterministic (workflow code): no I/O, no clocks.
 import type { DeliveryItem, Destination } from '../domain/delivery';
 import type { InstallContext } from '../domain/install';
 import { negateAmount } from '../domain/money';
 import type { UserState as UserStateKeyword } from '../domain/search-attributes';
 import type { WorkflowSettings } from '../domain/settings';
 import type { DeadLetterView, LaneView, TimelineEntry, UserStatus } from '../domain/status';
+import { clip, mdText, uiLines } from '../domain/ui-markdown';
 import { iso } from './clock';
 import { readyAt } from './lane';
 import { pendingCount, type DeadLetter, type UserState } from './state';
@@ -24,15 +26,24 @@ export function stateKeyword(state: UserState, settings: WorkflowSettings, nowMs
   return 'idle';
 }
 
+/**
+ * The one-line summary of a send activity, shown in the UI's event history and timeline: destination, the
+ * name the vendor sees, the message id and the amount as sent, e.g. "appsflyer cancel_purchase rf_1 -4.99 USD
+ * (refund of evt_1)" or "adjust purchase(p4rch1) evt_2 9.99 USD (restamped 2026-11-22T10:00:05.000Z)".
+ * Never device ids or other install context.
+ */
 export function activitySummary(destination: Destination, items: DeliveryItem[], settings: WorkflowSettings): string {
   const describe = (item: DeliveryItem) => {
     const name = vendorEventName(item, settings);
     const amount = item.revenue !== undefined ? ` ${item.kind === 'refund' && destination === 'appsflyer' ? negateAmount(item.revenue) : item.revenue} ${item.currency ?? ''}`.trimEnd() : '';
-    return `${name} ${item.sourceId}${amount}`;
+    const notes: string[] = [];
+    if (item.kind === 'refund' && item.purchaseEventId) notes.push(`refund of ${item.purchaseEventId}`);
+    if (item.sendAtMs !== undefined && item.sendAtMs !== item.occurredAtMs) notes.push(`restamped ${iso(item.sendAtMs)}`);
+    return `${name} ${item.sourceId}${amount}${notes.length ? ` (${notes.join(', ')})` : ''}`;
   };
   const [first] = items;
   if (!first) return destination;
-  const more = items.length > 1 ? ` (+${items.length - 1} more: ${items.slice(1, 4).map((i) => i.sourceId).join(', ')}${items.length > 4 ? ', ...' : ''})` : '';
+  const more = items.length > 1 ? ` +${items.length - 1} more: ${items.slice(1, 4).map((i) => i.sourceId).join(', ')}${items.length > 4 ? ', ...' : ''}` : '';
   return `${destination} ${describe(first)}${more}`;
 }
 
@@ -152,23 +163,71 @@ export function buildTimeline(state: UserState): TimelineEntry[] {
     .sort((a, b) => (a.destination === b.destination ? a.occurredAt.localeCompare(b.occurredAt) : a.destination.localeCompare(b.destination)));
 }
 
+const MAX_DEAD_LETTER_LINES = 3;
+
+function laneLine(destination: Destination, v: LaneView): string {
+  const parts: string[] = [];
+  if (v.stopped) parts.push(`STOPPED: ${mdText(clip(v.stopped.reason, 160))} (since ${v.stopped.at})`);
+  parts.push(`${v.queued} queued`);
+  if (v.inFlight.length) parts.push(`sending ${v.inFlight.length} (retries: Pending Activities tab)`);
+  if (v.next && v.queued) {
+    const waiting = v.next.waitingFor ? `, waits for ${mdText(v.next.waitingFor)}` : '';
+    parts.push(`next ${mdText(v.next.id)} (${mdText(v.next.name)}) ready ${v.next.readyAt ?? '?'}${waiting}`);
+  }
+  if (v.last) parts.push(`last ${mdText(v.last.id)} ${v.last.outcome}${v.last.status ? ` (${v.last.status})` : ''} at ${v.last.at}`);
+  const c = v.counts;
+  const counts = [`${c.delivered} delivered`, c.duplicate && `${c.duplicate} duplicate`, c.skipped && `${c.skipped} skipped`, c.deadLettered && `${c.deadLettered} dead-lettered`];
+  parts.push(counts.filter(Boolean).join(', '));
+  return `**${destination}**: ${parts.join(' · ')}`;
+}
+
+function deadLetterLine(d: DeadLetterView): string {
+  const what = `${d.destination ?? '(not routed)'} ${d.kind} ${mdText(d.id)}${d.name ? ` (${mdText(d.name)})` : ''}`;
+  return `dead letter: ${what}${d.deliveryId ? ` ${d.deliveryId}` : ''}: ${mdText(clip(d.reason, 200))}`;
+}
+
 /**
- * Markdown for the Temporal UI's "current details": state, one line per lane, and the install context.
- * Device ids and the IP appear only when `install` is passed (policy.showDeviceIds: PII).
+ * Markdown for the Temporal UI's "current details" (User Metadata tab): state, install, one line per lane,
+ * the latest dead letters and how to redrive them. Device ids, the AppsFlyer id, the IP and the customer
+ * user id appear only when `install` is passed (policy.showDeviceIds: PII).
  */
 export function currentDetails(status: UserStatus, install?: InstallContext): string {
-  const lane = (d: Destination) => {
-    const v = status.lanes[d];
-    if (v.stopped) return `${d}: stopped (${v.stopped.reason})`;
-    const parts = [`${v.queued} queued`];
-    if (v.inFlight.length) parts.push(`sending ${v.inFlight.length}`);
-    if (v.next?.readyAt && v.queued) parts.push(`next ${v.next.id} at ${v.next.readyAt}`);
-    if (v.last) parts.push(`last ${v.last.id} ${v.last.outcome}${v.last.status ? ` (${v.last.status})` : ''}`);
-    return `${d}: ${parts.join(', ')}`;
-  };
-  const head = `**${status.state}**${status.gateAt && !status.gateOpen ? ` until ${status.gateAt}` : ''} · pending ${status.pending} · dead letters ${status.deadLetters.length}`;
-  const who = status.app ? `${status.app} · ${status.platform} · installed ${status.installedAt}` : 'install context not received yet';
-  const ids = install ? `device ids: ${JSON.stringify(install.deviceIds)}${install.appsflyerId ? ` · appsflyer_id ${install.appsflyerId}` : ''}${install.ip ? ` · ip ${install.ip}` : ''}` : '';
-  const held = status.held ? `held (waiting for signup): ${status.held}` : '';
-  return [head, who, lane('adjust'), lane('appsflyer'), held, ids].filter(Boolean).join('\n\n');
+  const dead = status.deadLetters.length;
+  const head = [
+    `**${status.state}**${status.gateAt && !status.gateOpen ? ` until ${status.gateAt}` : ''}`,
+    `${status.pending} pending`,
+    `${dead} dead letter${dead === 1 ? '' : 's'}${status.deadLettersEvicted ? ` (+${status.deadLettersEvicted} evicted)` : ''}`,
+  ].join(' · ');
+  // The static summary is lost at continue-as-new (Temporal does not carry user metadata over), so the
+  // current details always say whose workflow this is.
+  const who = status.app
+    ? `user ${mdText(status.userId)} · app ${mdText(status.app)} (${status.platform}) · installed ${status.installedAt}${status.gateAt ? ` · sends from ${status.gateAt}` : ''}`
+    : `user ${mdText(status.userId)} · install context (signup) not received yet`;
+  const held = status.held || status.orphanRefunds
+    ? `held: ${status.held} message(s) waiting for the signup${status.orphanRefunds ? `, ${status.orphanRefunds} refund(s) waiting for their purchase` : ''}`
+    : undefined;
+  const letters = status.deadLetters.slice(-MAX_DEAD_LETTER_LINES).reverse().map(deadLetterLine);
+  const moreLetters = dead > MAX_DEAD_LETTER_LINES ? `… ${dead - MAX_DEAD_LETTER_LINES} more: \`s2s status ${status.userId}\`` : undefined;
+  const redrive = dead ? `after the fix: \`s2s redrive ${status.userId}\` or More Actions → Send an Update → redrive` : undefined;
+  const lastRejection = status.recentRejections[status.recentRejections.length - 1];
+  const rejected = status.counters.rejectedMessages && lastRejection
+    ? `rejected messages: ${status.counters.rejectedMessages} (latest ${lastRejection.at}: ${mdText(clip(lastRejection.reason, 160))})`
+    : undefined;
+  const problem = status.settingsProblem ? `**configuration problem**: ${mdText(status.settingsProblem)}` : undefined;
+  const ids = install
+    ? `device ids (policy.showDeviceIds): ${mdText(JSON.stringify(install.deviceIds))}${install.appsflyerId ? ` · appsflyer_id ${install.appsflyerId}` : ''}${install.ip ? ` · ip ${mdText(install.ip)}` : ''}${install.customerUserId ? ` · customer_user_id ${mdText(install.customerUserId)}` : ''}`
+    : undefined;
+  return uiLines([
+    head,
+    problem,
+    who,
+    held,
+    laneLine('adjust', status.lanes.adjust),
+    laneLine('appsflyer', status.lanes.appsflyer),
+    ...letters,
+    moreLetters,
+    redrive,
+    rejected,
+    ids,
+  ]);
 }
