@@ -1,6 +1,6 @@
 // How to reach Temporal: address, namespace, task queue, TLS (server CA and name, mTLS client certificate)
 // and Temporal Cloud API key, read from the environment and validated once with zod, with messages that
-// say what to fix. Worker, client library and CLI all use these same settings (docs/deploying.md).
+// say what to fix. Worker, client library and CLI all use these same settings (README: Configuration reference).
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import { z } from 'zod';

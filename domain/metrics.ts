@@ -1,5 +1,5 @@
 // The names, units and help texts of s2s-relay's own metrics, in one place for the activity interceptor
-// (worker side), workflows/metrics.ts (workflow side), the Prometheus bucket settings and docs/deploying.md.
+// (worker side), workflows/metrics.ts (workflow side), the Prometheus bucket settings and the README (Metrics).
 // Pure data: safe to import from workflow code. Labels never carry user or delivery ids (cardinality).
 
 export interface MetricDefinition {

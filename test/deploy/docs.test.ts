@@ -1,4 +1,4 @@
-// docs/deploying.md against the code: its sections exist, every environment variable the worker, the
+// The README's deployment sections against the code: its sections exist, every environment variable the worker, the
 // connection settings, `npm start`, compose and the setup script read is documented with its default, every
 // metric with its labels, and the image versions it names are the ones the files pin.
 import fs from 'node:fs';
@@ -10,7 +10,7 @@ import { PROJECT_ROOT } from '../../worker/paths';
 import { readDockerfile } from './dockerfile';
 import { knownWorkerVariables, schemaDefault } from './env-schema';
 
-const doc = fs.readFileSync(path.join(PROJECT_ROOT, 'docs', 'deploying.md'), 'utf8');
+const doc = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
 const read = (f: string) => fs.readFileSync(path.join(PROJECT_ROOT, f), 'utf8');
 
 function section(title: string): string {
@@ -25,10 +25,10 @@ function rows(text: string, name: string): string[] {
   return text.split('\n').filter((l) => l.startsWith('|') && (l.split('|')[1] ?? '').includes(`\`${name}\``));
 }
 
-describe('docs/deploying.md', () => {
+describe('README: Deploying, Configuration reference, Scaling', () => {
   it('has the Deploying, Configuration reference and Scaling sections', () => {
     for (const title of ['Deploying', 'Configuration reference', 'Scaling']) expect(section(title).length).toBeGreaterThan(200);
-    expect(doc).toContain('(app-config.md)');
+    expect(doc).toContain('(docs/app-config.md)');
     const scaling = section('Scaling');
     for (const topic of ['### Workers and replicas', '### Task-queue partitions', '### Rate limits', '### The cost of one open workflow per user', '### Retention', '### Continue-as-new']) {
       expect(scaling).toContain(topic);
