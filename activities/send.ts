@@ -6,6 +6,7 @@ import { SendFailureType, type DeliveryItem, type Destination, type SendActiviti
 import { userHash } from '../domain/ids';
 import type { LoadedAppConfig } from '../worker/app-config';
 import { VendorHttp } from './http';
+import type { RequestPacer } from './rate-limit';
 import { decideRetry, type FailureClass, type RetryDecision } from './retry-decision';
 import { sendItem, vendorName, type ItemOutcome, type SendContext } from './send-item';
 
@@ -14,7 +15,12 @@ export type { SendActivities };
 /** Time kept back from the attempt's start-to-close so the activity reports its own failure first. */
 const ATTEMPT_MARGIN_MS = 500;
 
-export function createSendActivities(loaded: LoadedAppConfig): { activities: SendActivities; close(): Promise<void> } {
+export interface SendActivityOptions {
+  /** Request pacers of rate-limited vendors (worker/workers.ts builds them from S2S_<VENDOR>_RATE_LIMIT). */
+  pacers?: Partial<Record<Destination, RequestPacer>>;
+}
+
+export function createSendActivities(loaded: LoadedAppConfig, options: SendActivityOptions = {}): { activities: SendActivities; close(): Promise<void> } {
   const http = new VendorHttp(loaded.config.http);
   const allSecrets = [...Object.values(loaded.secrets.appsflyer), ...Object.values(loaded.secrets.adjust)].filter((s): s is string => !!s);
   const secretFor = (vendor: Destination, app: string) => (vendor === 'adjust' ? loaded.secrets.adjust[app] : loaded.secrets.appsflyer[app]);
@@ -34,6 +40,20 @@ export function createSendActivities(loaded: LoadedAppConfig): { activities: Sen
         const stopReason = `attempt time budget: ${input.items.length - index} item(s) left for the next activity`;
         context.log.info('s2s batch stopped early', { ...base, deliveryId: item.deliveryId, eventId: item.sourceId, stopReason });
         return { receipts, stoppedAt: index, stopReason };
+      }
+      const pacer = options.pacers?.[vendor];
+      if (pacer?.limited) {
+        // Every request (retries too) takes the vendor's next free instant; a batch stops early rather than
+        // run past its attempt, and a first request that cannot go in time is retried when the rate allows.
+        const at = pacer.reserve(index > 0 ? deadline - perRequestMs : deadline - Math.min(perRequestMs, 1_000));
+        if (at === undefined) {
+          if (index > 0) return { receipts, stoppedAt: index, stopReason: `rate limit (${pacer.currentRate()} requests/s): ${input.items.length - index} item(s) left for the next activity` };
+          throw rateLimited(vendor, item, info.attempt, pacer);
+        }
+        if (!(await pacer.waitUntil(at, context.cancellationSignal))) {
+          if (receipts.length === 0) await context.cancelled;
+          return { receipts, stoppedAt: receipts.length, stopReason: 'activity cancelled' };
+        }
       }
       const signal = AbortSignal.any([context.cancellationSignal, AbortSignal.timeout(Math.max(1, deadline - Date.now()))]);
       const ctx: SendContext = { vendor, config: loaded.config, http, secret: secretFor(vendor, input.app), allSecrets, attempt: info.attempt, signal };
@@ -84,6 +104,12 @@ function failure(vendor: Destination, item: DeliveryItem, outcome: Failed, decis
     details: [details],
     ...(decision.nextRetryDelayMs !== undefined ? { nextRetryDelay: decision.nextRetryDelayMs } : {}),
   });
+}
+
+function rateLimited(vendor: Destination, item: DeliveryItem, attempt: number, pacer: RequestPacer): ApplicationFailure {
+  const message = `${vendorName(vendor)} rate limit (${pacer.currentRate()} requests/s): no request slot within this attempt; retried when the rate allows`;
+  const details: SendFailureDetails = { deliveryId: item.deliveryId, message, attempt };
+  return ApplicationFailure.create({ message, type: SendFailureType.transient, details: [details], nextRetryDelay: Math.max(1_000, pacer.backlogMs()) });
 }
 
 type LogBase = { vendor: Destination; app: string; userHash: string; attempt: number };

@@ -4,11 +4,23 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { parseDuration } from '../domain/duration';
 import { describeIssues } from '../domain/event';
+import { parseRateLimit, RATE_LIMIT_SYNTAX } from '../activities/rate-limit';
 
 const positiveInt = (name: string, fallback: number) =>
   z.coerce.number({ error: `${name} must be a whole number` }).int(`${name} must be a whole number`).min(1, `${name} must be at least 1`).default(fallback);
+/**
+ * Vendor requests per second per worker process, or a ramp (activities/rate-limit.ts), validated here and
+ * kept as written ("0" = unlimited); worker/workers.ts turns it into the pacer's schedule.
+ */
 const rate = (name: string) =>
-  z.coerce.number({ error: `${name} must be a number of requests per second` }).min(0, `${name} must be 0 (unlimited) or more`).default(0);
+  z
+    .string({ error: `${name} must be ${RATE_LIMIT_SYNTAX}` })
+    .transform((text) => (text.trim() === '' ? '0' : text.trim()))
+    .superRefine((text, ctx) => {
+      const parsed = parseRateLimit(text);
+      if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: `${name} ${parsed}` });
+    })
+    .default('0');
 
 export const WorkerEnv = z.object({
   S2S_APP_CONFIG: z.string({ error: 'S2S_APP_CONFIG is required: the path of the app configuration file (JSON or YAML), e.g. config/demo.yaml' }).min(1),
@@ -19,7 +31,7 @@ export const WorkerEnv = z.object({
   S2S_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt('S2S_MAX_CONCURRENT_WORKFLOW_TASKS', 100),
   /** Send activities running at once per vendor worker (each holds one HTTP request at a time). */
   S2S_MAX_CONCURRENT_SENDS: positiveInt('S2S_MAX_CONCURRENT_SENDS', 200),
-  /** Task-queue-wide send activity rate per vendor (per second, 0 = unlimited). */
+  /** Vendor requests per second per worker process, retries included (0 = unlimited), or a ramp "100 to 500 by 20 every 1m". */
   S2S_ADJUST_RATE_LIMIT: rate('S2S_ADJUST_RATE_LIMIT'),
   S2S_APPSFLYER_RATE_LIMIT: rate('S2S_APPSFLYER_RATE_LIMIT'),
   /** Prometheus endpoint (`/metrics`) of the SDK runtime and s2s-relay's own metrics; unset or 0 = off. */

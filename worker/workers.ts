@@ -3,21 +3,39 @@
 // rate limited on its own. Used by `npm run worker`, `npm start`, the tests and the harnesses alike.
 // Vendor workers always carry the relay's activity interceptors (log attributes, metrics) and drain
 // in-flight sends on shutdown for up to one attempt timeout (plus a margin) before cancelling them.
+// A rate-limited vendor paces its requests and hands out activity slots only while the pacer keeps up.
 import { Worker, type ActivityInterceptorsFactory, type NativeConnection } from '@temporalio/worker';
 import type { AppConfigFile } from '../domain/app-config';
 import { vendorTaskQueues } from '../domain/settings';
+import { parseRateLimit, RequestPacer, UNLIMITED, type RateLimit } from '../activities/rate-limit';
 import { createSendActivities } from '../activities/send';
 import { createSettingsActivities } from '../activities/settings';
 import { relayActivityInterceptors } from './activity-interceptors';
 import type { LoadedAppConfig } from './app-config';
 import { buildWorkflowBundle } from './bundle';
+import { PacedActivitySlots } from './paced-slots';
+
+export type RateLimitSetting = number | string | RateLimit;
+
+/** The pacer schedule of a rate-limit setting; a bad text fails loudly (the env schema validated it already). */
+export function toRateLimit(setting: RateLimitSetting | undefined): RateLimit {
+  if (setting === undefined) return UNLIMITED;
+  if (typeof setting === 'number') return { perSecond: setting };
+  if (typeof setting !== 'string') return setting;
+  const parsed = parseRateLimit(setting);
+  if (typeof parsed === 'string') throw new Error(`invalid rate limit: ${parsed}`);
+  return parsed;
+}
 
 export interface WorkerTuning {
   maxCachedWorkflows?: number;
   maxConcurrentWorkflowTasks?: number;
   maxConcurrentSends?: number;
-  /** Send activities per second across the task queue, per vendor (0/undefined = unlimited). */
-  rateLimits?: { adjust?: number; appsflyer?: number };
+  /**
+   * Vendor requests per second per worker process (retries included), optionally ramping up: a number,
+   * the text of S2S_<VENDOR>_RATE_LIMIT ("500", "100 to 500 by 20 every 1m") or a RateLimit (0 = unlimited).
+   */
+  rateLimits?: { adjust?: RateLimitSetting; appsflyer?: RateLimitSetting };
   /** How long in-flight sends may finish after shutdown() before they are cancelled (default: see shutdownGraceMs). */
   shutdownGraceMs?: number;
 }
@@ -54,7 +72,9 @@ export interface RelayWorkers {
 export async function createRelayWorkers(opts: RelayWorkerOptions): Promise<RelayWorkers> {
   const { connection, namespace, taskQueue, loaded, tuning = {} } = opts;
   const queues = vendorTaskQueues(taskQueue);
-  const send = createSendActivities(loaded);
+  const pacers = { adjust: new RequestPacer(toRateLimit(tuning.rateLimits?.adjust)), appsflyer: new RequestPacer(toRateLimit(tuning.rateLimits?.appsflyer)) };
+  const send = createSendActivities(loaded, { pacers });
+  const maxSends = tuning.maxConcurrentSends ?? 200;
   const common = { connection, namespace, ...(opts.identity ? { identity: opts.identity } : {}) };
   const workflowWorker = await Worker.create({
     ...common,
@@ -66,20 +86,28 @@ export async function createRelayWorkers(opts: RelayWorkerOptions): Promise<Rela
   });
   const graceMs = tuning.shutdownGraceMs ?? shutdownGraceMs(loaded.config);
   const interceptors = [relayActivityInterceptors({ showUserIds: loaded.config.policy.showDeviceIds }), ...(opts.activityInterceptors ?? [])];
-  const vendorWorker = (queue: string, activities: object, rate?: number) =>
+  const vendorWorker = (queue: string, activities: object, pacer: RequestPacer) =>
     Worker.create({
       ...common,
       taskQueue: queue,
       activities,
       interceptors: { activity: interceptors },
-      maxConcurrentActivityTaskExecutions: tuning.maxConcurrentSends ?? 200,
+      ...(pacer.limited
+        ? {
+            tuner: {
+              activityTaskSlotSupplier: new PacedActivitySlots(pacer, maxSends),
+              workflowTaskSlotSupplier: { type: 'fixed-size', numSlots: 2 },
+              localActivityTaskSlotSupplier: { type: 'fixed-size', numSlots: 1 },
+              nexusTaskSlotSupplier: { type: 'fixed-size', numSlots: 1 },
+            },
+          }
+        : { maxConcurrentActivityTaskExecutions: maxSends }),
       shutdownGraceTime: graceMs,
       // Past this the worker gives up waiting (an activity ignoring cancellation); the process then exits.
       shutdownForceTime: graceMs + 15_000,
-      ...(rate ? { maxTaskQueueActivitiesPerSecond: rate } : {}),
     });
-  const adjustWorker = await vendorWorker(queues.adjust, { sendToAdjust: send.activities.sendToAdjust }, tuning.rateLimits?.adjust);
-  const appsflyerWorker = await vendorWorker(queues.appsflyer, { sendToAppsflyer: send.activities.sendToAppsflyer }, tuning.rateLimits?.appsflyer);
+  const adjustWorker = await vendorWorker(queues.adjust, { sendToAdjust: send.activities.sendToAdjust }, pacers.adjust);
+  const appsflyerWorker = await vendorWorker(queues.appsflyer, { sendToAppsflyer: send.activities.sendToAppsflyer }, pacers.appsflyer);
   const workers = [workflowWorker, adjustWorker, appsflyerWorker];
 
   let running: Promise<void> | undefined;

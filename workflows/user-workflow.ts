@@ -22,6 +22,7 @@ import { countDeadLetters, recordGateWait } from './metrics';
 import { recordOutcome } from './outcome';
 import { routeMessage } from './route';
 import { initialState, pendingCount, type Message, type Pending, type UserWorkflowInput } from './state';
+import { Alarm } from './alarm';
 import { activitySummary, buildStatus, buildTimeline, currentDetails, gateAt, stateKeyword } from './view';
 
 const { loadSettings } = wf.proxyLocalActivities<SettingsActivities>({
@@ -45,6 +46,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   let draining = false;
   const inFlight: Record<Destination, string[]> = { adjust: [], appsflyer: [] };
   const laneScopes = { adjust: new wf.CancellationScope(), appsflyer: new wf.CancellationScope() };
+  const alarm = new Alarm();
   const changed = () => {
     version += 1;
   };
@@ -133,8 +135,9 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
 
   wf.setHandler(installSignal, (raw) => {
     try {
-      validateInstall(raw);
-      applyInstall(InstallContext.parse(raw));
+      const install = parseWith(InstallContext, raw, 'signup');
+      checkUser(install.userId, 'signup');
+      applyInstall(install);
     } catch (error) {
       rejectSignal('install', raw, error);
     }
@@ -143,8 +146,9 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
 
   wf.setHandler(trackSignal, (raw) => {
     try {
-      validateTrack(raw);
-      intake({ kind: 'event', event: TrackEvent.parse(raw) });
+      const event = parseWith(TrackEvent, raw, 'track event');
+      checkUser(event.userId, 'track event');
+      intake({ kind: 'event', event });
     } catch (error) {
       rejectSignal('event', raw, error);
     }
@@ -206,33 +210,20 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   }
 
   // ---- lanes ----
-  async function runLane(destination: Destination): Promise<void> {
+  // The main loop pumps both lanes on every wake: plan, then start the next batch (one in flight per lane)
+  // or set the alarm for when the head may go. One loop instead of one per lane keeps each workflow task short.
+  const sending: Partial<Record<Destination, Promise<void>>> = {};
+
+  function pumpLane(destination: Destination, nowMs: number): void {
+    const install = state.install;
+    const current = settings;
+    if (draining || sending[destination] || !install || !current?.routing || current.routing.app !== install.app) return;
     const lane = state.lanes[destination];
-    while (!draining) {
-      const install = state.install;
-      const current = settings;
-      if (!install || !current?.routing || current.routing.app !== install.app) {
-        const seen = version;
-        await wf.condition(() => draining || version !== seen);
-        continue;
-      }
-      const nowMs = workflowNow();
-      const before = lane.queue.length;
-      const plan: LanePlan = planLane(state, destination, { nowMs, installedAtMs: Date.parse(install.installedAt), gateAtMs: gateAt(state, current) as number, policy: current.policy, routing: current.routing });
-      if (lane.queue.length !== before) changed();
-      if (plan.kind === 'send') {
-        await sendBatch(destination, plan.batch, plan.deadlineMs, current);
-        continue;
-      }
-      const head = lane.queue[0];
-      const seen = version;
-      if (plan.kind === 'wait') {
-        // Re-plan early only if the head changed (an earlier event arrived) or the lane was stopped.
-        await wf.condition(() => draining || (version !== seen && (lane.queue[0] !== head || lane.stopped !== undefined)), plan.untilMs - nowMs);
-      } else {
-        await wf.condition(() => draining || version !== seen);
-      }
-    }
+    const before = lane.queue.length;
+    const plan: LanePlan = planLane(state, destination, { nowMs, installedAtMs: Date.parse(install.installedAt), gateAtMs: gateAt(state, current) as number, policy: current.policy, routing: current.routing });
+    if (lane.queue.length !== before) changed();
+    if (plan.kind === 'send') sending[destination] = sendBatch(destination, plan.batch, plan.deadlineMs, current);
+    else if (plan.kind === 'wait') alarm.wakeAt(plan.untilMs);
   }
 
   async function sendBatch(destination: Destination, batch: Pending[], deadlineMs: number, current: WorkflowSettings): Promise<void> {
@@ -249,7 +240,9 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
           {
             taskQueue: current.taskQueues[destination],
             summary: activitySummary(destination, batch.map((p) => p.item), current),
-            startToCloseTimeout: retry.attemptTimeoutMs * batch.length,
+            // One attempt timeout whatever the batch size: the activity stops early (returning what it sent) when
+            // less than one request's worst case is left, so a batch lost with its worker is retried within this.
+            startToCloseTimeout: retry.attemptTimeoutMs,
             scheduleToCloseTimeout: Math.max(1_000, deadlineMs - nowMs),
             cancellationType: wf.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
             retry: {
@@ -277,6 +270,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
       handleSendFailure(destination, head, error, workflowNow());
     } finally {
       inFlight[destination] = [];
+      delete sending[destination];
       changed();
     }
   }
@@ -308,7 +302,9 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   }
 
   // ---- ops view ----
-  let published: { state?: string; pending?: number; deadLetters?: number; app?: string; userId?: string; details?: string } = {};
+  // What the search attributes last said. Each upsert is a billed action, so S2SPending is published when
+  // the state changes or the count crosses zero (`S2SPending > 0` stays exact), not on every event.
+  const published: { state?: string; pending?: number; deadLetters?: number; app?: string; userId?: string; details?: string } = {};
   function publish(): void {
     const current = settings ?? placeholderSettings();
     const nowMs = workflowNow();
@@ -318,12 +314,15 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     if (published.userId !== state.userId) updates.push({ key: SA.userId, value: state.userId });
     if (state.install && published.app !== state.install.app) updates.push({ key: SA.app, value: state.install.app });
     if (published.state !== keyword) updates.push({ key: SA.state, value: keyword });
-    if (published.pending !== pending) updates.push({ key: SA.pending, value: pending });
+    if (published.pending === undefined || (published.pending !== pending && (published.state !== keyword || published.pending === 0 || pending === 0))) {
+      updates.push({ key: SA.pending, value: pending });
+      published.pending = pending;
+    }
     if (published.deadLetters !== state.deadLetters.length) updates.push({ key: SA.deadLetters, value: state.deadLetters.length });
     if (updates.length > 0) wf.upsertSearchAttributes(updates);
     const details = currentDetails(buildStatus(state, current, nowMs, inFlight), current.policy.showDeviceIds ? state.install : undefined);
     if (published.details !== details) wf.setCurrentDetails(details);
-    published = { state: keyword, pending, deadLetters: state.deadLetters.length, userId: state.userId, details, ...(state.install ? { app: state.install.app } : {}) };
+    Object.assign(published, { state: keyword, deadLetters: state.deadLetters.length, userId: state.userId, details, ...(state.install ? { app: state.install.app } : {}) });
   }
 
   function placeholderSettings(): WorkflowSettings {
@@ -377,7 +376,6 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
 
   // ---- main loop ----
   await reloadSettings(true);
-  const lanes = DESTINATIONS.map((d) => runLane(d));
   for (;;) {
     if (state.install && settingsApp !== state.install.app) await reloadSettings();
     // The app is missing from the worker's configuration: messages stay held; look again now and then,
@@ -385,20 +383,21 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     if (settings?.routingError && workflowNow() >= settingsLoadedAtMs + settings.policy.settingsRetryMs) await reloadSettings(true);
     const nowMs = workflowNow();
     routeHeld(nowMs);
+    for (const destination of DESTINATIONS) pumpLane(destination, nowMs);
     const housekeepingTimer = housekeeping(nowMs);
     const nextTimer = settings?.routingError ? Math.min(housekeepingTimer ?? Infinity, settingsLoadedAtMs + settings.policy.settingsRetryMs) : housekeepingTimer;
     publish();
     if (shouldContinueAsNew()) break;
     const seen = version;
-    const woke = () => version !== seen || shouldContinueAsNew() || (state.install !== undefined && settingsApp !== state.install.app);
-    if (nextTimer === undefined) await wf.condition(woke);
-    else await wf.condition(woke, Math.max(1, nextTimer - nowMs));
+    const rung = alarm.rung;
+    if (nextTimer !== undefined) alarm.wakeAt(nextTimer);
+    await wf.condition(() => version !== seen || alarm.rung !== rung || shouldContinueAsNew() || (state.install !== undefined && settingsApp !== state.install.app));
   }
 
   // Drain: stop starting sends, let in-flight ones finish or cancel cleanly, finish handlers, carry state.
   draining = true;
   for (const scope of Object.values(laneScopes)) scope.cancel();
-  await Promise.all(lanes);
+  await Promise.all(Object.values(sending));
   await wf.condition(wf.allHandlersFinished);
   state.counters.continuedAsNew += 1;
   publish();
