@@ -1,0 +1,116 @@
+// `npm run bench`: throughput, latency, Temporal actions per event and resource use of s2s-relay on this
+// machine, next to the Temporal floor and the raw undici ceiling, all against one embedded stack that the
+// harness starts (or reuses with --temporal) and stops again, also on Ctrl-C and on failure.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { BENCH_HELP, BenchOptions, benchPlan, type BenchPlan } from './bench-options';
+import { benchJson, benchText } from './bench-report';
+import { parseOptions } from './cli-args';
+import type { DriveOptions } from './driver';
+import { runFloorPhase } from './floor-phase';
+import { phaseHistories } from './histories';
+import { Cleanup } from './processes';
+import { say } from './progress';
+import { runRamp } from './ramp-demo';
+import { runRawPhase } from './raw-phase';
+import { runRelayPhase, type RelayPhaseContext } from './relay-phase';
+import { benchAppConfig, makeRunDir, startBenchEmulator, startTemporal, writeRelayBundle } from './stack';
+import { BENCH_MIX } from './workload';
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const options = parseOptions(BenchOptions, argv);
+  if (options.help) {
+    process.stdout.write(BENCH_HELP);
+    return;
+  }
+  const plan = benchPlan(options);
+  const cleanup = new Cleanup();
+  cleanup.installSignalHandlers();
+  const runDir = makeRunDir('bench');
+  const runId = Date.now().toString(36);
+  say(`bench: run directory ${path.relative(process.cwd(), runDir)}`);
+  try {
+    const temporal = await startTemporal(cleanup, runDir, options.temporal, options.db === 'file');
+    say(`bench: Temporal at ${temporal.address}${temporal.server ? ' (dev server started by the harness)' : ' (existing server)'}`);
+    const emulator = await startBenchEmulator(cleanup, 4_000_000);
+    const bundlePath = await writeRelayBundle(runDir);
+    const connection = await Connection.connect({ address: temporal.address });
+    cleanup.add('client', () => connection.close());
+    const client = new Client({ connection });
+    const ctx: RelayPhaseContext = { cleanup, temporal, client, emulator };
+    const workerEnv = options.workerEnv ?? {};
+    const workerNodeArgs = options.workerNodeArgs ? { workerNodeArgs: options.workerNodeArgs.split(/\s+/).filter(Boolean) } : {};
+
+    if (options.ramp) {
+      const result = await runRamp(ctx, {
+        runDir,
+        runId,
+        bundlePath,
+        workerEnv,
+        ...(options.rampSpec ? { spec: options.rampSpec } : {}),
+        ...(options.rampStep ? { stepMs: options.rampStep } : {}),
+        quick: plan.quick,
+        settleWindowMs: plan.settleWindowMs,
+      });
+      if (options.json) fs.writeFileSync(options.json, `${JSON.stringify(result.json, null, 2)}\n`);
+      process.stdout.write(`${result.text}\n`);
+      return;
+    }
+
+    const policy = { settleWindow: plan.settleWindowMs, maxBatchSize: plan.maxBatchSize };
+    const appConfig = benchAppConfig(emulator.url, policy);
+    const mix = { ...BENCH_MIX, refundRate: plan.refundRate };
+    const drive: DriveOptions = plan.mode === 'closed' ? { mode: 'closed', concurrency: plan.concurrency } : { mode: 'open', concurrency: plan.concurrency, ratePerSecond: plan.ratePerSecond as number };
+    const common = { runDir, runId, users: plan.users, eventsPerUser: plan.eventsPerUser, mix, seed: options.seed, stallMs: plan.stallMs };
+
+    const floorRun = plan.floor ? await runFloorPhase({ cleanup, temporal, client }, { ...common, drive, workerEnv }) : undefined;
+    const max = await runRelayPhase(ctx, { ...common, name: 'relay-max', drive, api: options.api, appConfig, bundlePath, workerEnv, ...workerNodeArgs });
+    const raw = plan.raw ? await runRawPhase(emulator, { ...common, drive, appConfig }) : undefined;
+    // Latency at half the closed-loop maximum, as an open loop (even arrivals, each user's messages seconds
+    // apart), offering about a minute of traffic (half a minute with --quick) whatever the user count.
+    const halfRate = Math.max(1, Math.round(max.eventsPerSecond / 2));
+    const halfPerUser = Math.max(1, Math.min(plan.eventsPerUser, Math.ceil((halfRate * (plan.quick ? 30 : 60)) / plan.users)));
+    const half = plan.halfLoad
+      ? await runRelayPhase(ctx, { ...common, eventsPerUser: halfPerUser, name: 'relay-half', drive: { mode: 'open', concurrency: plan.concurrency, ratePerSecond: halfRate }, api: options.api, appConfig, bundlePath, workerEnv, ...workerNodeArgs })
+      : undefined;
+
+    say('bench: counting actions from the histories ...');
+    const maxHistories = await phaseHistories(client, max.taskQueue, max.users);
+    const halfHistories = half ? await phaseHistories(client, half.taskQueue, half.users) : undefined;
+    const json = benchJson({
+      command: `npm run bench -- ${argv.join(' ')}`.trim(),
+      policy: policyReport(plan, options.api, workerEnv, options.temporal ? 'existing server' : options.db === 'file' ? 'dev server, SQLite file' : 'dev server, in memory'),
+      max,
+      maxHistories,
+      ...(half && halfHistories ? { half, halfHistories } : {}),
+      ...(floorRun ? { floor: floorRun.result, floorHistories: floorRun.histories } : {}),
+      ...(raw ? { raw } : {}),
+    });
+    fs.writeFileSync(path.join(runDir, 'bench.json'), `${JSON.stringify(json, null, 2)}\n`);
+    if (options.json) fs.writeFileSync(options.json, `${JSON.stringify(json, null, 2)}\n`);
+    process.stdout.write(`${benchText(json)}\n`);
+  } finally {
+    await cleanup.stopAll();
+  }
+}
+
+function policyReport(plan: BenchPlan, api: string, workerEnv: Record<string, string>, db: string): Record<string, unknown> {
+  return {
+    settle_window_ms: plan.settleWindowMs,
+    settle_window_note: plan.settleWindowMs === 2_000 ? 'production default (adds up to 2 s to every latency by design)' : 'smaller than the production default of 2 s',
+    max_batch_size: plan.maxBatchSize,
+    post_install_delay: 'past for every user (installs 2 h old)',
+    client_api: api === 'signal' ? 'trackSignal / refundSignal (signal-with-start / signal)' : 'track / refund (updates)',
+    load: plan.mode === 'closed' ? `closed loop, ${plan.concurrency} concurrent senders` : `open loop, ${plan.ratePerSecond} messages/s`,
+    refund_share: plan.refundRate,
+    worker_env: workerEnv,
+    temporal_store: db,
+  };
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,96 @@
+// Options of `npm run chaos`, validated with zod, the --quick preset, the fault mix the emulator injects
+// and the chaos policy (production defaults, with timeouts and retries short enough for a bounded run).
+import { z } from 'zod';
+import type { FaultsInput } from '../emulator/server';
+import { duration, filePath, flag, positiveNumber, wholeNumber } from './option-types';
+
+export const ChaosOptions = z
+  .strictObject({
+    help: flag,
+    quick: flag,
+    users: wholeNumber('--users 1000', 1, 100_000).optional(),
+    events: wholeNumber('--events 10000', 1, 1_000_000).optional(),
+    /** Messages are sent at an even rate over this long (open loop), while the monkey works. */
+    duration: duration('"90s"').optional(),
+    killMin: duration('"8s"').optional(),
+    killMax: duration('"20s"').optional(),
+    serverRestarts: wholeNumber('--server-restarts 1', 0, 10).optional(),
+    /** Share of vendor requests that get an injected fault (split over 5xx, 429, slow, hang, reset, acceptThenReset). */
+    faultRate: positiveNumber('--fault-rate 0.1').pipe(z.number().max(0.9, 'must be at most 0.9')).optional(),
+    settleWindow: duration('"2s"').optional(),
+    seed: wholeNumber('--seed 7', 0, 2 ** 31).default(7),
+    json: filePath('--json chaos.json').optional(),
+    stall: duration('"120s"').optional(),
+  })
+  .superRefine((o, ctx) => {
+    if (o.killMin !== undefined && o.killMax !== undefined && o.killMin > o.killMax) ctx.addIssue({ code: 'custom', path: ['killMin'], message: 'must not be longer than --kill-max' });
+    if (o.users !== undefined && o.events !== undefined && o.events < o.users) ctx.addIssue({ code: 'custom', path: ['events'], message: 'must be at least --users (every user gets one message or more)' });
+  });
+export type ChaosOptions = z.infer<typeof ChaosOptions>;
+
+export interface ChaosPlan {
+  users: number;
+  eventsPerUser: number;
+  durationMs: number;
+  killMinMs: number;
+  killMaxMs: number;
+  serverRestarts: number;
+  faultRate: number;
+  settleWindowMs: number;
+  stallMs: number;
+  postInstallDelayMs: number;
+  /** Acceptances this long before a worker kill may have lost their answer with it (= attempt timeout). */
+  killWindowMs: number;
+}
+
+/** Timeouts and retries of the chaos run (the rest of the policy is the production default). */
+export const CHAOS_HTTP = { connectTimeout: '1s', headersTimeout: '2s', bodyTimeout: '1s' };
+export const CHAOS_ATTEMPT_TIMEOUT_MS = 5_000;
+export const CHAOS_SLOW_MS = 800;
+
+export function chaosPlan(o: ChaosOptions): ChaosPlan {
+  const quick = o.quick === true;
+  const users = o.users ?? (quick ? 200 : 1000);
+  const events = o.events ?? (quick ? 2000 : 10_000);
+  return {
+    users,
+    eventsPerUser: Math.max(1, Math.round(events / users)),
+    durationMs: o.duration ?? (quick ? 45_000 : 150_000),
+    killMinMs: o.killMin ?? (quick ? 12_000 : 10_000),
+    killMaxMs: o.killMax ?? (quick ? 20_000 : 25_000),
+    serverRestarts: o.serverRestarts ?? 1,
+    faultRate: o.faultRate ?? 0.1,
+    settleWindowMs: o.settleWindow ?? 2_000,
+    stallMs: o.stall ?? 120_000,
+    postInstallDelayMs: 6_000,
+    killWindowMs: CHAOS_ATTEMPT_TIMEOUT_MS,
+  };
+}
+
+/** The emulator's fault mix: `rate` of all requests, in fixed shares per kind (same for both vendors). */
+export function faultMix(rate: number, seed: number): FaultsInput {
+  const share = { error5xx: 0.3, rate429: 0.2, slow: 0.2, hang: 0.05, reset: 0.15, acceptThenReset: 0.1 };
+  const spec = Object.fromEntries(Object.entries(share).map(([k, v]) => [k, Math.round(rate * v * 10_000) / 10_000])) as Record<keyof typeof share, number>;
+  return { adjust: { ...spec, slowMs: CHAOS_SLOW_MS }, appsflyer: { ...spec, slowMs: CHAOS_SLOW_MS }, seed };
+}
+
+export const CHAOS_HELP = `npm run chaos -- [options]
+
+A bounded run against the embedded stack while the harness SIGKILLs and restarts the worker at random
+intervals, restarts the Temporal dev server (same database file), and the emulator injects 5xx, 429,
+slow answers, hung connections, resets and acceptThenReset. Then it checks the emulator's record: nothing
+lost, no unexplained duplicates, per-lane event-time order, nothing before the post-install gate, no refund
+before its purchase, no vendor rejection for order or age. Exits 1 if any invariant is broken.
+
+  --quick                 200 users, 2,000 messages over 45 s, a kill every 12-20 s (under 3 minutes in all)
+  --users N               users (default 1000)
+  --events N              distinct messages (default 10000): purchases, ~10% refunds, plus ~10% repeats
+                          and ~15% out-of-order pairs (the earlier event arrives 500 ms later)
+  --duration D            send them evenly over D (default 150s)
+  --kill-min D, --kill-max D   time between worker SIGKILLs (default 10s..25s)
+  --server-restarts N     Temporal dev server restarts (default 1)
+  --fault-rate R          share of vendor requests with an injected fault (default 0.1)
+  --settle-window D       policy.settleWindow (default 2s, production)
+  --json FILE             write the results as JSON
+  --seed N                workload, fault and monkey seed (default 7)
+`;
