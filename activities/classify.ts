@@ -119,6 +119,31 @@ function isAdjustOk(text: string): boolean {
   }
 }
 
+/**
+ * A resend Adjust refuses as out of order (a retried attempt, or a delivery whose earlier activity was cancelled): the relay sends a lane strictly in event-time
+ * order with one batch in flight, so Adjust can only hold a newer event for this device and token if an
+ * earlier attempt of this very batch got that far, and a batch stops at its first failure, so that attempt
+ * also delivered this event; its answer was lost (the worker died, the connection dropped). Counted as a
+ * duplicate with a warning, not dead-lettered. Other "Bad event state" reasons (before the install, too old)
+ * stay rejections. Caveat (documented): another system sending S2S events for the same device and token
+ * could also cause this answer.
+ */
+export function acceptedByLostAttempt(vendor: Destination, resend: boolean, c: Classification, body: string): Classification | undefined {
+  if (vendor !== 'adjust' || !resend || c.class !== 'rejected' || c.status !== 400) return undefined;
+  const text = body.toLowerCase();
+  const at = text.indexOf('bad event state');
+  if (at < 0) return undefined;
+  // Adjust documents no detail for this answer; the emulator adds one. Only "out of order" (or none) qualifies.
+  const detail = text.slice(at + 'bad event state'.length).replace(/^[:\s]+/, '').replace(/[)"}\s]+$/, '');
+  if (detail !== '' && !/out of order|earlier than/.test(detail)) return undefined;
+  return {
+    class: 'duplicate',
+    status: 400,
+    reason: 'accepted by an earlier attempt whose answer was lost',
+    warning: `Adjust refused a resend as out of order (${body.trim().slice(0, 160)}): an earlier attempt of this batch was accepted but its answer was lost, so this delivery is counted once`,
+  };
+}
+
 /** Retry-After as delay-seconds or an HTTP date, in ms from `nowMs`; undefined when unparseable. */
 export function parseRetryAfter(value: string, nowMs: number): number | undefined {
   const text = value.trim();

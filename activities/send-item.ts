@@ -5,7 +5,7 @@ import type { AppConfigFile } from '../domain/app-config';
 import type { DeliveryItem, DeliveryReceipt, Destination, SendBatchInput } from '../domain/delivery';
 import { buildAdjustEventRequest } from './adjust-request';
 import { buildAppsflyerEventRequest } from './appsflyer-request';
-import { classifyOutcome, type Classification } from './classify';
+import { acceptedByLostAttempt, classifyOutcome, type Classification } from './classify';
 import type { VendorHttp } from './http';
 import { redact } from './redact';
 import type { FailureClass } from './retry-decision';
@@ -40,7 +40,9 @@ export async function sendItem(ctx: SendContext, input: SendBatchInput, item: De
 
   const sentAt = new Date().toISOString();
   const outcome = await ctx.http.send(request, ctx.signal);
-  const classification = classifyOutcome(ctx.vendor, outcome);
+  const first = classifyOutcome(ctx.vendor, outcome);
+  const resend = ctx.attempt > 1 || item.resend === true;
+  const classification = (outcome.kind === 'response' && acceptedByLostAttempt(ctx.vendor, resend, first, outcome.body)) || first;
   const warnings = [...request.warnings];
   if (classification.warning) warnings.push(redact(classification.warning, ctx.allSecrets));
   const answer =

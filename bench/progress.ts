@@ -12,11 +12,10 @@ export class Progress {
     private readonly unit: string,
   ) {}
 
-  update(done: number, extra = ''): void {
+  update(done: number, extra = '', force = false): void {
     if (this.finished) return;
     const now = Date.now();
-    if (!this.tty && now - this.lastLineAt < 5_000 && done < this.total) return;
-    if (this.tty && now - this.lastLineAt < 100 && done < this.total) return;
+    if (!force && now - this.lastLineAt < (this.tty ? 100 : 5_000)) return;
     this.lastLineAt = now;
     const width = 24;
     const share = this.total > 0 ? Math.min(1, done / this.total) : 1;
@@ -28,7 +27,7 @@ export class Progress {
 
   done(summary = ''): void {
     if (this.finished) return;
-    this.update(this.total);
+    this.update(this.total, '', true);
     this.finished = true;
     process.stderr.write(this.tty ? `\n${summary ? `${summary}\n` : ''}` : summary ? `${summary}\n` : '');
   }

@@ -24,6 +24,11 @@ export interface DeliveryItem {
   eventValue?: Record<string, string>;
   /** Refunds: the purchase this reverses. */
   purchaseEventId?: string;
+  /**
+   * An earlier send of this delivery may have reached the vendor without its answer reaching the workflow
+   * (its activity was cancelled while an attempt might have been running). Treated like a retried attempt.
+   */
+  resend?: boolean;
 }
 
 export interface SendBatchInput {

@@ -264,7 +264,12 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
         recordOutcome(state, pending, { outcome: receipt.outcome, status: receipt.status, detail: receipt.answer, attempts: receipt.attempt }, doneAt);
       });
     } catch (error) {
-      if (wf.isCancellation(error)) return; // continue-as-new drain: nothing was sent; the items stay queued
+      if (wf.isCancellation(error)) {
+        // Continue-as-new drain: the items stay queued. An attempt on a worker that died may have reached the
+        // vendor without its answer reaching us, so the next send is marked as a possible resend.
+        for (const pending of batch) pending.item.resend = true;
+        return;
+      }
       const head = batch[0] as Pending;
       removeFromQueue(destination, head);
       handleSendFailure(destination, head, error, workflowNow());

@@ -1,7 +1,7 @@
 // Table-driven tests of the answer classifier: one row per line of Adjust's and AppsFlyer's documented
 // error tables (with the bodies the vendors document), plus successes, network failures and unknown answers.
 import { describe, expect, it } from 'vitest';
-import { classifyOutcome, parseRetryAfter, type HttpOutcome, type SendClass } from '../../activities/classify';
+import { acceptedByLostAttempt, classifyOutcome, parseRetryAfter, type HttpOutcome, type SendClass } from '../../activities/classify';
 
 const adjustBody = (message: string) => JSON.stringify({ error: `Event request failed (${message})` });
 const answer = (status: number, body: string, retryAfter?: string): HttpOutcome => ({ kind: 'response', status, body, durationMs: 1, ...(retryAfter ? { retryAfter } : {}) });
@@ -126,5 +126,31 @@ describe('network failures and 429', () => {
     expect(parseRetryAfter('soon', 0)).toBeUndefined();
     expect(parseRetryAfter('Thu, 01 Jan 1970 00:00:00 GMT', 5000)).toBe(0);
     expect(parseRetryAfter(' 3 ', 0)).toBe(3000);
+  });
+});
+
+describe('a resend after a lost answer', () => {
+  const adjust400 = (body: string) => classifyOutcome('adjust', { kind: 'response', status: 400, body, durationMs: 1 });
+  const outOfOrder = '{"error":"Event request failed (Bad event state: out of order, created_at 2026-11-22T10:00:00.000Z is earlier than 2026-11-22T10:00:05.000Z already tracked for this device and event token)"}';
+
+  it('counts an out-of-order refusal on a retried attempt as already accepted, with a warning', () => {
+    const retried = acceptedByLostAttempt('adjust', true, adjust400(outOfOrder), outOfOrder);
+    expect(retried).toMatchObject({ class: 'duplicate', status: 400 });
+    expect(retried?.warning).toMatch(/earlier attempt of this batch was accepted/);
+    const bare = '{"error":"Event request failed (Bad event state)"}';
+    expect(acceptedByLostAttempt('adjust', true, adjust400(bare), bare)?.class).toBe('duplicate');
+  });
+
+  it('leaves first sends, other reasons and other vendors alone', () => {
+    expect(acceptedByLostAttempt('adjust', false, adjust400(outOfOrder), outOfOrder)).toBeUndefined();
+    for (const body of [
+      '{"error":"Event request failed (Bad event state: created_at 2026-11-22T10:00:00.000Z is before installed_at 2026-11-22T11:00:00.000Z)"}',
+      '{"error":"Event request failed (Bad event state: too old, created_at 2026-10-01T00:00:00.000Z is more than 28 days before the request was received)"}',
+      '{"error":"Event request failed (Invalid event token)"}',
+    ]) {
+      expect(acceptedByLostAttempt('adjust', true, adjust400(body), body), body).toBeUndefined();
+    }
+    const af = classifyOutcome('appsflyer', { kind: 'response', status: 400, body: 'Bad request', durationMs: 1 });
+    expect(acceptedByLostAttempt('appsflyer', true, af, 'Bad request')).toBeUndefined();
   });
 });
