@@ -10,10 +10,11 @@ export class Alarm {
   private readonly pending = new Set<number>();
 
   /** Makes sure a timer rings at `atMs` or earlier (an earlier ring lets the caller ask again). */
-  wakeAt(atMs: number): void {
+  wakeAt(atMs: number, why: string): void {
     for (const t of this.pending) if (t <= atMs) return;
     this.pending.add(atMs);
-    sleep(Math.max(1, atMs - workflowNow())).then(
+    // The summary names what the timer waits for in the Temporal UI (e.g. "adjust: settle window until ...").
+    sleep(Math.max(1, atMs - workflowNow()), { summary: why }).then(
       () => {
         this.pending.delete(atMs);
         this.rung += 1;

@@ -3,27 +3,30 @@
 // keeps one ordered lane per vendor with one batch in flight each, records every outcome, and continues
 // as new (after draining in-flight sends and handlers) carrying its whole state.
 import * as wf from '@temporalio/workflow';
-import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
-import { DESTINATIONS, NON_RETRYABLE_SEND_FAILURES, SendFailureType, type Destination, type SendActivities, type SendFailureDetails } from '../domain/delivery';
+import { ApplicationFailure } from '@temporalio/common';
+import { DESTINATIONS, NON_RETRYABLE_SEND_FAILURES, type Destination, type SendActivities } from '../domain/delivery';
 import { describeIssues, Refund, TrackEvent } from '../domain/event';
 import { InstallContext } from '../domain/install';
 import {
   installSignal, redriveUpdate, refundSignal, refundUpdate, signupUpdate, statusQuery, timelineQuery, trackSignal, trackUpdate,
+  HANDLER_DESCRIPTIONS,
 } from '../domain/messages';
-import { SA } from '../domain/search-attributes';
 import type { SettingsActivities, WorkflowSettings } from '../domain/settings';
 import type { MessageAnswer, SignupAnswer } from '../domain/status';
 import type { z } from 'zod';
 import { iso, workflowNow } from './clock';
-import { boundDeadLetters, redrive } from './dead-letter';
-import { acceptMessage, answerFor, holdOrphanRefund, isDuplicate, pruneWindows, recordRejection, refundProblem } from './intake';
+import { redrive } from './dead-letter';
+import { acceptMessage, answerFor, holdOrphanRefund, isDuplicate, recordRejection, refundProblem } from './intake';
 import { markSent, planLane, type LanePlan } from './lane';
-import { countDeadLetters, recordGateWait } from './metrics';
+import { housekeeping } from './housekeeping';
+import { recordGateWait } from './metrics';
 import { recordOutcome } from './outcome';
+import { OpsView } from './publish';
 import { routeMessage } from './route';
-import { initialState, pendingCount, type Message, type Pending, type UserWorkflowInput } from './state';
+import { recordSendFailure } from './send-failure';
+import { initialState, type Message, type Pending, type UserWorkflowInput } from './state';
 import { Alarm } from './alarm';
-import { activitySummary, buildStatus, buildTimeline, currentDetails, gateAt, stateKeyword } from './view';
+import { activitySummary, buildStatus, buildTimeline, gateAt } from './view';
 
 const { loadSettings } = wf.proxyLocalActivities<SettingsActivities>({
   startToCloseTimeout: '10 seconds',
@@ -141,8 +144,8 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     } catch (error) {
       rejectSignal('install', raw, error);
     }
-  });
-  wf.setHandler(signupUpdate, (raw) => applyInstall(InstallContext.parse(raw)), { validator: validateInstall });
+  }, { description: HANDLER_DESCRIPTIONS.install });
+  wf.setHandler(signupUpdate, (raw) => applyInstall(InstallContext.parse(raw)), { validator: validateInstall, description: HANDLER_DESCRIPTIONS.signup });
 
   wf.setHandler(trackSignal, (raw) => {
     try {
@@ -152,8 +155,8 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     } catch (error) {
       rejectSignal('event', raw, error);
     }
-  });
-  wf.setHandler(trackUpdate, (raw) => intake({ kind: 'event', event: TrackEvent.parse(raw) }), { validator: validateTrack });
+  }, { description: HANDLER_DESCRIPTIONS.track });
+  wf.setHandler(trackUpdate, (raw) => intake({ kind: 'event', event: TrackEvent.parse(raw) }), { validator: validateTrack, description: HANDLER_DESCRIPTIONS.trackEvent });
 
   wf.setHandler(refundSignal, (raw) => {
     try {
@@ -171,13 +174,13 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     } catch (error) {
       rejectSignal('refund', raw, error);
     }
-  });
+  }, { description: HANDLER_DESCRIPTIONS.refund });
   wf.setHandler(refundUpdate, (raw) => {
     const refund = Refund.parse(raw);
     const problem = isDuplicate(state, { kind: 'refund', refund }) ? undefined : refundProblem(state, refund);
     if (problem) throw ApplicationFailure.nonRetryable(`invalid refund: ${problem.reason}`, 'InvalidRefund');
     return intake({ kind: 'refund', refund });
-  }, { validator: validateRefund });
+  }, { validator: validateRefund, description: HANDLER_DESCRIPTIONS.refundPurchase });
 
   wf.setHandler(redriveUpdate, async (request) => {
     // Reload settings first: the operator has usually just fixed the configuration.
@@ -187,6 +190,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     changed();
     return answer;
   }, {
+    description: HANDLER_DESCRIPTIONS.redrive,
     validator: (request) => {
       if (request !== undefined && request !== null && (typeof request !== 'object' || (request.deliveryIds !== undefined && !(Array.isArray(request.deliveryIds) && (request.deliveryIds as unknown[]).every((id) => typeof id === 'string'))))) {
         throw new Error('invalid redrive request: expected {"deliveryIds": ["dlv_..."]} or {} for all dead letters');
@@ -194,8 +198,8 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     },
   });
 
-  wf.setHandler(statusQuery, () => buildStatus(state, settings ?? placeholderSettings(), workflowNow(), inFlight));
-  wf.setHandler(timelineQuery, () => buildTimeline(state));
+  wf.setHandler(statusQuery, () => buildStatus(state, settings ?? placeholderSettings(), workflowNow(), inFlight), { description: HANDLER_DESCRIPTIONS.status });
+  wf.setHandler(timelineQuery, () => buildTimeline(state), { description: HANDLER_DESCRIPTIONS.timeline });
 
   // ---- settings ----
   let settingsLoadedAtMs = 0;
@@ -223,7 +227,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     const plan: LanePlan = planLane(state, destination, { nowMs, installedAtMs: Date.parse(install.installedAt), gateAtMs: gateAt(state, current) as number, policy: current.policy, routing: current.routing });
     if (lane.queue.length !== before) changed();
     if (plan.kind === 'send') sending[destination] = sendBatch(destination, plan.batch, plan.deadlineMs, current);
-    else if (plan.kind === 'wait') alarm.wakeAt(plan.untilMs);
+    else if (plan.kind === 'wait') alarm.wakeAt(plan.untilMs, `${destination}: ${plan.reason}`);
   }
 
   async function sendBatch(destination: Destination, batch: Pending[], deadlineMs: number, current: WorkflowSettings): Promise<void> {
@@ -272,7 +276,9 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
       }
       const head = batch[0] as Pending;
       removeFromQueue(destination, head);
-      handleSendFailure(destination, head, error, workflowNow());
+      if (recordSendFailure(state, destination, head, error, workflowNow()).laneStopped) {
+        wf.log.warn('device opted out; lane stopped', { destination, userId: state.userId });
+      }
     } finally {
       inFlight[destination] = [];
       delete sending[destination];
@@ -286,91 +292,12 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     if (index >= 0) queue.splice(index, 1);
   }
 
-  function handleSendFailure(destination: Destination, head: Pending, error: unknown, nowMs: number): void {
-    const cause = error instanceof ActivityFailure ? error.cause : error;
-    const app = cause instanceof ApplicationFailure ? cause : cause instanceof TimeoutFailure && cause.cause instanceof ApplicationFailure ? cause.cause : undefined;
-    const details = app?.details?.[0] as SendFailureDetails | undefined;
-    const status = details?.status;
-    const vendorMessage = details?.message ?? app?.message ?? (cause instanceof Error ? cause.message : String(cause));
-    if (app?.type === SendFailureType.optedOut) {
-      state.lanes[destination].stopped = { reason: `device opted out (${status ?? 451}: ${vendorMessage})`, atMs: nowMs };
-      recordOutcome(state, head, { outcome: 'skipped', ...(status !== undefined ? { status } : {}), detail: `opted out: ${vendorMessage}` }, nowMs);
-      wf.log.warn('device opted out; lane stopped', { destination, userId: state.userId });
-      return;
-    }
-    const reason = cause instanceof TimeoutFailure
-      ? `retry deadline passed (the vendor's age limit for this event); last error: ${vendorMessage}`
-      : app?.type === SendFailureType.invalidRequest
-        ? `not sent: ${vendorMessage}`
-        : `${destination} ${app?.type === SendFailureType.deviceNotFound ? 'never found the device' : 'rejected the event'}: ${vendorMessage}`;
-    recordOutcome(state, head, { outcome: 'dead-lettered', reason, ...(status !== undefined ? { status } : {}), detail: vendorMessage, ...(details?.attempt !== undefined ? { attempts: details.attempt } : {}) }, nowMs);
-  }
-
   // ---- ops view ----
-  // What the search attributes last said. Each upsert is a billed action, so S2SPending is published when
-  // the state changes or the count crosses zero (`S2SPending > 0` stays exact), not on every event.
-  const published: { state?: string; pending?: number; deadLetters?: number; app?: string; userId?: string; details?: string } = {};
-  function publish(): void {
-    const current = settings ?? placeholderSettings();
-    const nowMs = workflowNow();
-    const keyword = stateKeyword(state, current, nowMs, inFlight.adjust.length + inFlight.appsflyer.length);
-    const pending = pendingCount(state);
-    const updates: Parameters<typeof wf.upsertSearchAttributes>[0] = [];
-    if (published.userId !== state.userId) updates.push({ key: SA.userId, value: state.userId });
-    if (state.install && published.app !== state.install.app) updates.push({ key: SA.app, value: state.install.app });
-    if (published.state !== keyword) updates.push({ key: SA.state, value: keyword });
-    if (published.pending === undefined || (published.pending !== pending && (published.state !== keyword || published.pending === 0 || pending === 0))) {
-      updates.push({ key: SA.pending, value: pending });
-      published.pending = pending;
-    }
-    if (published.deadLetters !== state.deadLetters.length) updates.push({ key: SA.deadLetters, value: state.deadLetters.length });
-    if (updates.length > 0) wf.upsertSearchAttributes(updates);
-    const details = currentDetails(buildStatus(state, current, nowMs, inFlight), current.policy.showDeviceIds ? state.install : undefined);
-    if (published.details !== details) wf.setCurrentDetails(details);
-    Object.assign(published, { state: keyword, deadLetters: state.deadLetters.length, userId: state.userId, details, ...(state.install ? { app: state.install.app } : {}) });
-  }
+  const opsView = new OpsView();
+  const publish = () => opsView.publish(state, settings ?? placeholderSettings(), workflowNow(), inFlight);
 
   function placeholderSettings(): WorkflowSettings {
     return { policy: { postInstallDelayMs: 0 } as WorkflowSettings['policy'], taskQueues: { adjust: '', appsflyer: '' } };
-  }
-
-  // ---- housekeeping timers: install wait timeout and orphan refund expiry ----
-  function housekeeping(nowMs: number): number | undefined {
-    const policy = (settings as WorkflowSettings).policy;
-    let next: number | undefined;
-    const soonest = (t: number) => {
-      next = next === undefined ? t : Math.min(next, t);
-    };
-    if (!state.install && state.held.length > 0 && state.firstHeldAtMs !== undefined) {
-      const due = state.firstHeldAtMs + policy.installWaitTimeoutMs;
-      if (nowMs >= due) {
-        for (const held of state.held.splice(0)) {
-          state.deadLetters.push({ held, reason: `no install context (signup) arrived within ${policy.installWaitTimeoutMs / 1000}s of the first event`, atMs: nowMs, redrives: 0 });
-          state.counters.deadLettered += 1;
-          countDeadLetters('none');
-        }
-        state.firstHeldAtMs = undefined;
-        changed();
-      } else soonest(due);
-    }
-    for (const orphan of [...state.orphanRefunds]) {
-      const due = orphan.arrivedAtMs + policy.orphanRefundHoldMs;
-      if (nowMs >= due) {
-        state.orphanRefunds.splice(state.orphanRefunds.indexOf(orphan), 1);
-        state.deadLetters.push({
-          held: { message: { kind: 'refund', refund: orphan.refund }, arrivedAtMs: orphan.arrivedAtMs, seq: orphan.seq },
-          reason: `unknown purchase "${orphan.refund.purchaseEventId}": no such purchase arrived within ${policy.orphanRefundHoldMs / 1000}s of the refund`,
-          atMs: nowMs,
-          redrives: 0,
-        });
-        state.counters.deadLettered += 1;
-        countDeadLetters('none');
-        changed();
-      } else soonest(due);
-    }
-    pruneWindows(state, policy, nowMs);
-    boundDeadLetters(state, policy.deadLetterLimit);
-    return next;
   }
 
   const shouldContinueAsNew = () => {
@@ -389,13 +316,14 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     const nowMs = workflowNow();
     routeHeld(nowMs);
     for (const destination of DESTINATIONS) pumpLane(destination, nowMs);
-    const housekeepingTimer = housekeeping(nowMs);
-    const nextTimer = settings?.routingError ? Math.min(housekeepingTimer ?? Infinity, settingsLoadedAtMs + settings.policy.settingsRetryMs) : housekeepingTimer;
+    const kept = housekeeping(state, (settings as WorkflowSettings).policy, nowMs);
+    if (kept.changed) changed();
     publish();
     if (shouldContinueAsNew()) break;
     const seen = version;
     const rung = alarm.rung;
-    if (nextTimer !== undefined) alarm.wakeAt(nextTimer);
+    if (kept.next) alarm.wakeAt(kept.next.atMs, kept.next.why);
+    if (settings?.routingError) alarm.wakeAt(settingsLoadedAtMs + settings.policy.settingsRetryMs, 'reload settings: the app is missing from the worker configuration');
     await wf.condition(() => version !== seen || alarm.rung !== rung || shouldContinueAsNew() || (state.install !== undefined && settingsApp !== state.install.app));
   }
 

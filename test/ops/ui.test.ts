@@ -184,7 +184,10 @@ describe('Temporal UI as the ops console', () => {
       await page.getByRole('menuitem', { name: 'Send an Update' }).click();
       const modal = page.getByTestId('update-confirmation-modal').last();
       await modal.getByTestId('update-select-button').click();
-      await page.getByRole('option', { name: 'redrive', exact: true }).click();
+      // Each option shows the handler's name and its description (what data it takes).
+      const redriveOption = page.getByRole('option').filter({ has: page.locator('span', { hasText: /^redrive$/ }) });
+      expect(await redriveOption.textContent()).toContain('deliveryIds');
+      await redriveOption.click();
       const data = modal.locator('.cm-content[role=textbox]');
       await data.click();
       await data.fill('{}');
