@@ -4,7 +4,7 @@
 // 1 failure (Temporal unreachable, no worker answering, ...), 2 invalid input or rejected by the workflow,
 // 3 not implemented, 4 unknown user.
 import fs from 'node:fs';
-import { isGrpcServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { UserId } from '../domain/fields';
@@ -17,8 +17,25 @@ import { RelayClient, UnknownUserError, usersWithDeadLetters, type DeadLetterUse
 export const EXIT = { ok: 0, failure: 1, invalidInput: 2, notImplemented: 3, unknownUser: 4 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-/** How long the CLI waits for a user workflow to answer a query (status, history) before blaming the worker. */
-export const QUERY_TIMEOUT_MS = 20_000;
+/**
+ * How long the CLI waits for a worker to answer (queries: status, history, dead-letters; updates: signup, track,
+ * refund, redrive) before it says that no worker answered. S2S_CLI_TIMEOUT (seconds) changes it.
+ */
+export const ANSWER_TIMEOUT_MS = 20_000;
+
+/** The CLI's own settings (the connection's are in client/connection.ts). */
+export const CliEnv = z.object({
+  /** Seconds to wait for a worker's answer (default ANSWER_TIMEOUT_MS). */
+  S2S_CLI_TIMEOUT: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.coerce
+      .number({ error: 'must be a number of seconds, e.g. 20 or 2.5' })
+      .positive('must be more than 0 seconds')
+      .max(3600, 'must be at most 3600 seconds')
+      .default(ANSWER_TIMEOUT_MS / 1000),
+  ),
+});
+export type CliEnv = z.infer<typeof CliEnv>;
 
 /** An error the CLI reports with a chosen exit code and message (no stack, no wrapping). */
 export class CliError extends Error {
@@ -50,7 +67,8 @@ operator commands:
                            re-queue dead letters (all of the user's when no ids are given)
 
 options: --json  print JSON (errors: {"error":{...}} on stderr);  --signal  use a signal instead of an update (track, refund)
-environment: TEMPORAL_ADDRESS (localhost:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_TASK_QUEUE (s2s-relay), TLS settings (see README)
+environment: TEMPORAL_ADDRESS (localhost:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_TASK_QUEUE (s2s-relay), TLS settings (see README),
+             S2S_CLI_TIMEOUT (20): seconds to wait for a worker to answer a query or an update
 exit codes: 0 ok, 1 failure (e.g. Temporal unreachable, no worker answering), 2 invalid input or rejected by the workflow,
             3 not implemented, 4 unknown user`;
 
@@ -108,8 +126,8 @@ export interface CliIo {
   err(text: string): void;
   stdin(): string;
   connect(): Promise<RelayClient>;
-  /** How long to wait for a query's answer (default QUERY_TIMEOUT_MS). */
-  queryTimeoutMs?: number;
+  /** How long to wait for a worker to answer a query or an update (default ANSWER_TIMEOUT_MS). */
+  answerTimeoutMs?: number;
 }
 
 /**
@@ -138,13 +156,22 @@ function unreachable(address: string, namespace: string, detail: string): CliErr
   );
 }
 
-/** The CLI's io for the real process: stdout/stderr, stdin, and a connection from the environment. */
+/**
+ * The CLI's io for the real process: stdout/stderr, stdin, a connection from the environment and the answer
+ * timeout from S2S_CLI_TIMEOUT. An invalid S2S_CLI_TIMEOUT is invalid input (2), reported when the command
+ * connects, like the connection settings.
+ */
 export function processIo(env: NodeJS.ProcessEnv = process.env): CliIo {
+  const cliEnv = CliEnv.safeParse(env);
   return {
     out: (t) => process.stdout.write(`${t}\n`),
     err: (t) => process.stderr.write(`${t}\n`),
     stdin: () => fs.readFileSync(0, 'utf8'),
-    connect: () => connectFromEnv(env),
+    connect: () => {
+      if (!cliEnv.success) return Promise.reject(new CliError(`invalid CLI settings: ${describeIssues(cliEnv.error)}`, EXIT.invalidInput, 'invalid-settings'));
+      return connectFromEnv(env);
+    },
+    ...(cliEnv.success ? { answerTimeoutMs: cliEnv.data.S2S_CLI_TIMEOUT * 1000 } : {}),
   };
 }
 
@@ -169,18 +196,45 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const print = (value: unknown, human: string) => io.out(json ? JSON.stringify(value, null, 2) : human);
   let relay: RelayClient | undefined;
   const connect = async () => (relay ??= await io.connect());
+  const timeoutMs = io.answerTimeoutMs ?? ANSWER_TIMEOUT_MS;
+  const noWorker = (client: RelayClient, what: string) =>
+    `${what}: no worker answered within ${timeoutMs / 1000} s. Is an s2s-relay worker running for task queue "${client.options.taskQueue}"? (\`npm start\` or \`npm run worker\`)`;
   /** Queries need a worker to answer: bound the wait and say so when none does. */
   const query = async <T>(client: RelayClient, what: string, call: () => Promise<T>): Promise<T> => {
-    const timeoutMs = io.queryTimeoutMs ?? QUERY_TIMEOUT_MS;
     try {
       return await client.client.connection.withDeadline(Date.now() + timeoutMs, call);
     } catch (error) {
-      if (grpcCode(error) === GRPC_DEADLINE_EXCEEDED) {
-        throw new CliError(`${what}: no answer within ${timeoutMs / 1000} s. Is an s2s-relay worker running for task queue "${client.options.taskQueue}"? (\`npm start\` or \`npm run worker\`)`, EXIT.failure, 'no-worker');
+      if (grpcCode(error) === GRPC_DEADLINE_EXCEEDED) throw new CliError(noWorker(client, what), EXIT.failure, 'no-worker');
+      throw error;
+    }
+  };
+  /**
+   * Updates also wait for a worker: Temporal answers one only once a worker has run the workflow's handler. The
+   * SDK would wait for ever, so bound the wait. An update no worker has accepted yet is not in the workflow's
+   * history: the server keeps it in memory (not durably) and hands it to the first worker that takes up the
+   * workflow, so it may still take effect later, or be lost (server restart). Update-with-start (signup, track)
+   * has started the workflow by then.
+   */
+  const update = async <T>(client: RelayClient, what: { action: string; subject: string; userId: string; started: boolean }, call: () => Promise<T>): Promise<T> => {
+    try {
+      return await client.client.connection.withDeadline(Date.now() + timeoutMs, call);
+    } catch (error) {
+      if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || grpcCode(error) === GRPC_DEADLINE_EXCEEDED) {
+        const state = what.started
+          ? ` The user's workflow is running (started now if it was not), but ${what.subject} is not recorded in it yet:`
+          : ` ${what.subject[0]?.toUpperCase()}${what.subject.slice(1)} is not recorded in the user's workflow yet:`;
+        throw new CliError(
+          `${noWorker(client, what.action)}.${state} the server holds the update in memory, not durably, so a worker that starts soon may still apply it, ` +
+            `or it may be lost. Once a worker runs, check with \`s2s status ${what.userId}\` and send it again if needed (a repeat is recognised, not applied twice).`,
+          EXIT.failure,
+          'no-worker',
+        );
       }
       throw error;
     }
   };
+  /** userId and id of a document the client library validated (for messages only). */
+  const field = (doc: unknown, name: string) => String((doc as Record<string, unknown> | null)?.[name] ?? '?');
   try {
     switch (command) {
       case 'signup': {
@@ -190,7 +244,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           await (await connect()).signupSignal(doc as never);
           print({ status: 'signalled' }, 'signup signalled');
         } else {
-          const answer = await (await connect()).signup(doc as never);
+          const client = await connect();
+          const answer = await update(client, { action: `signup of user ${field(doc, 'userId')}`, subject: 'the install context', userId: field(doc, 'userId'), started: true }, () => client.signup(doc as never));
           print(answer, formatSignup(answer));
         }
         return EXIT.ok;
@@ -204,7 +259,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           await (command === 'track' ? client.trackSignal(doc as never) : client.refundSignal(doc as never));
           print({ status: 'signalled' }, `${command} signalled`);
         } else {
-          const answer = await (command === 'track' ? client.track(doc as never) : client.refund(doc as never));
+          const action = command === 'track' ? `track of event ${field(doc, 'eventId')} for user ${field(doc, 'userId')}` : `refund ${field(doc, 'refundId')} for user ${field(doc, 'userId')}`;
+          const subject = command === 'track' ? 'the event' : 'the refund';
+          const answer = await update(client, { action, subject, userId: field(doc, 'userId'), started: command === 'track' }, () =>
+            command === 'track' ? client.track(doc as never) : client.refund(doc as never),
+          );
           print(answer, formatMessageAnswer(answer));
         }
         return EXIT.ok;
@@ -247,7 +306,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }
       case 'redrive': {
         const userId = userIdArg(args[0], command);
-        const answer = await (await connect()).redrive(userId, args.slice(1));
+        const client = await connect();
+        const answer = await update(client, { action: `redrive for user ${userId}`, subject: 'the redrive', userId, started: false }, () => client.redrive(userId, args.slice(1)));
         print(answer, formatRedrive(answer));
         return answer.notFound.length > 0 && answer.redriven.length === 0 ? EXIT.invalidInput : EXIT.ok;
       }

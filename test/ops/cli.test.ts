@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { connectFromEnv, EXIT, runCli, type CliIo } from '../../client/cli';
+import { connectFromEnv, EXIT, processIo, runCli, type CliIo } from '../../client/cli';
 import { RelayClient } from '../../client/relay-client';
 import type { MessageAnswer, RedriveAnswer, SignupAnswer, TimelineEntry, UserStatus } from '../../domain/status';
 import { defaultEmulatorConfig } from '../../emulator/config';
@@ -216,10 +216,59 @@ describe('s2s CLI: usage and failures', () => {
     orphan.close = async () => undefined;
     const userId = testUserId('noworker');
     await orphan.trackSignal(purchase(userId, 'evt_1', secondsAgo(5)));
-    const run = await s2s(['status', userId], { io: { connect: async () => orphan, queryTimeoutMs: 1_500 } });
+    const run = await s2s(['status', userId], { io: { connect: async () => orphan, answerTimeoutMs: 1_500 } });
     expect(run.code).toBe(EXIT.failure);
-    expect(run.err).toBe(`s2s: status of user ${userId}: no answer within 1.5 s. Is an s2s-relay worker running for task queue "${taskQueue}"? (\`npm start\` or \`npm run worker\`)`);
+    expect(run.err).toBe(`s2s: status of user ${userId}: no worker answered within 1.5 s. Is an s2s-relay worker running for task queue "${taskQueue}"? (\`npm start\` or \`npm run worker\`)`);
     await relay.temporal.workflow.getHandle(`s2s-user-${userId}`).terminate('test cleanup');
+  });
+
+  it('no worker answering an update (track, signup, refund, redrive) exits 1 within S2S_CLI_TIMEOUT and says what was and was not recorded', async () => {
+    const taskQueue = `nobody-${randomUUID()}`;
+    const orphan = new RelayClient(relay.temporal, { taskQueue });
+    orphan.close = async () => undefined;
+    const io = { connect: async () => orphan, answerTimeoutMs: 1_500 };
+    const noWorker = (what: string) => `s2s: ${what}: no worker answered within 1.5 s. Is an s2s-relay worker running for task queue "${taskQueue}"? (\`npm start\` or \`npm run worker\`)`;
+    const notDurable = (userId: string) =>
+      ' the server holds the update in memory, not durably, so a worker that starts soon may still apply it, or it may be lost.' +
+      ` Once a worker runs, check with \`s2s status ${userId}\` and send it again if needed (a repeat is recognised, not applied twice).`;
+
+    // Update-with-start: the workflow is started (on the queue nobody polls), the event is not in its history.
+    const userId = testUserId('noworker-track');
+    const started = Date.now();
+    const tracked = await s2s(['track', JSON.stringify(purchase(userId, 'evt_nw_1', secondsAgo(5)))], { io });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(tracked.code).toBe(EXIT.failure);
+    expect(tracked.err).toBe(`${noWorker(`track of event evt_nw_1 for user ${userId}`)}. The user's workflow is running (started now if it was not), but the event is not recorded in it yet:${notDurable(userId)}`);
+    const handle = relay.temporal.workflow.getHandle(`s2s-user-${userId}`);
+    const described = await handle.describe();
+    expect({ status: described.status.name, taskQueue: described.taskQueue }).toEqual({ status: 'RUNNING', taskQueue });
+    const events = (await handle.fetchHistory()).events ?? [];
+    expect(events.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toBe(false);
+
+    // A plain update on the existing workflow: nothing recorded; --json carries the same message and kind.
+    const redriven = await s2s(['redrive', userId, '--json'], { io });
+    expect(redriven.code).toBe(EXIT.failure);
+    expect(JSON.parse(redriven.err)).toEqual({
+      error: { exitCode: 1, kind: 'no-worker', message: `${noWorker(`redrive for user ${userId}`).slice('s2s: '.length)}. The redrive is not recorded in the user's workflow yet:${notDurable(userId)}` },
+    });
+    const refund = { userId, refundId: 'rf_nw_1', purchaseEventId: 'evt_nw_1', amount: '1.00', currency: 'USD', occurredAt: secondsAgo(1) };
+    const refunded = await s2s(['refund', JSON.stringify(refund)], { io });
+    expect(refunded.code).toBe(EXIT.failure);
+    expect(refunded.err).toBe(`${noWorker(`refund rf_nw_1 for user ${userId}`)}. The refund is not recorded in the user's workflow yet:${notDurable(userId)}`);
+
+    // The timeout comes from S2S_CLI_TIMEOUT (processIo), here for a signup; an invalid value exits 2.
+    const install = iosInstall();
+    const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: taskQueue, S2S_CLI_TIMEOUT: '1' };
+    const fromEnv = processIo(env);
+    expect(fromEnv.answerTimeoutMs).toBe(1_000);
+    const signup = await s2s(['signup', JSON.stringify(install)], { io: { connect: fromEnv.connect, answerTimeoutMs: fromEnv.answerTimeoutMs } });
+    expect(signup.code).toBe(EXIT.failure);
+    expect(signup.err).toMatch(new RegExp(`^s2s: signup of user ${install.userId}: no worker answered within 1 s\\. .*\\)\\. The user's workflow is running \\(started now if it was not\\), but the install context is not recorded in it yet:`));
+    const badTimeout = await s2s(['status', 'u1'], { io: { connect: processIo({ ...env, S2S_CLI_TIMEOUT: 'soon' }).connect } });
+    expect(badTimeout.code).toBe(EXIT.invalidInput);
+    expect(badTimeout.err).toMatch(/^s2s: invalid CLI settings: S2S_CLI_TIMEOUT: must be a number of seconds/);
+
+    for (const id of [userId, install.userId]) await relay.temporal.workflow.getHandle(`s2s-user-${id}`).terminate('test cleanup');
   });
 
   it('the s2s binary exits with the code (4: unknown user) and prints to stderr', async () => {
