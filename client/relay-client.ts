@@ -185,6 +185,13 @@ export const OPS_QUERIES = {
   laneStopped: `${SA.state.name} = 'lane stopped'`,
   waitingForInstall: `${SA.state.name} = 'waiting for install'`,
   user: (userId: string) => `${SA.userId.name} = '${userId}'`,
+  /** Everything that needs attention: dead letters, a stopped lane, or deliveries not finished. */
+  needsAttention: `${SA.deadLetters.name} > 0 OR ${SA.state.name} = 'lane stopped' OR ${SA.pending.name} > 0`,
+  /**
+   * A query narrowed to one app. The query is parenthesised: AND binds tighter than OR, so
+   * `A OR B AND S2SApp = 'x'` would keep every A of every app.
+   */
+  inApp: (query: string, app: string) => `(${query}) AND ${SA.app.name} = '${app}'`,
 } as const;
 
 /** User workflows matching a visibility query (e.g. OPS_QUERIES.deadLetters), newest first. */
