@@ -77,8 +77,11 @@ export function checkCommonParams(params: Record<string, string>, b: VerdictBuil
     if (!parsed) return adjustFail(b, endpoint, 400, 'Invalid callback parameters');
     if (parsed['s2s_delivery_id'] !== undefined) b.fields.deliveryId = parsed['s2s_delivery_id'];
   }
+  // Adjust documents no message of its own for bad partner_params, so the documented catch-all is used.
   const pp = params['partner_params'];
-  if (pp !== undefined && !parseFlatStringObject(pp)) return adjustFail(b, endpoint, 400, 'Invalid partner parameters');
+  if (pp !== undefined && !parseFlatStringObject(pp)) {
+    return adjustFail(b, endpoint, 400, 'Bad event state: invalid partner_params (a flat JSON object of strings is expected)');
+  }
   return undefined;
 }
 

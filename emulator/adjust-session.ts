@@ -20,7 +20,8 @@ export function handleAdjustSession(req: VendorRequest, ctx: RuleContext): Verdi
   if (badMethod) return badMethod;
   const app = checkApp(req, params, ctx, b, 'session');
   if (isVerdict(app)) return app;
-  if (!app.sessionsEnabled) return adjustFail(b, 'session', 403, 'S2S session measurement is not enabled for this app (sessionsEnabled: false)');
+  // Adjust switches /session on per app and documents no answer for an app without it: the documented catch-all.
+  if (!app.sessionsEnabled) return adjustFail(b, 'session', 400, 'Bad event state: S2S session measurement is not enabled for this app');
   const common = checkCommonParams(params, b, 'session');
   if (common) return common;
 

@@ -10,6 +10,9 @@ describe('Adjust error table', () => {
   const rows: Array<[number, string, SendClass]> = [
     [400, 'Bad event state', 'rejected'],
     [400, 'Bad event state: created_at 2016-01-01T00:00:00.000Z is before installed_at 2017-01-01T00:00:00.000Z', 'rejected'],
+    // The emulator's answers for failures Adjust documents no message for use the documented catch-all.
+    [400, 'Bad event state: invalid partner_params (a flat JSON object of strings is expected)', 'rejected'],
+    [400, 'Bad event state: S2S session measurement is not enabled for this app', 'rejected'],
     [400, 'Invalid app token', 'misconfigured'],
     [400, 'Ignoring event, earlier unique event tracked', 'duplicate'],
     [400, 'Invalid callback parameters', 'rejected'],

@@ -67,6 +67,37 @@ describe('/ad_revenue', () => {
     expect((await postAd(adRevenue({ created_at_unix: String((T0 - 5 * DAY) / 1000) }))).status).toBe(200);
   });
 
+  it('rejects created_at before the install time with Bad event state', async () => {
+    const idfa = 'AAAAAAAA-BBBB-CCCC-DDDD-FFFFFFFFFFFF';
+    fx.emu.registerInstall({ appToken: '4w565xzmb54d', deviceIds: { idfa }, installedAt: isoAt(T0 - DAY) });
+    const r = await postAd(adRevenue({ idfa, created_at_unix: String((T0 - 2 * DAY) / 1000) }));
+    expect([r.status, r.body]).toEqual([400, adjustError(`Bad event state: created_at ${isoAt(T0 - 2 * DAY)} is before installed_at ${isoAt(T0 - DAY)}`, AD)]);
+    expect(lastRecord(fx.emu).outcome).toBe('rejected');
+    expect((await postAd(adRevenue({ idfa, created_at_unix: String((T0 - DAY) / 1000) }))).status).toBe(200);
+  });
+
+  it('revenue wins over amount when both are sent, with a warning', async () => {
+    expect((await postAd(adRevenue({ revenue: '0.02', amount: '4.99' }))).status).toBe(200);
+    const rec = lastRecord(fx.emu);
+    expect(rec.revenue).toBe('0.02');
+    expect(rec.warnings).toContain('both revenue and amount sent; revenue is used');
+  });
+
+  it('methods other than GET and POST answer 405', async () => {
+    const r = await call(`${fx.emu.url}/adjust/ad_revenue?${adRevenue()}`, { method: 'PUT' });
+    expect([r.status, r.headers['allow'], r.body]).toEqual([405, 'GET, POST', adjustError('Method not allowed, use GET or POST', AD)]);
+  });
+
+  it('shares the parameter rules, with the ad revenue prefix', async () => {
+    expect((await postAd(adRevenue({ partner_params: '{"a":1}' }))).body).toBe(
+      adjustError('Bad event state: invalid partner_params (a flat JSON object of strings is expected)', AD),
+    );
+    expect((await postAd(adRevenue({ callback_params: '[]' }))).body).toBe(adjustError('Invalid callback parameters', AD));
+    expect((await postAd(adRevenue({ created_at_unix: '1.5' }))).body).toBe(
+      adjustError('Bad event state: invalid created_at_unix "1.5", only digits are accepted (seconds or milliseconds)', AD),
+    );
+  });
+
   it('shares the app, authorization and device rules, with the ad revenue prefix', async () => {
     expect((await postAd(adRevenue({ app_token: 'bad' }))).body).toBe(adjustError('Invalid app token', AD));
     expect((await postAd(adRevenue({ idfa: '11111111-1111-1111-1111-111111111111' }))).body).toBe(adjustError('Device not found', AD));
@@ -122,18 +153,29 @@ describe('/session', () => {
     expect(JSON.parse(r.body)).toMatchObject({ message: 'Session tracked' });
   });
 
-  it('answers 403 when S2S sessions are not enabled for the app', async () => {
+  it('answers 400 Bad event state when S2S sessions are not enabled for the app (Adjust documents no answer for it)', async () => {
     const r = await call(`${fx.emu.url}/adjust/session`, {
       method: 'POST',
       headers: { ...FORM, authorization: ANDROID_BEARER },
       body: qs({ s2s: '1', app_token: ANDROID_APP, gps_adid: GPS_ADID }),
     });
-    expect([r.status, r.body]).toEqual([403, adjustError('S2S session measurement is not enabled for this app (sessionsEnabled: false)', SESSION)]);
+    expect([r.status, r.body]).toEqual([400, adjustError('Bad event state: S2S session measurement is not enabled for this app', SESSION)]);
+    expect(lastRecord(fx.emu).outcome).toBe('rejected');
+  });
+
+  it('shares the parameter rules, with the session prefix', async () => {
+    expect((await session({ partner_params: '["a"]' })).body).toBe(
+      adjustError('Bad event state: invalid partner_params (a flat JSON object of strings is expected)', SESSION),
+    );
+    expect((await session({ environment: 'dev' })).body).toBe(adjustError('Bad event state: environment must be sandbox or production, got "dev"', SESSION));
+    expect((await session({ created_at_unix: 'now' })).body).toBe(
+      adjustError('Bad event state: invalid created_at_unix "now", only digits are accepted (seconds or milliseconds)', SESSION),
+    );
   });
 
   it('needs POST, s2s=1 and a device id', async () => {
     const get = await call(`${fx.emu.url}/adjust/session?${qs({ s2s: '1', app_token: '4w565xzmb54d', idfa: NEW_IDFA })}`);
-    expect([get.status, get.headers['allow']]).toEqual([405, 'POST']);
+    expect([get.status, get.headers['allow'], get.body]).toEqual([405, 'POST', adjustError('Method not allowed, use POST', SESSION)]);
     expect((await session({ s2s: '0' })).body).toBe(adjustError('Bad event state: the s2s parameter must be 1 for server-to-server requests', SESSION));
     const noDevice = await call(`${fx.emu.url}/adjust/session`, { method: 'POST', headers: FORM, body: qs({ s2s: '1', app_token: '4w565xzmb54d' }) });
     expect(noDevice.status).toBe(400);

@@ -84,6 +84,11 @@ describe('app, token and device rules', () => {
     expect(under.status).toBe(200);
   });
 
+  it('a GET whose URL alone is over 1 MB answers 413 Request size too large', async () => {
+    const r = await call(`${fx.emu.url}/adjust/event?${qs(adjustEvent())}&pad=${'x'.repeat(1_048_576)}`);
+    expect([r.status, r.body]).toEqual([413, adjustError('Request size too large')]);
+  });
+
   it('a body that is not form-encoded is ignored (parameters only from the URL)', async () => {
     const r = await call(`${fx.emu.url}/adjust/event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(adjustEvent()) });
     expect([r.status, r.body]).toEqual([400, adjustError('Bad event state: the s2s parameter must be 1 for server-to-server requests')]);
@@ -92,8 +97,30 @@ describe('app, token and device rules', () => {
 
   it('methods other than GET and POST answer 405', async () => {
     const r = await call(`${fx.emu.url}/adjust/event?${qs(adjustEvent())}`, { method: 'PUT' });
-    expect(r.status).toBe(405);
+    expect([r.status, r.body]).toEqual([405, adjustError('Method not allowed, use GET or POST')]);
     expect(r.headers['allow']).toBe('GET, POST');
+  });
+
+  it('device ids are compared case-insensitively', async () => {
+    const r = await ev(adjustEvent({ idfa: IDFA_A.toLowerCase() }));
+    expect(r.status).toBe(200);
+    expect(lastRecord(fx.emu).deviceKey).toBe(`idfa:${IDFA_A.toLowerCase()}`);
+  });
+});
+
+describe('parameter merging', () => {
+  it('a name in both URL and body: the body wins and a warning is recorded', async () => {
+    const r = await call(`${fx.emu.url}/adjust/event?${qs({ event_token: 'zzzzzz' })}`, { method: 'POST', headers: FORM, body: qs(adjustEvent()) });
+    expect(r.status).toBe(200);
+    const rec = lastRecord(fx.emu);
+    expect(rec.params?.['event_token']).toBe('f0ob4r');
+    expect(rec.warnings).toContain('parameter event_token is in both URL and body; the body value is used');
+  });
+
+  it('a repeated name: the first value is used and a warning is recorded', async () => {
+    const r = await call(`${fx.emu.url}/adjust/event?${qs(adjustEvent())}&event_token=zzzzzz`);
+    expect(r.status).toBe(200);
+    expect(lastRecord(fx.emu).warnings).toContain('parameter event_token repeated in the URL; the first value is used');
   });
 });
 
@@ -140,9 +167,16 @@ describe('revenue and parameters', () => {
     expect([r.status, r.body]).toEqual([400, adjustError('Invalid callback parameters')]);
   });
 
-  it('partner_params that are not a flat string object: 400 Invalid partner parameters', async () => {
-    const r = await ev(adjustEvent({ partner_params: '{"a":[1]}' }));
-    expect([r.status, r.body]).toEqual([400, adjustError('Invalid partner parameters')]);
+  it.each([
+    ['nested', '{"a":{"b":"c"}}'],
+    ['holding an array', '{"a":[1]}'],
+    ['non-string value', '{"a":1}'],
+    ['not JSON', '{a:b}'],
+    ['an array', '["a"]'],
+  ])('partner_params %s: 400 Bad event state (Adjust documents no message of its own for it)', async (_l, partner_params) => {
+    const r = await ev(adjustEvent({ partner_params }));
+    expect([r.status, r.body]).toEqual([400, adjustError('Bad event state: invalid partner_params (a flat JSON object of strings is expected)')]);
+    expect(lastRecord(fx.emu).outcome).toBe('rejected');
   });
 
   it('ip_address must be IPv4: IPv6 is rejected with Bad event state', async () => {
