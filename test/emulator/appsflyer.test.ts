@@ -6,6 +6,102 @@ import { AF_ID, AF_KEY, T0, afBody, call, lastRecord, postAf, useEmulator } from
 const fx = useEmulator();
 const PARSE = 'Payload is missing or failed to parse';
 
+// The AppsFlyer guide ("Events don't contain revenue"): eventValue stringified exactly as the guide prints it.
+const GUIDE_BODY = String.raw`{"appsflyer_id":"1234567890123-1234567","eventName":"af_purchase","eventValue":"{\"af_revenue\":\"6\" ,\"af_content_type\":\"wallets\"}","os":"14.5.1"}`;
+
+// Example values of the api3 OpenAPI file (appsflyer-openapi/s2s_events_api3.yaml). It gives no eventName example.
+const YAML_EVENT = {
+  appsflyer_id: '1234567890123-1234567',
+  eventName: 'af_purchase',
+  eventValue: '{ "af_revenue": "6", "af_content_type": "wallets", "af_content_id": "15854", "your_custom_attribute" :"456.123" }',
+  eventTime: '2019-05-15 12:17:01.123',
+  customer_user_id: 'customer_user_id',
+  ip: '192.0.2.1',
+  app_version_name: 'my_app_version',
+  app_store: 'my_android_store_is_best',
+  bundleIdentifier: 'com.myapp',
+  os: '14.5.1',
+};
+const YAML_ANDROID = {
+  ...YAML_EVENT,
+  advertising_id: '9c9a82fb-d5de-4cd1-90c3-527441c11828',
+  oaid: '1fe9a970-efbb-29e0-0bdd-f5dbbf751ab5',
+  imei: 'AA-BBBBBB-CCCCCC-D',
+  fb_login_id: '10293847561029384',
+  sharing_filter: ['googleadwords_int', 'adcolony_int'],
+  app_set_id: { scope: 1, id: 'f47ac10b-58cc-4372-a567-0e02b2c3d479' },
+};
+const YAML_IOS = {
+  ...YAML_EVENT,
+  idfa: '9876F1AA-2983-3855-27BB-2C626772EFAB',
+  idfv: '95C9BD22-4A4C-41C8-9548-ED07C5C8C145',
+  att: 3,
+  sharing_filter: 'all',
+};
+// The rest of the examples; with the ones above they would exceed the yaml's own 1 KB payload limit.
+const YAML_MORE = {
+  appsflyer_id: YAML_EVENT.appsflyer_id,
+  eventName: YAML_EVENT.eventName,
+  eventValue: YAML_EVENT.eventValue,
+  email_hashed: '62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f',
+  phone_number_hashed: 'e323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab3176',
+  phone_number_e164_hashed: '9f7ec22d72092cd3c0b58726ed9c2d91b92e51a3f29837508fb2948bb22dd2fd',
+  custom_data: '{"key_group" : { "key_a1" : "value a1", "key_a2" : "value a2" }, "key_b" : "value b"}',
+  ua: 'Mozilla/5.0 (Linux; Android 13; SM-G781B Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/129.0.6668.70 Mobile Safari/537.36 GoogleApp/15.38.49.28.arm64',
+};
+const USD_WARNING = 'af_revenue without af_currency or eventCurrency; AppsFlyer assumes USD';
+
+describe('the guides\' example requests', () => {
+  it.each([
+    ['iOS', 'id1234567890'],
+    ['Android', 'com.example.s2srelay'],
+  ])("the guide's stringified eventValue, verbatim, on the %s demo app: 200 OK, revenue 6 in USD", async (_l, appId) => {
+    const r = await postAf(fx.emu, GUIDE_BODY, appId);
+    expect([r.status, r.body]).toEqual([200, 'OK']);
+    expect(lastRecord(fx.emu)).toMatchObject({
+      outcome: 'attributed',
+      eventKey: 'af_purchase',
+      revenue: '6',
+      currency: 'USD',
+      recordedTimestamp: new Date(T0).toISOString(),
+      warnings: [USD_WARNING],
+    });
+  });
+
+  it.each([
+    ['Android', 'com.example.s2srelay', YAML_ANDROID],
+    ['iOS', 'id1234567890', YAML_IOS],
+    ['Android (remaining examples)', 'com.example.s2srelay', YAML_MORE],
+  ])('the api3 yaml example values, %s: 200 OK; a 2019 eventTime arriving today is stamped with the arrival time', async (_l, appId, example) => {
+    const body = JSON.stringify(example);
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(1024);
+    const r = await postAf(fx.emu, body, appId);
+    expect([r.status, r.body]).toEqual([200, 'OK']);
+    const rec = lastRecord(fx.emu);
+    expect(rec).toMatchObject({ outcome: 'attributed', revenue: '6', currency: 'USD', recordedTimestamp: new Date(T0).toISOString(), warnings: [USD_WARNING] });
+    if ('eventTime' in example) {
+      expect(rec.eventTimeMs).toBe(Date.parse('2019-05-15T12:17:01.123Z'));
+      expect(rec.reason).toBe('arrived after 02:00 UTC the day after the event: arrival time');
+    }
+  });
+
+  it.each([
+    ['Android', 'com.example.s2srelay', YAML_ANDROID],
+    ['iOS', 'id1234567890', YAML_IOS],
+  ])('the api3 yaml example values, %s, arriving shortly after the example eventTime keep that eventTime', async (_l, appId, example) => {
+    fx.clock.set(Date.parse('2019-05-15T13:00:00.000Z'));
+    expect((await postAf(fx.emu, JSON.stringify(example), appId)).status).toBe(200);
+    expect(lastRecord(fx.emu)).toMatchObject({ outcome: 'attributed', recordedTimestamp: '2019-05-15T12:17:01.123Z', eventTimeMs: Date.parse('2019-05-15T12:17:01.123Z') });
+  });
+
+  it('all the api3 example values in one body exceed the yaml\'s own 1 KB limit', async () => {
+    const body = JSON.stringify({ ...YAML_ANDROID, ...YAML_MORE });
+    const n = Buffer.byteLength(body);
+    expect(n).toBeGreaterThan(1024);
+    expect(await postAf(fx.emu, body, 'com.example.s2srelay')).toMatchObject({ status: 400, body: `Bad request: JSON payload is ${n} bytes, the limit is 1KB (1024 bytes)` });
+  });
+});
+
 describe('accepted events', () => {
   it('a valid event answers 200 OK and is attributed to the demo install', async () => {
     const r = await postAf(fx.emu, afBody());
@@ -114,16 +210,21 @@ describe('body validation', () => {
     ['eventValue sent as an object', afBody({ eventValue: { af_revenue: '6' } })],
     ['eventValue holding malformed JSON', afBody({ eventValue: '{"af_revenue":' })],
     ['eventValue holding an array', afBody({ eventValue: '[1,2]' })],
+    ['eventValue sent as a number', afBody({ eventValue: 6 })],
+    ['eventName as an array of events', afBody({ eventName: ['af_purchase', 'af_purchase'] })],
+    ['a JSON string instead of an object', JSON.stringify(afBody())],
+    ['JSON null', 'null'],
   ])('%s: 400 Payload is missing or failed to parse', async (_l, body) => {
     expect(await postAf(fx.emu, body)).toMatchObject({ status: 400, body: PARSE });
   });
 
-  it.each([undefined, ''])('appsflyer_id %j: 400 appsflyer_id is a mandatory field', async (appsflyer_id) => {
+  it.each([undefined, '', null])('appsflyer_id %j: 400 appsflyer_id is a mandatory field', async (appsflyer_id) => {
     expect(await postAf(fx.emu, afBody({ appsflyer_id }))).toMatchObject({ status: 400, body: 'appsflyer_id is a mandatory field' });
   });
 
   it.each([
     ['malformed appsflyer_id', { appsflyer_id: '12345-678' }],
+    ['appsflyer_id as a number', { appsflyer_id: 1234567890123 }],
     ['missing eventName', { eventName: undefined }],
     ['eventName over 100 characters', { eventName: 'e'.repeat(101) }],
     ['missing eventValue', { eventValue: undefined }],
@@ -140,6 +241,84 @@ describe('body validation', () => {
   ])('%s: 400 Bad request', async (_l, o) => {
     expect(await postAf(fx.emu, afBody(o))).toMatchObject({ status: 400, body: 'Bad request' });
     expect(lastRecord(fx.emu).outcome).toBe('rejected');
+  });
+
+  // Field shapes of the api3 yaml; the record's reason starts with the failing field.
+  it.each([
+    ['eventName', { eventName: '' }],
+    ['eventName', { eventName: 42 }],
+    ['idfv', { idfv: '95c9bd22-4a4c-41c8-9548-ed07c5c8c145' }],
+    ['aie', { aie: 'true' }],
+    ['aie', { aie: 1 }],
+    ['fb_login_id', { fb_login_id: 'fb-10293847561029384' }],
+    ['fb_login_id', { fb_login_id: 1029384756102938 }],
+    ['fb_login_id', { fb_login_id: '' }],
+    ['sharing_filter', { sharing_filter: 'none' }],
+    ['sharing_filter', { sharing_filter: [] }],
+    ['sharing_filter', { sharing_filter: [''] }],
+    ['sharing_filter', { sharing_filter: ['twitter', 7] }],
+    ['app_type', { app_type: 'web' }],
+    ['app_type', { app_type: 'App_Clip' }],
+    ['app_set_id', { app_set_id: { scope: 3, id: 'f47ac10b-58cc-4372-a567-0e02b2c3d479' } }],
+    ['app_set_id', { app_set_id: { scope: '1', id: 'f47ac10b-58cc-4372-a567-0e02b2c3d479' } }],
+    ['app_set_id', { app_set_id: { scope: 1 } }],
+    ['app_set_id', { app_set_id: { scope: 1, id: 'f47ac10b-58cc-4372-a567-0e02b2c3d479', extra: true } }],
+    ['app_set_id', { app_set_id: 'f47ac10b-58cc-4372-a567-0e02b2c3d479' }],
+    ['customer_user_id', { customer_user_id: 42 }],
+    ['custom_data', { custom_data: { s2s_delivery_id: 'x' } }],
+    ['consent_data', { consent_data: 'granted' }],
+  ])('%s %j: 400 Bad request', async (field, o) => {
+    expect(await postAf(fx.emu, afBody(o))).toMatchObject({ status: 400, body: 'Bad request' });
+    const rec = lastRecord(fx.emu);
+    expect(rec.outcome).toBe('rejected');
+    expect(rec.reason?.startsWith(field)).toBe(true);
+  });
+
+  it.each([
+    { aie: true },
+    { aie: false },
+    { fb_login_id: '10293847561029384' },
+    { sharing_filter: 'all' },
+    { sharing_filter: ['Apple Search Ads', 'twitter'] },
+    { app_type: '' },
+    { app_type: 'app_clip' },
+    { app_set_id: { scope: 2, id: 'f47ac10b-58cc-4372-a567-0e02b2c3d479' } },
+    { consent_data: { manual: { gdpr_applies: 1, ad_user_data_enabled: true, ad_personalization_enabled: false } } },
+    { unknown_extra_field: [1, 2, 3] },
+  ])('accepts %j', async (o) => {
+    expect(await postAf(fx.emu, afBody(o))).toMatchObject({ status: 200, body: 'OK' });
+  });
+
+  it.each(['[1]', '"text"', '42', '{"key_b":', 'null'])('custom_data %j (not a stringified JSON object): 400 Bad request', async (custom_data) => {
+    expect(await postAf(fx.emu, afBody({ custom_data }))).toMatchObject({ status: 400, body: 'Bad request' });
+    expect(lastRecord(fx.emu)).toMatchObject({ outcome: 'rejected', reason: 'custom_data must be a stringified JSON object' });
+  });
+
+  it.each(['', ' '])('custom_data %j means "no value" and is accepted', async (custom_data) => {
+    expect((await postAf(fx.emu, afBody({ custom_data }))).status).toBe(200);
+  });
+
+  it.each([
+    ['af_revenue as a JSON number', JSON.stringify({ af_revenue: -12.5, af_currency: 'EUR' }), '-12.5'],
+    ['af_revenue without a currency (recorded as USD with a warning)', JSON.stringify({ af_revenue: '3' }), '3'],
+  ])('%s is accepted', async (_l, eventValue, revenue) => {
+    expect((await postAf(fx.emu, afBody({ eventValue }))).status).toBe(200);
+    const rec = lastRecord(fx.emu);
+    expect(rec.revenue).toBe(revenue);
+    expect(rec.currency).toBe(eventValue.includes('EUR') ? 'EUR' : 'USD');
+    expect(rec.warnings).toEqual(eventValue.includes('EUR') ? [] : [USD_WARNING]);
+  });
+
+  it('eventCurrency supplies the currency when af_currency is absent', async () => {
+    expect((await postAf(fx.emu, afBody({ eventValue: JSON.stringify({ af_revenue: '3' }), eventCurrency: 'JPY' }))).status).toBe(200);
+    expect(lastRecord(fx.emu)).toMatchObject({ revenue: '3', currency: 'JPY', warnings: [] });
+  });
+
+  it.each([
+    ['af_revenue as an object', { af_revenue: { v: 1 } }],
+    ['af_currency as a number', { af_revenue: '1', af_currency: 978 }],
+  ])('%s: 400 Bad request', async (_l, value) => {
+    expect(await postAf(fx.emu, afBody({ eventValue: JSON.stringify(value) }))).toMatchObject({ status: 400, body: 'Bad request' });
   });
 
   it('accepts an upper-case idfa/idfv, att 0-3 and a 100-character eventName', async () => {
