@@ -19,7 +19,8 @@ import { DATA_DIR, PROJECT_ROOT } from './paths';
 import { installRuntime, onShutdownSignal, runRelay } from './run';
 import { ensureSearchAttributes } from './search-attributes';
 
-const StartEnv = z.object({
+/** The variables only `npm start` reads (besides the worker's and the connection's). */
+export const StartEnv = z.object({
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   EMULATOR_PORT: z.coerce.number().int().min(1).max(65535).default(8787),
   S2S_DATA_DIR: z.string().min(1).default(DATA_DIR),
@@ -123,8 +124,10 @@ async function main(): Promise<void> {
   await relay.done;
 }
 
-main().catch(async (error: unknown) => {
-  process.stderr.write(`s2s-relay: ${error instanceof Error ? error.message : String(error)}\n`);
-  await stopAll();
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch(async (error: unknown) => {
+    process.stderr.write(`s2s-relay: ${error instanceof Error ? error.message : String(error)}\n`);
+    await stopAll();
+    process.exit(1);
+  });
+}
