@@ -2,7 +2,8 @@
 # Finds or provisions the Temporal CLI (which embeds the dev server) and prints its path on stdout.
 # Order: $TEMPORAL_CLI; `temporal` on PATH; a copy cached per user and version outside the clone;
 # the official release download (fails fast offline); `go install` from source; else a clear error.
-# Progress goes to stderr. Safe to run concurrently (a lock serialises the download/build).
+# Progress goes to stderr. Safe to run concurrently (a lock serialises the download/build: flock where it
+# exists, else a mkdir lock, e.g. on macOS).
 set -euo pipefail
 
 VERSION="${TEMPORAL_CLI_VERSION:-1.5.1}"
@@ -22,13 +23,40 @@ if command -v temporal >/dev/null 2>&1; then command -v temporal; exit 0; fi
 if [ -x "$BIN" ]; then echo "$BIN"; exit 0; fi
 
 mkdir -p "$DIR"
-exec 9>"$DIR.lock"
-flock 9
+tmp=""
+lockdir=""
+cleanup() {
+  if [ -n "$tmp" ]; then rm -rf "$tmp"; fi
+  if [ -n "$lockdir" ]; then rm -rf "$lockdir"; fi
+}
+trap cleanup EXIT
+
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$DIR.lock"
+  flock 9
+else
+  # No flock (macOS): mkdir is atomic, so the directory is the lock; it holds the owner's pid. A lock whose
+  # owner is gone (killed mid-download) is taken over; so is one that never got a pid within a minute.
+  waited=0
+  until mkdir "$DIR.lock.d" 2>/dev/null; do
+    owner="$(cat "$DIR.lock.d/pid" 2>/dev/null || true)"
+    if { [ -n "$owner" ] && ! kill -0 "$owner" 2>/dev/null; } || { [ -z "$owner" ] && [ "$waited" -ge 60 ]; }; then
+      say "taking over the stale lock $DIR.lock.d${owner:+ (process $owner is gone)}"
+      rm -rf "$DIR.lock.d"
+      waited=0
+      continue
+    fi
+    if [ "$waited" -eq 0 ]; then say "waiting for another process provisioning the Temporal CLI (lock $DIR.lock.d) ..."; fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+  lockdir="$DIR.lock.d"
+  echo $$ >"$lockdir/pid"
+fi
 # Another process may have provisioned it while we waited for the lock.
 if [ -x "$BIN" ]; then echo "$BIN"; exit 0; fi
 
 tmp="$(mktemp -d "$DIR.tmp.XXXXXX")"
-trap 'rm -rf "$tmp"' EXIT
 
 case "$(uname -s)" in Linux) os=linux ;; Darwin) os=darwin ;; *) os=unsupported ;; esac
 case "$(uname -m)" in x86_64 | amd64) arch=amd64 ;; aarch64 | arm64) arch=arm64 ;; *) arch=unsupported ;; esac
