@@ -17,12 +17,16 @@ export interface RetryInput {
   elapsedMs: number;
   /** From a 429's Retry-After. */
   retryAfterMs?: number;
+  /** Time left until the delivery's retry deadline (SendBatchInput.deadlineMs), if it has one. */
+  msToDeadline?: number;
 }
 
 export interface RetryDecision {
   type: SendFailureType;
   nonRetryable: boolean;
   nextRetryDelayMs?: number;
+  /** S2SDeadlinePassed: the type the failure would have been retried as. */
+  lastType?: SendFailureType;
 }
 
 /** The delay Temporal's own backoff would use before attempt `attempt + 1`. */
@@ -31,7 +35,19 @@ export function policyBackoffMs(attempt: number, retry: RetrySettings): number {
   return Math.min(delay, retry.maximumInterval);
 }
 
+/**
+ * A retryable failure whose next attempt would start at or after the delivery's deadline ends now, as
+ * S2SDeadlinePassed with the last answer (rather than Temporal timing the activity out without it).
+ */
 export function decideRetry(cls: FailureClass, input: RetryInput, retry: RetrySettings): RetryDecision {
+  const decision = decideByClass(cls, input, retry);
+  if (decision.nonRetryable || input.msToDeadline === undefined) return decision;
+  const nextAttemptInMs = decision.nextRetryDelayMs ?? policyBackoffMs(input.attempt, retry);
+  if (nextAttemptInMs < input.msToDeadline) return decision;
+  return { type: SendFailureType.deadlinePassed, nonRetryable: true, lastType: decision.type };
+}
+
+function decideByClass(cls: FailureClass, input: RetryInput, retry: RetrySettings): RetryDecision {
   switch (cls) {
     case 'rejected':
       return { type: SendFailureType.rejected, nonRetryable: true };

@@ -58,7 +58,9 @@ export function createSendActivities(loaded: LoadedAppConfig, options: SendActiv
       const signal = AbortSignal.any([context.cancellationSignal, AbortSignal.timeout(Math.max(1, deadline - Date.now()))]);
       const ctx: SendContext = { vendor, config: loaded.config, http, secret: secretFor(vendor, input.app), allSecrets, attempt: info.attempt, signal };
       const outcome = await sendItem(ctx, input, item);
-      const decision = outcome.ok || index > 0 ? undefined : decide(outcome, info.attempt, Date.now() - info.scheduledTimestampMs, loaded);
+      // Retries of one delivery can span several activities (a batch that stopped early, a continue-as-new
+      // drain), so bounded classes measure from its first attempt, not from this activity's schedule.
+      const decision = outcome.ok || index > 0 ? undefined : decide(outcome, info.attempt, Date.now() - (item.firstAttemptAtMs ?? info.scheduledTimestampMs), input.deadlineMs, loaded);
       log(context, base, item, outcome, decision);
       if (outcome.ok) receipts.push(outcome.receipt);
       if (context.cancellationSignal.aborted) {
@@ -85,8 +87,13 @@ export function createSendActivities(loaded: LoadedAppConfig, options: SendActiv
 type Failed = Extract<ItemOutcome, { ok: false }>;
 type Decided = RetryDecision & { attempt: number; elapsedMs: number };
 
-function decide(outcome: Failed, attempt: number, elapsedMs: number, loaded: LoadedAppConfig): Decided {
-  const input = { attempt, elapsedMs, ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}) };
+function decide(outcome: Failed, attempt: number, elapsedMs: number, deadlineMs: number | undefined, loaded: LoadedAppConfig): Decided {
+  const input = {
+    attempt,
+    elapsedMs,
+    ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}),
+    ...(deadlineMs !== undefined ? { msToDeadline: deadlineMs - Date.now() } : {}),
+  };
   return { ...decideRetry(outcome.class, input, loaded.config.policy.retry), attempt, elapsedMs };
 }
 
@@ -95,8 +102,12 @@ function failure(vendor: Destination, item: DeliveryItem, outcome: Failed, decis
   if (decision.type === SendFailureType.deviceNotFound) {
     message = `${message} (still unknown after ${Math.round(decision.elapsedMs / 1000)} s, beyond retry.deviceNotFoundMaxAge)`;
   }
+  if (decision.type === SendFailureType.deadlinePassed) {
+    message = `${message} (attempt ${decision.attempt}; the next retry would start after the delivery's deadline)`;
+  }
   const details: SendFailureDetails = { deliveryId: item.deliveryId, message, attempt: decision.attempt };
   if (outcome.status !== undefined) details.status = outcome.status;
+  if (decision.lastType !== undefined) details.lastType = decision.lastType;
   return ApplicationFailure.create({
     message: `${vendorName(vendor)} delivery ${item.deliveryId} failed (${outcome.class}): ${message}`,
     type: decision.type,

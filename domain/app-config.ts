@@ -127,11 +127,16 @@ export const Policy = z.strictObject({
   appsflyerMaxAgeDays: z.number().int().min(1).max(365).default(7),
   /** Most deliveries sent by one activity when a lane has a ready backlog (1 = no batching). */
   maxBatchSize: z.number().int().min(1).max(100).default(10),
-  dedupMaxEntries: z.number().int().min(10).max(100_000).default(2_000),
+  dedupMaxEntries: z.number().int().min(10).max(100_000).default(1_000),
   dedupMaxAgeDays: z.number().int().min(1).max(3650).default(90),
   deadLetterLimit: z.number().int().min(1).max(10_000).default(200),
   purchaseLimit: z.number().int().min(1).max(10_000).default(500),
   purchaseRetentionDays: z.number().int().min(1).max(3650).default(400),
+  /**
+   * Largest state continue-as-new may carry (JSON, KiB). Temporal refuses a larger payload (2 MiB by default)
+   * and terminates the workflow; beyond this the oldest finished dedup entries are forgotten first.
+   */
+  maxCarriedStateKiB: z.number().int().min(64).max(1900).default(1024),
   /** A refund signal for a purchase the workflow does not know yet is held this long before dead-lettering. */
   orphanRefundHold: Duration('policy.orphanRefundHold').default(3_600_000),
   /** While a user's app is missing from the worker's configuration, settings are reloaded this often. */

@@ -29,6 +29,11 @@ export interface DeliveryItem {
    * (its activity was cancelled while an attempt might have been running). Treated like a retried attempt.
    */
   resend?: boolean;
+  /**
+   * When this delivery was first handed to a send activity (workflow time). Bounds retries that span
+   * several activities (a batch that stopped early, a continue-as-new drain), e.g. "Device not found".
+   */
+  firstAttemptAtMs?: number;
 }
 
 export interface SendBatchInput {
@@ -37,6 +42,11 @@ export interface SendBatchInput {
   user: InstallContext;
   /** Same destination, in the order they must reach the vendor. */
   items: DeliveryItem[];
+  /**
+   * The batch's retry deadline (epoch ms; the vendor's age limit of its oldest item). An attempt whose next
+   * retry would start after it ends non-retryably with S2SDeadlinePassed, carrying the last vendor answer.
+   */
+  deadlineMs?: number;
 }
 
 export interface DeliveryReceipt {
@@ -79,6 +89,8 @@ export const SendFailureType = {
   deviceNotYetKnown: 'S2SDeviceNotYetKnown',
   /** Retryable: network errors, timeouts, 429, 5xx, unknown answers. */
   transient: 'S2STransient',
+  /** A retryable failure whose next retry would pass the delivery's deadline. Dead-lettered with that last answer. */
+  deadlinePassed: 'S2SDeadlinePassed',
 } as const;
 export type SendFailureType = (typeof SendFailureType)[keyof typeof SendFailureType];
 
@@ -87,6 +99,7 @@ export const NON_RETRYABLE_SEND_FAILURES: string[] = [
   SendFailureType.invalidRequest,
   SendFailureType.optedOut,
   SendFailureType.deviceNotFound,
+  SendFailureType.deadlinePassed,
 ];
 
 /** Details attached to every send failure (first element of ApplicationFailure.details). */
@@ -96,6 +109,8 @@ export interface SendFailureDetails {
   /** The vendor's answer or the local reason, never a secret. */
   message: string;
   attempt: number;
+  /** S2SDeadlinePassed: the failure type the last attempt would have been retried as. */
+  lastType?: SendFailureType;
 }
 
 /** The send activities, one per vendor, each on its vendor's task queue. */

@@ -34,6 +34,7 @@ export interface WorkflowPolicy {
   deadLetterLimit: number;
   purchaseLimit: number;
   purchaseRetentionMs: number;
+  maxCarriedStateBytes: number;
   orphanRefundHoldMs: number;
   settingsRetryMs: number;
   maxHistoryEvents: number;
@@ -77,6 +78,7 @@ export function workflowPolicy(config: AppConfigFile): WorkflowPolicy {
     deadLetterLimit: p.deadLetterLimit,
     purchaseLimit: p.purchaseLimit,
     purchaseRetentionMs: p.purchaseRetentionDays * DAY,
+    maxCarriedStateBytes: p.maxCarriedStateKiB * 1024,
     orphanRefundHoldMs: p.orphanRefundHold,
     settingsRetryMs: p.settingsRetryInterval,
     maxHistoryEvents: p.maxHistoryEvents,

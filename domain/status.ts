@@ -43,6 +43,8 @@ export interface SignupAnswer {
 export interface RedriveAnswer {
   redriven: string[];
   notFound: string[];
+  /** Dead letters that were asked for but stay (a refund that still breaks the refund rules), with the reason kept on them. */
+  refused?: string[];
 }
 
 export interface DeadLetterView {

@@ -1,10 +1,17 @@
 // Structured logging for the worker process: one JSON object per line (or a readable line with
 // S2S_LOG_FORMAT=pretty), used for the Temporal runtime, workflow and activity logs alike.
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
+import { USER_WORKFLOW_PREFIX, userHash } from '../domain/ids';
 
 const ORDER: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 };
 
 export class StructuredLogger implements Logger {
+  /**
+   * PII display off (policy.showDeviceIds: false): a user workflow's id (`s2s-user-<userId>`), which the SDK
+   * adds to workflow and activity lines, is logged as the user's hash instead.
+   */
+  hideUserIds = false;
+
   constructor(
     private readonly level: LogLevel = 'INFO',
     private readonly format: 'json' | 'pretty' = 'json',
@@ -15,6 +22,7 @@ export class StructuredLogger implements Logger {
     // The vendor workers run activities only; the SDK's warning about that is expected, not a problem.
     if (level === 'WARN' && message.startsWith('No workflows registered')) level = 'DEBUG';
     if (ORDER[level] < ORDER[this.level]) return;
+    if (this.hideUserIds) meta = withoutUserIds(meta);
     const time = new Date().toISOString();
     if (this.format === 'json') {
       this.write(JSON.stringify({ time, level: level.toLowerCase(), msg: message, ...flatten(meta) }, replacer));
@@ -38,6 +46,13 @@ export class StructuredLogger implements Logger {
   error(message: string, meta?: LogMetadata): void {
     this.log('ERROR', message, meta);
   }
+}
+
+function withoutUserIds(meta?: LogMetadata): LogMetadata | undefined {
+  const id = meta?.workflowId;
+  if (typeof id !== 'string' || !id.startsWith(USER_WORKFLOW_PREFIX)) return meta;
+  const { workflowId: _raw, ...rest } = meta as Record<string, unknown>;
+  return { ...rest, userHash: userHash(id.slice(USER_WORKFLOW_PREFIX.length)) };
 }
 
 function flatten(meta?: LogMetadata): Record<string, unknown> {

@@ -41,6 +41,7 @@ export async function connectWorker(settings: TemporalSettings): Promise<NativeC
 
 export async function runRelay(settings: TemporalSettings, env: WorkerEnv, loaded: LoadedAppConfig, logger: StructuredLogger): Promise<RunningRelay> {
   const connection = await connectWorker(settings);
+  logger.hideUserIds = !loaded.config.policy.showDeviceIds;
   for (const warning of loaded.warnings) logger.warn(warning);
   const workers = await createRelayWorkers({
     connection,

@@ -1,9 +1,18 @@
 // Dead letters: deliveries (or unrouted messages) that could not be delivered, kept with the vendor's
 // status and message so operators can see them, bounded in number, and re-queued in order by a redrive.
+import type { Refund } from '../domain/event';
 import type { RedriveAnswer } from '../domain/status';
-import { dedupKey } from './intake';
+import { acceptMessage, dedupKey, holdOrphanRefund, refundProblem } from './intake';
 import { enqueue } from './lane';
-import type { DeadLetter, UserState } from './state';
+import { countDeadLetters } from './metrics';
+import type { DeadLetter, HeldMessage, UserState } from './state';
+
+/** Dead-letters a message that never reached a lane (no signup in time, a refund whose purchase is unknown). */
+export function deadLetterMessage(state: UserState, held: HeldMessage, reason: string, nowMs: number, options: { unaccepted?: boolean } = {}): void {
+  state.deadLetters.push({ held, reason, atMs: nowMs, redrives: 0, ...(options.unaccepted ? { unaccepted: true as const } : {}) });
+  state.counters.deadLettered += 1;
+  countDeadLetters('none');
+}
 
 /** Keeps at most `limit` dead letters (the oldest are evicted and counted). */
 export function boundDeadLetters(state: UserState, limit: number): void {
@@ -21,11 +30,12 @@ export function deadLetterKey(letter: DeadLetter): string {
 /**
  * Re-queues the selected dead letters (all when `ids` is empty). Deliveries go back into their lane in
  * event-time order with their restamp cleared, so the late-event policy and age limits are applied afresh;
- * unrouted messages go back to the held list.
+ * unrouted messages go back to the held list; refunds never accepted go through the refund rules first.
  */
 export function redrive(state: UserState, ids: string[] | undefined, nowMs: number): RedriveAnswer {
   const wanted = ids && ids.length > 0 ? new Set(ids) : undefined;
   const redriven: string[] = [];
+  const refused: string[] = [];
   const keep: DeadLetter[] = [];
   for (const letter of state.deadLetters) {
     const key = deadLetterKey(letter);
@@ -36,7 +46,8 @@ export function redrive(state: UserState, ids: string[] | undefined, nowMs: numb
     }
     redriven.push(key);
     if (letter.item) {
-      const { sendAtMs: _dropRestamp, ...item } = letter.item;
+      // A fresh start: no restamp (the late-event policy applies again), bounded retries count anew.
+      const { sendAtMs: _dropRestamp, firstAttemptAtMs: _dropFirstAttempt, ...item } = letter.item;
       const purchaseDelivery = item.kind === 'refund' && item.purchaseEventId ? state.purchases[item.purchaseEventId]?.appsflyerDeliveryId : undefined;
       enqueue(state, {
         item,
@@ -45,6 +56,14 @@ export function redrive(state: UserState, ids: string[] | undefined, nowMs: numb
         redrives: letter.redrives + 1,
         ...(item.destination === 'appsflyer' && purchaseDelivery ? { waitFor: purchaseDelivery } : {}),
       });
+    } else if (letter.held && letter.unaccepted && letter.held.message.kind === 'refund') {
+      const problem = redriveRefund(state, letter.held.message.refund, nowMs);
+      if (problem) {
+        keep.push({ ...letter, reason: `redrive refused: ${problem}`, atMs: nowMs, redrives: letter.redrives + 1 });
+        redriven.pop();
+        refused.push(key);
+        continue;
+      }
     } else if (letter.held) {
       if (!state.install && state.held.length === 0) state.firstHeldAtMs = nowMs;
       state.held.push({ ...letter.held, arrivedAtMs: nowMs });
@@ -52,6 +71,21 @@ export function redrive(state: UserState, ids: string[] | undefined, nowMs: numb
     state.counters.redriven += 1;
   }
   state.deadLetters = keep;
-  const notFound = wanted ? [...wanted].filter((id) => !redriven.includes(id) && !redriven.includes(`held:${id}`)) : [];
-  return { redriven, notFound };
+  const named = (id: string) => [id, `held:${id}`].some((k) => redriven.includes(k) || refused.includes(k));
+  const notFound = wanted ? [...wanted].filter((id) => !named(id)) : [];
+  return { redriven, notFound, ...(refused.length > 0 ? { refused } : {}) };
+}
+
+/**
+ * A refund that was never accepted goes through the refund rules now, as if it had just arrived: held
+ * again if its purchase is still unknown, accepted (counted against the purchase) if valid; otherwise the
+ * reason it stays a dead letter.
+ */
+function redriveRefund(state: UserState, refund: Refund, nowMs: number): string | undefined {
+  const problem = refundProblem(state, refund);
+  if (problem && !problem.unknown) return problem.reason;
+  delete state.dedup[dedupKey({ kind: 'refund', refund })];
+  if (problem) holdOrphanRefund(state, refund, nowMs);
+  else acceptMessage(state, { kind: 'refund', refund }, nowMs);
+  return undefined;
 }

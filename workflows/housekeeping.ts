@@ -2,9 +2,8 @@
 // purchase never arrived, keeps the dedup window, purchases and dead letters within their bounds, and says
 // when it next needs to run (and why, for the timer's summary in the Temporal UI).
 import type { WorkflowPolicy } from '../domain/settings';
-import { boundDeadLetters } from './dead-letter';
+import { boundDeadLetters, deadLetterMessage } from './dead-letter';
 import { pruneWindows } from './intake';
-import { countDeadLetters } from './metrics';
 import type { UserState } from './state';
 
 export interface HousekeepingResult {
@@ -25,9 +24,7 @@ export function housekeeping(state: UserState, policy: WorkflowPolicy, nowMs: nu
     const due = state.firstHeldAtMs + policy.installWaitTimeoutMs;
     if (nowMs >= due) {
       for (const held of state.held.splice(0)) {
-        state.deadLetters.push({ held, reason: `no install context (signup) arrived within ${policy.installWaitTimeoutMs / 1000}s of the first event`, atMs: nowMs, redrives: 0 });
-        state.counters.deadLettered += 1;
-        countDeadLetters('none');
+        deadLetterMessage(state, held, `no install context (signup) arrived within ${policy.installWaitTimeoutMs / 1000}s of the first event`, nowMs);
       }
       state.firstHeldAtMs = undefined;
       changed = true;
@@ -41,14 +38,13 @@ export function housekeeping(state: UserState, policy: WorkflowPolicy, nowMs: nu
       continue;
     }
     state.orphanRefunds.splice(state.orphanRefunds.indexOf(orphan), 1);
-    state.deadLetters.push({
-      held: { message: { kind: 'refund', refund: orphan.refund }, arrivedAtMs: orphan.arrivedAtMs, seq: orphan.seq },
-      reason: `unknown purchase "${orphan.refund.purchaseEventId}": no such purchase arrived within ${policy.orphanRefundHoldMs / 1000}s of the refund`,
-      atMs: nowMs,
-      redrives: 0,
-    });
-    state.counters.deadLettered += 1;
-    countDeadLetters('none');
+    deadLetterMessage(
+      state,
+      { message: { kind: 'refund', refund: orphan.refund }, arrivedAtMs: orphan.arrivedAtMs, seq: orphan.seq },
+      `unknown purchase "${orphan.refund.purchaseEventId}": no such purchase arrived within ${policy.orphanRefundHoldMs / 1000}s of the refund`,
+      nowMs,
+      { unaccepted: true },
+    );
     changed = true;
   }
 

@@ -41,7 +41,7 @@ export function answerFor(state: UserState, message: Message, status: MessageAns
     status,
     kind: message.kind,
     id: messageId(message),
-    receivedAt: iso(entry?.atMs ?? 0),
+    receivedAt: iso(entry?.atMs ?? (message.kind === 'event' ? state.purchases[message.event.eventId]?.atMs : undefined) ?? 0),
     held,
     deliveries,
   };
@@ -49,8 +49,13 @@ export function answerFor(state: UserState, message: Message, status: MessageAns
   return answer;
 }
 
+/**
+ * The same id was accepted before: within the dedup window, or (for purchases, which are kept longer for
+ * their refunds) while the purchase is still refundable, so a purchase can never be counted twice.
+ */
 export function isDuplicate(state: UserState, message: Message): boolean {
-  return state.dedup[dedupKey(message)] !== undefined;
+  if (state.dedup[dedupKey(message)] !== undefined) return true;
+  return message.kind === 'event' && state.purchases[message.event.eventId] !== undefined;
 }
 
 /** Why a refund cannot be accepted now, or undefined. `unknown` distinguishes a purchase not (yet) known. */

@@ -41,11 +41,14 @@ export type LanePlan =
   | { kind: 'blocked'; reason: string }
   | { kind: 'send'; batch: Pending[]; deadlineMs: number };
 
-/** The latest time the vendor still takes this delivery (and retries may continue). */
+/**
+ * The latest time this delivery may still be sent (and retried): the vendor's age limit, counted from when
+ * the event happened. A restamped Adjust event keeps its own limit: restamping moves it past the lane's
+ * high-water mark, never past the age window.
+ */
 export function deliveryDeadline(pending: Pending, policy: WorkflowPolicy): number {
   const item = pending.item;
-  if (item.destination === 'adjust') return (item.sendAtMs ?? item.occurredAtMs) + policy.adjustEventWindowMs;
-  return item.occurredAtMs + policy.appsflyerMaxAgeMs;
+  return item.occurredAtMs + (item.destination === 'adjust' ? policy.adjustEventWindowMs : policy.appsflyerMaxAgeMs);
 }
 
 /** When the head may be sent, ignoring everything but time. */
@@ -94,6 +97,13 @@ export function planLane(state: UserState, destination: Destination, ctx: LaneCo
       continue;
     }
     const problem = headProblem(state, lane, head, ctx);
+    if (problem === 'purchase-behind') {
+      // Same event time, but the purchase arrived (or was redriven) later: the refund goes right after it.
+      lane.queue.shift();
+      const at = lane.queue.findIndex((p) => p.item.deliveryId === head.waitFor);
+      lane.queue.splice(at + 1, 0, head);
+      continue;
+    }
     if (problem === 'wait-for-purchase') return { kind: 'blocked', reason: `refund ${head.item.sourceId} waits for its purchase to reach AppsFlyer` };
     if (problem) {
       recordOutcome(state, removeHead(lane), { outcome: 'dead-lettered', reason: problem, detail: problem }, nowMs);
@@ -106,16 +116,21 @@ export function planLane(state: UserState, destination: Destination, ctx: LaneCo
   return collectBatch(lane, ctx);
 }
 
-/** A reason to dead-letter the head, 'wait-for-purchase', or undefined when it may go. Applies restamps. */
-function headProblem(state: UserState, lane: LaneState, head: Pending, ctx: LaneContext): string | 'wait-for-purchase' | undefined {
+/**
+ * A reason to dead-letter the head, 'purchase-behind' (a refund whose purchase is queued behind it),
+ * 'wait-for-purchase' (its purchase is being sent), or undefined when it may go. Applies restamps.
+ */
+function headProblem(state: UserState, lane: LaneState, head: Pending, ctx: LaneContext): string | 'purchase-behind' | 'wait-for-purchase' | undefined {
   const item = head.item;
   if (head.waitFor) {
+    if (lane.queue.some((p) => p !== head && p.item.deliveryId === head.waitFor)) return 'purchase-behind';
     const purchase = state.outcomes[head.waitFor];
-    const inQueueAhead = lane.queue.some((p) => p !== head && p.item.deliveryId === head.waitFor);
-    if (!inQueueAhead) {
-      if (purchase?.outcome === 'dead-lettered') return `its purchase ${item.purchaseEventId} was dead-lettered for AppsFlyer; redrive the purchase and the refund together`;
-      if (purchase?.outcome === 'pending') return 'wait-for-purchase';
-    }
+    if (purchase?.outcome === 'dead-lettered') return `its purchase ${item.purchaseEventId} was dead-lettered for AppsFlyer; redrive the purchase and the refund together`;
+    if (purchase?.outcome === 'pending') return 'wait-for-purchase';
+  }
+  if (deliveryDeadline(head, ctx.policy) <= ctx.nowMs) {
+    const limit = item.destination === 'adjust' ? `Adjust's ${ctx.policy.adjustEventWindowMs / 86_400_000}-day window` : `the AppsFlyer maximum age of ${ctx.policy.appsflyerMaxAgeMs / 86_400_000} days`;
+    return `too old: the event happened at ${iso(item.occurredAtMs)}, outside ${limit}`;
   }
   if (item.destination === 'adjust') {
     const keys = adjustOrderKeys(item, ctx.routing);
@@ -130,10 +145,6 @@ function headProblem(state: UserState, lane: LaneState, head: Pending, ctx: Lane
       }
       item.sendAtMs = hw * SECOND;
     }
-  }
-  if (deliveryDeadline(head, ctx.policy) <= ctx.nowMs) {
-    const limit = item.destination === 'adjust' ? `Adjust's ${ctx.policy.adjustEventWindowMs / 86_400_000}-day window` : `the AppsFlyer maximum age of ${ctx.policy.appsflyerMaxAgeMs / 86_400_000} days`;
-    return `too old: the event happened at ${iso(item.occurredAtMs)}, outside ${limit}`;
   }
   return undefined;
 }

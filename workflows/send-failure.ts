@@ -1,11 +1,23 @@
 // What a failed send means for the delivery at the head of its batch: a 451 stops the lane (the delivery
 // and everything after it for that vendor are skipped, visibly); anything else that reaches the workflow
 // (non-retryable rejections, invalid requests, a device never found, the retry deadline) is dead-lettered
-// with the vendor's status and message.
-import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
-import { SendFailureType, type Destination, type SendFailureDetails } from '../domain/delivery';
+// with the vendor's status and message. A retryable failure that ended only because a continue-as-new
+// drain cancelled its activity is no outcome at all: the delivery stays queued for the next run.
+import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure } from '@temporalio/common';
+import { NON_RETRYABLE_SEND_FAILURES, SendFailureType, type Destination, type SendFailureDetails } from '../domain/delivery';
 import { recordOutcome } from './outcome';
 import type { Pending, UserState } from './state';
+
+/**
+ * The drain cancelled the activity while an attempt was running; that attempt then failed in a way
+ * Temporal would have retried (5xx, timeout, misconfigured...), so the server ended it with retry state
+ * CANCEL_REQUESTED instead of retrying. The delivery has not failed: it is sent again after the drain.
+ */
+export function interruptedByCancel(error: unknown): boolean {
+  if (!(error instanceof ActivityFailure) || error.retryState !== RetryState.CANCEL_REQUESTED) return false;
+  const cause = error.cause;
+  return !(cause instanceof ApplicationFailure && (cause.nonRetryable || NON_RETRYABLE_SEND_FAILURES.includes(cause.type ?? '')));
+}
 
 /** Records the head's outcome; returns whether the lane stopped (device opted out). */
 export function recordSendFailure(state: UserState, destination: Destination, head: Pending, error: unknown, nowMs: number): { laneStopped: boolean } {
@@ -19,8 +31,10 @@ export function recordSendFailure(state: UserState, destination: Destination, he
     recordOutcome(state, head, { outcome: 'skipped', ...(status !== undefined ? { status } : {}), detail: `opted out: ${vendorMessage}` }, nowMs);
     return { laneStopped: true };
   }
+  const deadline =
+    cause instanceof TimeoutFailure || app?.type === SendFailureType.deadlinePassed || (error instanceof ActivityFailure && error.retryState === RetryState.TIMEOUT);
   const reason =
-    cause instanceof TimeoutFailure
+    deadline
       ? `retry deadline passed (the vendor's age limit for this event); last error: ${vendorMessage}`
       : app?.type === SendFailureType.invalidRequest
         ? `not sent: ${vendorMessage}`

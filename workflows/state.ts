@@ -81,6 +81,11 @@ export interface DeadLetter {
   /** Absent for a message dead-lettered before routing (no install context in time). */
   item?: DeliveryItem;
   held?: HeldMessage;
+  /**
+   * A refund dead-lettered without ever being accepted (its purchase never arrived, or it failed the refund
+   * rules when the purchase did): a redrive checks the refund rules again before it counts against the purchase.
+   */
+  unaccepted?: true;
   reason: string;
   status?: number;
   vendorMessage?: string;

@@ -15,7 +15,7 @@ import type { SettingsActivities, WorkflowSettings } from '../domain/settings';
 import type { MessageAnswer, SignupAnswer } from '../domain/status';
 import type { z } from 'zod';
 import { iso, workflowNow } from './clock';
-import { redrive } from './dead-letter';
+import { deadLetterMessage, redrive } from './dead-letter';
 import { acceptMessage, answerFor, holdOrphanRefund, isDuplicate, recordRejection, refundProblem } from './intake';
 import { markSent, planLane, type LanePlan } from './lane';
 import { housekeeping } from './housekeeping';
@@ -23,9 +23,10 @@ import { recordGateWait } from './metrics';
 import { recordOutcome } from './outcome';
 import { OpsView } from './publish';
 import { routeMessage } from './route';
-import { recordSendFailure } from './send-failure';
+import { interruptedByCancel, recordSendFailure } from './send-failure';
 import { initialState, type Message, type Pending, type UserWorkflowInput } from './state';
 import { Alarm } from './alarm';
+import { fitForCarry } from './carry';
 import { activitySummary, buildStatus, buildTimeline, gateAt } from './view';
 
 const { loadSettings } = wf.proxyLocalActivities<SettingsActivities>({
@@ -86,10 +87,15 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     if (orphans.length === 0) return;
     state.orphanRefunds = state.orphanRefunds.filter((o) => o.refund.purchaseEventId !== purchaseEventId);
     for (const orphan of orphans) {
-      delete state.dedup[`refund:${orphan.refund.refundId}`];
       const problem = refundProblem(state, orphan.refund);
-      if (problem) recordRejection(state, nowMs, 'refund', problem.reason, orphan.refund.refundId);
-      else acceptMessage(state, { kind: 'refund', refund: orphan.refund }, nowMs);
+      if (problem) {
+        // E.g. more than the purchase's amount, or another currency: visible and redrivable, never sent as is.
+        deadLetterMessage(state, { message: { kind: 'refund', refund: orphan.refund }, arrivedAtMs: orphan.arrivedAtMs, seq: orphan.seq }, `refund ${orphan.refund.refundId} held for its purchase, which arrived, but: ${problem.reason}`, nowMs, { unaccepted: true });
+        wf.log.warn('held refund breaks the refund rules; dead-lettered', { refundId: orphan.refund.refundId, reason: problem.reason });
+        continue;
+      }
+      delete state.dedup[`refund:${orphan.refund.refundId}`];
+      acceptMessage(state, { kind: 'refund', refund: orphan.refund }, nowMs);
     }
   };
 
@@ -112,7 +118,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
       const differences = (Object.keys(ctx) as Array<keyof InstallContext>).filter((k) => JSON.stringify(ctx[k]) !== JSON.stringify(existing[k]));
       if (differences.length > 0) {
         answer.ignoredDifferences = differences;
-        wf.log.warn('repeated signup differs from the first one; the first stays in force', { userId: state.userId, differences });
+        wf.log.warn('repeated signup differs from the first one; the first stays in force', { differences });
       }
     }
     return answer;
@@ -122,7 +128,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     const reason = error instanceof Error ? error.message : String(error);
     const id = typeof raw === 'object' && raw !== null ? ((raw as Record<string, unknown>).eventId ?? (raw as Record<string, unknown>).refundId) : undefined;
     recordRejection(state, workflowNow(), kind, reason, typeof id === 'string' ? id : undefined);
-    wf.log.warn('rejected signal', { kind, reason, userId: state.userId });
+    wf.log.warn('rejected signal', { kind, reason });
     changed();
   };
 
@@ -209,7 +215,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     settings = await loadSettings(app);
     settingsApp = app;
     settingsLoadedAtMs = workflowNow();
-    if (settings.routingError) wf.log.error('settings problem: messages are held until it is fixed', { userId: state.userId, problem: settings.routingError });
+    if (settings.routingError) wf.log.error('settings problem: messages are held until it is fixed', { problem: settings.routingError });
     changed();
   }
 
@@ -237,6 +243,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     changed();
     const nowMs = workflowNow();
     recordGateWait(destination, batch, nowMs);
+    for (const pending of batch) pending.item.firstAttemptAtMs ??= nowMs;
     const retry = current.policy.retry;
     try {
       const result = await laneScopes[destination].run(() =>
@@ -247,7 +254,9 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
             // One attempt timeout whatever the batch size: the activity stops early (returning what it sent) when
             // less than one request's worst case is left, so a batch lost with its worker is retried within this.
             startToCloseTimeout: retry.attemptTimeoutMs,
-            scheduleToCloseTimeout: Math.max(1_000, deadlineMs - nowMs),
+            // The activity itself ends retries at the deadline (S2SDeadlinePassed, with the vendor's last
+            // answer); this is the backstop, one attempt later, e.g. when no worker ran until past it.
+            scheduleToCloseTimeout: Math.max(1_000, deadlineMs - nowMs) + retry.attemptTimeoutMs,
             cancellationType: wf.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
             retry: {
               initialInterval: retry.initialIntervalMs,
@@ -256,7 +265,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
               nonRetryableErrorTypes: NON_RETRYABLE_SEND_FAILURES,
             },
           },
-          [{ app: install.app, user: install, items: batch.map((p) => p.item) }],
+          [{ app: install.app, user: install, items: batch.map((p) => p.item), deadlineMs }],
         ),
       );
       const doneAt = workflowNow();
@@ -268,7 +277,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
         recordOutcome(state, pending, { outcome: receipt.outcome, status: receipt.status, detail: receipt.answer, attempts: receipt.attempt }, doneAt);
       });
     } catch (error) {
-      if (wf.isCancellation(error)) {
+      if (wf.isCancellation(error) || interruptedByCancel(error)) {
         // Continue-as-new drain: the items stay queued. An attempt on a worker that died may have reached the
         // vendor without its answer reaching us, so the next send is marked as a possible resend.
         for (const pending of batch) pending.item.resend = true;
@@ -277,7 +286,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
       const head = batch[0] as Pending;
       removeFromQueue(destination, head);
       if (recordSendFailure(state, destination, head, error, workflowNow()).laneStopped) {
-        wf.log.warn('device opted out; lane stopped', { destination, userId: state.userId });
+        wf.log.warn('device opted out; lane stopped', { destination });
       }
     } finally {
       inFlight[destination] = [];
@@ -322,8 +331,9 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     if (shouldContinueAsNew()) break;
     const seen = version;
     const rung = alarm.rung;
-    if (kept.next) alarm.wakeAt(kept.next.atMs, kept.next.why);
-    if (settings?.routingError) alarm.wakeAt(settingsLoadedAtMs + settings.policy.settingsRetryMs, 'reload settings: the app is missing from the worker configuration');
+    const settingsRetry = settings?.routingError ? { atMs: settingsLoadedAtMs + settings.policy.settingsRetryMs, why: 'reload settings: the app is missing from the worker configuration' } : undefined;
+    const next = kept.next && settingsRetry ? (settingsRetry.atMs < kept.next.atMs ? settingsRetry : kept.next) : (kept.next ?? settingsRetry);
+    if (next) alarm.wakeAt(next.atMs, next.why);
     await wf.condition(() => version !== seen || alarm.rung !== rung || shouldContinueAsNew() || (state.install !== undefined && settingsApp !== state.install.app));
   }
 
@@ -333,6 +343,10 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   await Promise.all(Object.values(sending));
   await wf.condition(wf.allHandlersFinished);
   state.counters.continuedAsNew += 1;
+  const limit = (settings as WorkflowSettings).policy.maxCarriedStateBytes;
+  const fit = fitForCarry(state, limit);
+  if (fit.pruned > 0) wf.log.warn('carried state over policy.maxCarriedStateKiB: forgot the oldest finished dedup entries', { pruned: fit.pruned, bytes: fit.bytes, limit });
+  if (fit.bytes > limit) wf.log.error('carried state is still over policy.maxCarriedStateKiB (queued, held or dead-lettered messages); continue-as-new may be refused', { bytes: fit.bytes, limit });
   publish();
   await wf.continueAsNew<typeof userWorkflow>({ userId: state.userId, state });
 }

@@ -53,6 +53,24 @@ describe('decideRetry', () => {
   });
 });
 
+describe('decideRetry at the delivery deadline', () => {
+  const near = (attempt: number, msToDeadline: number, retryAfterMs?: number) => ({ ...at(attempt, 0, retryAfterMs), msToDeadline });
+
+  it('a retryable failure whose next attempt would start at or after the deadline ends as S2SDeadlinePassed', () => {
+    // Attempt 3 backs off 4 s.
+    expect(decideRetry('transient', near(3, 4_001), retry)).toEqual({ type: SendFailureType.transient, nonRetryable: false });
+    expect(decideRetry('transient', near(3, 4_000), retry)).toEqual({ type: SendFailureType.deadlinePassed, nonRetryable: true, lastType: SendFailureType.transient });
+    expect(decideRetry('misconfigured', near(1, 60_000), retry)).toEqual({ type: SendFailureType.deadlinePassed, nonRetryable: true, lastType: SendFailureType.misconfigured });
+    expect(decideRetry('transient', near(1, 5_000, 10_000), retry)).toMatchObject({ type: SendFailureType.deadlinePassed, lastType: SendFailureType.transient });
+    expect(decideRetry('deviceNotFound', near(1, 1_000), retry)).toMatchObject({ type: SendFailureType.deadlinePassed, lastType: SendFailureType.deviceNotYetKnown });
+    expect(NON_RETRYABLE_SEND_FAILURES).toContain(SendFailureType.deadlinePassed);
+  });
+
+  it('leaves non-retryable answers as they are', () => {
+    expect(decideRetry('rejected', near(1, 0), retry)).toEqual({ type: SendFailureType.rejected, nonRetryable: true });
+  });
+});
+
 describe('policyBackoffMs', () => {
   it('grows by the coefficient and stops at maximumInterval', () => {
     expect([1, 2, 3, 4, 7, 8, 20].map((a) => policyBackoffMs(a, retry))).toEqual([1_000, 2_000, 4_000, 8_000, 60_000, 60_000, 60_000]);

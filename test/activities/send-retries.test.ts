@@ -83,6 +83,13 @@ describe('device not found: retried for a bounded time', () => {
     expect((recorded.at(-1)?.receivedAtMs ?? 0) - started).toBeGreaterThanOrEqual(4000);
   });
 
+  it('counts the bound from the delivery\'s first attempt, also when that was in an earlier activity', async () => {
+    const u = user(h.emulator, 'ios', { installed: false });
+    const outcome = await h.probe('adjust', batch(u, [sendItem(u, 'adjust', { firstAttemptAtMs: Date.now() - 5_000 })]));
+    expect(outcome).toMatchObject({ ok: false, type: SendFailureType.deviceNotFound, nonRetryable: true, details: { status: 404, attempt: 1 } });
+    expect(h.emulator.requests({ vendor: 'adjust' })).toHaveLength(1);
+  });
+
   it('delivers once the vendor knows the device', async () => {
     const u = user(h.emulator, 'ios', { installed: false });
     const pending = h.probe('adjust', batch(u, [sendItem(u, 'adjust')]));

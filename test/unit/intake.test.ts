@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { AppConfigFile } from '../../domain/app-config';
 import { Refund, TrackEvent } from '../../domain/event';
 import { workflowPolicy } from '../../domain/settings';
-import { boundDeadLetters, redrive } from '../../workflows/dead-letter';
-import { acceptMessage, answerFor, isDuplicate, pruneWindows, refundProblem } from '../../workflows/intake';
+import { boundDeadLetters, deadLetterMessage, redrive } from '../../workflows/dead-letter';
+import { acceptMessage, answerFor, holdOrphanRefund, isDuplicate, pruneWindows, refundProblem } from '../../workflows/intake';
 import { initialState, type UserState } from '../../workflows/state';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');
@@ -52,6 +52,16 @@ describe('intake', () => {
     expect(Object.keys(s.dedup)).toEqual(['event:e0', 'event:e3', 'event:e4']);
     expect(Object.keys(s.purchases)).toEqual(['e3', 'e4']);
   });
+
+  it('keeps a purchase a duplicate for as long as it is refundable, after the dedup window forgot it', () => {
+    const s = withPurchase();
+    acceptMessage(s, { kind: 'refund', refund: refund('r1', 'p1', '10.00') }, T0);
+    delete s.dedup['event:p1'];
+    expect(isDuplicate(s, { kind: 'event', event: event('p1', '10.00') })).toBe(true);
+    expect(answerFor(s, { kind: 'event', event: event('p1', '10.00') }, 'duplicate').receivedAt).toBe(new Date(T0).toISOString());
+    // Its refunded amount stays: it cannot be refunded a second time.
+    expect(refundProblem(s, refund('r2', 'p1', '1'))?.reason).toMatch(/exceeds what remains refundable/);
+  });
 });
 
 describe('dead letters', () => {
@@ -71,5 +81,44 @@ describe('dead letters', () => {
     redrive(s, [], T0 + 6);
     expect(s.deadLetters).toHaveLength(0);
     expect(s.lanes.adjust.queue.map((p) => p.item.deliveryId)).toEqual(['d1', 'd2']);
+  });
+});
+
+describe('redriving refunds that were never accepted', () => {
+  const orphanLetter = (s: UserState, r: ReturnType<typeof refund>) => {
+    holdOrphanRefund(s, r, T0);
+    const orphan = s.orphanRefunds.pop()!;
+    deadLetterMessage(s, { message: { kind: 'refund', refund: r }, arrivedAtMs: orphan.arrivedAtMs, seq: orphan.seq }, 'unknown purchase', T0 + 10, { unaccepted: true });
+  };
+
+  it('accepts it against the purchase that has arrived since, counting the refunded amount', () => {
+    const s = initialState('u');
+    orphanLetter(s, refund('r1', 'p1', '4'));
+    acceptMessage(s, { kind: 'event', event: event('p1', '10.00') }, T0 + 20);
+    expect(redrive(s, [], T0 + 30)).toEqual({ redriven: ['held:refund:r1'], notFound: [] });
+    expect(s.purchases.p1?.refunded).toBe('4');
+    expect(s.counters.refunds).toBe(1);
+    expect(s.held.map((h) => h.message.kind)).toEqual(['event', 'refund']);
+    expect(isDuplicate(s, { kind: 'refund', refund: refund('r1', 'p1', '4') })).toBe(true);
+  });
+
+  it('holds it again while the purchase is still unknown', () => {
+    const s = initialState('u');
+    orphanLetter(s, refund('r1', 'p1', '4'));
+    expect(redrive(s, ['refund:r1'], T0 + 30).redriven).toEqual(['held:refund:r1']);
+    expect(s.orphanRefunds.map((o) => [o.refund.refundId, o.arrivedAtMs])).toEqual([['r1', T0 + 30]]);
+    expect(s.held).toHaveLength(0);
+    expect(s.deadLetters).toHaveLength(0);
+  });
+
+  it('keeps it dead-lettered, with the reason, when it breaks the refund rules (e.g. more than the purchase)', () => {
+    const s = initialState('u');
+    orphanLetter(s, refund('r1', 'p1', '10.00'));
+    acceptMessage(s, { kind: 'event', event: event('p1', '5.00') }, T0 + 20);
+    expect(redrive(s, [], T0 + 30)).toEqual({ redriven: [], notFound: [], refused: ['held:refund:r1'] });
+    expect(s.deadLetters).toHaveLength(1);
+    expect(s.deadLetters[0]).toMatchObject({ unaccepted: true, redrives: 1, reason: expect.stringMatching(/^redrive refused: refund of 10 USD exceeds what remains refundable of purchase "p1": 5 of 5 USD/) });
+    expect(s.purchases.p1?.refunded).toBe('0');
+    expect(s.held.map((h) => h.message.kind)).toEqual(['event']);
   });
 });

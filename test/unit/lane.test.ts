@@ -134,6 +134,28 @@ describe('planLane', () => {
     expect(t.deadLetters[0]?.reason).toMatch(/its purchase .* was dead-lettered/);
   });
 
+  it('never restamps an event past its age limit: the window counts from when it happened', () => {
+    const s = initialState('u');
+    const now = T0 + 40 * 86_400_000;
+    const sent = add(s, { occurredAtMs: now - 60_000 });
+    markSent(s.lanes.adjust, sent, routing);
+    s.lanes.adjust.queue.shift();
+    const old = add(s, { occurredAtMs: T0 + 1_000 }, now - 10_000);
+    expect(planLane(s, 'adjust', ctx(now))).toEqual({ kind: 'idle' });
+    expect(old.item.sendAtMs).toBeUndefined();
+    expect(s.deadLetters[0]?.reason).toMatch(/too old: the event happened at 2026-11-01T00:00:01.000Z, outside Adjust's 28-day window/);
+  });
+
+  it('moves a refund behind its purchase when both have one event time but the purchase came later (a redrive)', () => {
+    const s = initialState('u');
+    s.seq = 10;
+    const refund = add(s, { occurredAtMs: T0 + 1_000, destination: 'appsflyer', kind: 'refund' }, T0, { waitFor: 'dlv_buy' });
+    const buy = add(s, { occurredAtMs: T0 + 1_000, destination: 'appsflyer', deliveryId: 'dlv_buy' }, T0);
+    expect(s.lanes.appsflyer.queue[0]).toBe(refund);
+    const plan = planLane(s, 'appsflyer', ctx(T0 + 100_000));
+    expect(plan.kind === 'send' && plan.batch).toEqual([buy, refund]);
+  });
+
   it('skips everything once the lane stopped (device opted out)', () => {
     const s = initialState('u');
     add(s, { occurredAtMs: T0 });
