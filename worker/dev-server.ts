@@ -18,6 +18,39 @@ export interface DevServerOptions {
   /** Server output goes here (it is verbose); default: discarded. */
   logFile?: string;
   readyTimeoutMs?: number;
+  /**
+   * Run the server in a process group of its own (`npm start`), so a Ctrl-C in the terminal, which signals the
+   * whole foreground group, does not reach it: the caller stops it when it chooses, after the worker drained.
+   * The group is killed when this process exits in any way Node sees (process.exit, an uncaught exception, the
+   * end of the event loop), so it is not left behind; only a SIGKILL of this process can orphan it.
+   */
+  ownProcessGroup?: boolean;
+}
+
+/** Servers running in their own process group, killed when this process exits. */
+const ownGroups = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function signalServer(child: ChildProcess, signal: NodeJS.Signals, ownGroup: boolean): void {
+  if (!ownGroup || child.pid === undefined) {
+    child.kill(signal);
+    return;
+  }
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // The group is gone already.
+  }
+}
+
+function killWithThisProcess(child: ChildProcess): void {
+  ownGroups.add(child);
+  child.once('exit', () => ownGroups.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const server of ownGroups) signalServer(server, 'SIGKILL', true);
+  });
 }
 
 export interface DevServer {
@@ -46,8 +79,11 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const ip = opts.ip ?? '127.0.0.1';
   const address = `${ip}:${opts.port}`;
   const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
-  const child = spawn(cli, devServerArgs(opts), { stdio: ['ignore', out, out] });
+  const ownGroup = opts.ownProcessGroup ?? false;
+  const child = spawn(cli, devServerArgs(opts), { stdio: ['ignore', out, out], detached: ownGroup });
   if (typeof out === 'number') fs.closeSync(out);
+  if (ownGroup) killWithThisProcess(child);
+  const signal = (sig: NodeJS.Signals) => signalServer(child, sig, ownGroup);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let early: string | undefined;
   child.once('exit', (code, signal) => {
@@ -59,7 +95,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     if (early) throw new Error(`the Temporal dev server ${early} during startup${opts.logFile ? `; see ${opts.logFile}` : ''}`);
     if (await namespaceReady(address, opts.namespace ?? 'default')) break;
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      signal('SIGKILL');
       throw new Error(`the Temporal dev server did not become ready at ${address} in time${opts.logFile ? `; see ${opts.logFile}` : ''}`);
     }
     await new Promise((r) => setTimeout(r, 250));
@@ -67,14 +103,14 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
 
   const stop = async (graceMs = 10_000) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    signal('SIGTERM');
+    const timer = setTimeout(() => signal('SIGKILL'), graceMs);
     await exited;
     clearTimeout(timer);
   };
   const kill = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGKILL');
+    signal('SIGKILL');
     await exited;
   };
   return { address, uiUrl: opts.uiPort ? `http://${ip === '0.0.0.0' ? 'localhost' : ip}:${opts.uiPort}` : undefined, process: child, stop, kill };

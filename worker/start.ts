@@ -1,7 +1,10 @@
 // `npm start`: the embedded default stack on one machine. Uses the Temporal server at TEMPORAL_ADDRESS or,
 // if nothing answers there, starts `temporal server start-dev` (SQLite in .data/, Web UI, search attributes
 // registered). Without S2S_APP_CONFIG it is a dry run: the demo apps deliver to the local vendor emulator.
-// Then it runs the worker. Ctrl-C stops everything it started.
+// Then it runs the worker. Ctrl-C (SIGINT; also SIGTERM, SIGHUP) stops everything it started, in order: the
+// worker first (sends in flight finish, which needs Temporal and the emulator), then the emulator, then the
+// dev server. The dev server runs in its own process group, so the terminal's Ctrl-C reaches only this
+// process tree, not the server; it is killed when this process exits in any other way.
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -16,7 +19,7 @@ import { readWorkerEnv } from './config';
 import { startDevServer, type DevServer } from './dev-server';
 import { parseAddress, tcpReachable } from './net';
 import { DATA_DIR, PROJECT_ROOT } from './paths';
-import { installRuntime, onShutdownSignal, runRelay } from './run';
+import { installRuntime, runRelay } from './run';
 import { ensureSearchAttributes } from './search-attributes';
 
 /** The variables only `npm start` reads (besides the worker's and the connection's). */
@@ -32,20 +35,52 @@ function say(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
 
-const started: Array<() => Promise<void>> = [];
+/** What this command started, newest first: stopped in that order (worker, emulator, dev server). */
+const started: Array<{ name: string; stop: () => Promise<void> }> = [];
+let stopping: Promise<void> | undefined;
 
-async function stopAll(): Promise<void> {
-  for (const stop of started.splice(0)) await stop().catch((error: unknown) => say(`  (while stopping: ${String(error)})`));
+function stopAll(): Promise<void> {
+  stopping ??= (async () => {
+    for (const { name, stop } of started.splice(0)) {
+      await stop().then(
+        () => say(`  ${name} stopped`),
+        (error: unknown) => say(`  ${name}: error while stopping: ${String(error)}`),
+      );
+    }
+  })();
+  return stopping;
+}
+
+/** Ctrl-C, SIGTERM, a closed terminal: stop in order, exit 0. A second signal exits at once (the exit hook kills the dev server). */
+function stopOnSignals(): void {
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      process.stderr.write(`received ${signal} again, exiting now\n`);
+      process.exit(130);
+    }
+    say(`\nstopping (${signal}) ... (again to exit at once)`);
+    stopAll().then(
+      () => {
+        say('stopped.');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        process.stderr.write(`error while stopping: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, handler);
 }
 
 async function main(): Promise<void> {
+  stopOnSignals();
   const parsedStart = StartEnv.safeParse(process.env);
   if (!parsedStart.success) throw new Error(`invalid settings: ${describeIssues(parsedStart.error)}`);
   const startEnv = parsedStart.data;
   const dryRun = !process.env.S2S_APP_CONFIG;
   const settings = readTemporalSettings();
   const env = readWorkerEnv({ ...process.env, S2S_APP_CONFIG: process.env.S2S_APP_CONFIG ?? path.join(PROJECT_ROOT, 'config', 'demo.yaml'), S2S_LOG_FORMAT: process.env.S2S_LOG_FORMAT ?? 'pretty' });
-  let server: DevServer | undefined;
   let emulator: Emulator | undefined;
 
   // 1. Temporal: reuse what answers at the address, else start a dev server there.
@@ -57,15 +92,16 @@ async function main(): Promise<void> {
     const { host, port } = parseAddress(settings.TEMPORAL_ADDRESS);
     const dbFile = path.join(startEnv.S2S_DATA_DIR, 'temporal.sqlite');
     say(`Temporal: nothing answers at ${settings.TEMPORAL_ADDRESS}; starting a dev server (data in ${dbFile}) ...`);
-    server = await startDevServer({
+    const server: DevServer = await startDevServer({
       port,
       ip: host === 'localhost' ? '127.0.0.1' : host,
       uiPort: startEnv.TEMPORAL_UI_PORT,
       dbFile,
       namespace: settings.TEMPORAL_NAMESPACE,
       logFile: path.join(startEnv.S2S_DATA_DIR, 'temporal-server.log'),
+      ownProcessGroup: true,
     });
-    started.push(() => (server as DevServer).stop());
+    started.unshift({ name: 'Temporal dev server', stop: () => server.stop() });
     uiUrl = `http://localhost:${startEnv.TEMPORAL_UI_PORT}`;
   }
   const connection = await Connection.connect({ ...connectionOptions(settings), connectTimeout: 5_000 });
@@ -80,8 +116,9 @@ async function main(): Promise<void> {
     if (await tcpReachable(`127.0.0.1:${startEnv.EMULATOR_PORT}`)) {
       throw new Error(`port ${startEnv.EMULATOR_PORT} is taken; stop what runs there or set EMULATOR_PORT to a free port`);
     }
-    emulator = await startEmulator({ port: startEnv.EMULATOR_PORT, config: { ...defaultEmulatorConfig, lenientDevices: true } });
-    started.push(() => (emulator as Emulator).close());
+    const vendorEmulator = await startEmulator({ port: startEnv.EMULATOR_PORT, config: { ...defaultEmulatorConfig, lenientDevices: true } });
+    emulator = vendorEmulator;
+    started.unshift({ name: 'vendor emulator', stop: () => vendorEmulator.close() });
     const demo = YAML.parse(fs.readFileSync(env.S2S_APP_CONFIG, 'utf8')) as Record<string, unknown>;
     loaded = resolveAppConfig(
       { ...demo, vendors: { adjustBaseUrl: `${emulatorUrl}/adjust`, appsflyerApi3BaseUrl: `${emulatorUrl}/appsflyer`, appsflyerApi2BaseUrl: `${emulatorUrl}/appsflyer` } },
@@ -96,7 +133,7 @@ async function main(): Promise<void> {
   // 3. The worker.
   const logger = installRuntime(env);
   const relay = await runRelay(settings, env, loaded, logger);
-  started.unshift(() => relay.shutdown());
+  started.unshift({ name: 'worker', stop: () => relay.shutdown() });
 
   say('');
   say('s2s-relay is running.');
@@ -116,12 +153,9 @@ async function main(): Promise<void> {
   say('  Ctrl-C stops everything this command started.');
   say('');
 
-  onShutdownSignal(async () => {
-    say('\nstopping ...');
-    await stopAll();
-    say('stopped.');
-  });
   await relay.done;
+  // The workers stop only when asked to (a signal); anything else is a failure.
+  if (!stopping) throw new Error('the worker stopped unexpectedly');
 }
 
 if (require.main === module) {
