@@ -309,7 +309,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const client = await connect();
         const answer = await update(client, { action: `redrive for user ${userId}`, subject: 'the redrive', userId, started: false }, () => client.redrive(userId, args.slice(1)));
         print(answer, formatRedrive(answer));
-        return answer.notFound.length > 0 && answer.redriven.length === 0 ? EXIT.invalidInput : EXIT.ok;
+        const nothingRedriven = answer.redriven.length === 0 && (answer.notFound.length > 0 || (answer.refused?.length ?? 0) > 0);
+        return nothingRedriven ? EXIT.invalidInput : EXIT.ok;
       }
       default:
         return reportError(inputError(`unknown command "${command}"`), io, json, true);

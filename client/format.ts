@@ -74,5 +74,6 @@ export function formatTimeline(entries: TimelineEntry[]): string {
 export function formatRedrive(a: RedriveAnswer): string {
   const lines = [`redriven: ${a.redriven.length ? a.redriven.join(', ') : '(none)'}`];
   if (a.notFound.length) lines.push(`not found among the dead letters: ${a.notFound.join(', ')}`);
+  if (a.refused?.length) lines.push(`still dead-lettered (the refund rules refuse them; see s2s status for the reason): ${a.refused.join(', ')}`);
   return lines.join('\n');
 }

@@ -22,6 +22,12 @@ const rate = (name: string) =>
     })
     .default('0');
 
+const taskQueueRate = (name: string) =>
+  z.coerce
+    .number({ error: `${name} must be a number of send activities per second, e.g. 50` })
+    .positive(`${name} must be above 0 (leave it unset for no limit)`)
+    .optional();
+
 export const WorkerEnv = z.object({
   S2S_APP_CONFIG: z.string({ error: 'S2S_APP_CONFIG is required: the path of the app configuration file (JSON or YAML), e.g. config/demo.yaml' }).min(1),
   S2S_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
@@ -34,6 +40,12 @@ export const WorkerEnv = z.object({
   /** Vendor requests per second per worker process, retries included (0 = unlimited), or a ramp "100 to 500 by 20 every 1m". */
   S2S_ADJUST_RATE_LIMIT: rate('S2S_ADJUST_RATE_LIMIT'),
   S2S_APPSFLYER_RATE_LIMIT: rate('S2S_APPSFLYER_RATE_LIMIT'),
+  /**
+   * Send activities per second on the vendor's task queue, for all workers together (Temporal's server-side
+   * task-queue rate limit); each activity sends up to policy.maxBatchSize requests. Unset = no limit.
+   */
+  S2S_ADJUST_TASK_QUEUE_RATE: taskQueueRate('S2S_ADJUST_TASK_QUEUE_RATE'),
+  S2S_APPSFLYER_TASK_QUEUE_RATE: taskQueueRate('S2S_APPSFLYER_TASK_QUEUE_RATE'),
   /** Prometheus endpoint (`/metrics`) of the SDK runtime and s2s-relay's own metrics; unset or 0 = off. */
   S2S_METRICS_PORT: z.coerce
     .number({ error: 'S2S_METRICS_PORT must be a port number (1-65535), or 0 to turn metrics off' })

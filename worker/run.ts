@@ -54,6 +54,7 @@ export async function runRelay(settings: TemporalSettings, env: WorkerEnv, loade
       maxConcurrentWorkflowTasks: env.S2S_MAX_CONCURRENT_WORKFLOW_TASKS,
       maxConcurrentSends: env.S2S_MAX_CONCURRENT_SENDS,
       rateLimits: { adjust: env.S2S_ADJUST_RATE_LIMIT, appsflyer: env.S2S_APPSFLYER_RATE_LIMIT },
+      taskQueueRates: { adjust: env.S2S_ADJUST_TASK_QUEUE_RATE, appsflyer: env.S2S_APPSFLYER_TASK_QUEUE_RATE },
       shutdownGraceMs: env.S2S_SHUTDOWN_GRACE ?? shutdownGraceMs(loaded.config),
     },
   });

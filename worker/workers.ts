@@ -36,6 +36,12 @@ export interface WorkerTuning {
    * the text of S2S_<VENDOR>_RATE_LIMIT ("500", "100 to 500 by 20 every 1m") or a RateLimit (0 = unlimited).
    */
   rateLimits?: { adjust?: RateLimitSetting; appsflyer?: RateLimitSetting };
+  /**
+   * Send activities per second on each vendor's task queue, enforced by the Temporal server for all worker
+   * replicas together (maxTaskQueueActivitiesPerSecond). Bounds activities, not requests: each activity sends
+   * up to policy.maxBatchSize requests. A cluster-wide ceiling next to the per-process request pacing above.
+   */
+  taskQueueRates?: { adjust?: number; appsflyer?: number };
   /** How long in-flight sends may finish after shutdown() before they are cancelled (default: see shutdownGraceMs). */
   shutdownGraceMs?: number;
 }
@@ -86,12 +92,13 @@ export async function createRelayWorkers(opts: RelayWorkerOptions): Promise<Rela
   });
   const graceMs = tuning.shutdownGraceMs ?? shutdownGraceMs(loaded.config);
   const interceptors = [relayActivityInterceptors({ showUserIds: loaded.config.policy.showDeviceIds }), ...(opts.activityInterceptors ?? [])];
-  const vendorWorker = (queue: string, activities: object, pacer: RequestPacer) =>
+  const vendorWorker = (queue: string, activities: object, pacer: RequestPacer, taskQueueRate: number | undefined) =>
     Worker.create({
       ...common,
       taskQueue: queue,
       activities,
       interceptors: { activity: interceptors },
+      ...(taskQueueRate ? { maxTaskQueueActivitiesPerSecond: taskQueueRate } : {}),
       ...(pacer.limited
         ? {
             tuner: {
@@ -106,8 +113,8 @@ export async function createRelayWorkers(opts: RelayWorkerOptions): Promise<Rela
       // Past this the worker gives up waiting (an activity ignoring cancellation); the process then exits.
       shutdownForceTime: graceMs + 15_000,
     });
-  const adjustWorker = await vendorWorker(queues.adjust, { sendToAdjust: send.activities.sendToAdjust }, pacers.adjust);
-  const appsflyerWorker = await vendorWorker(queues.appsflyer, { sendToAppsflyer: send.activities.sendToAppsflyer }, pacers.appsflyer);
+  const adjustWorker = await vendorWorker(queues.adjust, { sendToAdjust: send.activities.sendToAdjust }, pacers.adjust, tuning.taskQueueRates?.adjust);
+  const appsflyerWorker = await vendorWorker(queues.appsflyer, { sendToAppsflyer: send.activities.sendToAppsflyer }, pacers.appsflyer, tuning.taskQueueRates?.appsflyer);
   const workers = [workflowWorker, adjustWorker, appsflyerWorker];
 
   let running: Promise<void> | undefined;
