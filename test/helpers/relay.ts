@@ -1,5 +1,6 @@
 // Test harness: the real relay (workers from worker/workers.ts, the typed client) against the run's
 // Temporal dev server and an in-process vendor emulator, with the demo app configuration pointed at it.
+// stop() replays every user-workflow history the harness produced, so each test file checks determinism.
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -14,6 +15,7 @@ import type { RecordedRequest } from '../../emulator/record';
 import { resolveAppConfig, type LoadedAppConfig } from '../../worker/app-config';
 import { PROJECT_ROOT } from '../../worker/paths';
 import { createRelayWorkers, type RelayWorkers, type WorkerTuning } from '../../worker/workers';
+import { replayTaskQueue, type ReplayReport } from './replay';
 
 export const DEMO_SECRETS = {
   DEMO_APPSFLYER_KEY: 'demo-appsflyer-s2s-key',
@@ -107,9 +109,16 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Relay
     async stop() {
       await workers.shutdown().catch(() => undefined);
       await running.catch(() => undefined);
-      await connection.close();
-      await nativeConnection.close();
-      await emulator.close();
+      let replay: ReplayReport | undefined;
+      try {
+        // Every history this harness's workflows wrote must replay on the current code (determinism).
+        replay = await replayTaskQueue(temporal, taskQueue, inject('workflowBundlePath'));
+      } finally {
+        await connection.close();
+        await nativeConnection.close();
+        await emulator.close();
+      }
+      if (replay.failures.length > 0) throw new Error(`${replay.failures.length} of ${replay.replayed} histories do not replay deterministically:\n${replay.failures.join('\n')}`);
     },
   };
   return harness;
