@@ -65,7 +65,7 @@ export function resolveAppConfig(
       const at = `apps.${key}.adjust.s2sToken`;
       const ref = app.adjust.s2sToken;
       adjust[key] = ref ? resolveSecret(ref, at, env, baseDir, problems) : undefined;
-      if (ref && 'value' in ref) warnIfRemote(at, config.vendors.adjustBaseUrl, warnings);
+      if (ref && 'value' in ref) refuseIfRemote(at, config.vendors.adjustBaseUrl, problems);
     }
     if (app.appsflyer) {
       const at = `apps.${key}.appsflyer.key`;
@@ -73,7 +73,7 @@ export function resolveAppConfig(
       const value = resolveSecret(ref, at, env, baseDir, problems);
       if (value !== undefined) appsflyer[key] = value;
       const base = app.appsflyer.apiVersion === 'api2' ? config.vendors.appsflyerApi2BaseUrl : config.vendors.appsflyerApi3BaseUrl;
-      if ('value' in ref) warnIfRemote(at, base, warnings);
+      if ('value' in ref) refuseIfRemote(at, base, problems);
     }
   }
   const known = [...inlineSecrets, ...Object.values(appsflyer), ...Object.values(adjust).filter((s): s is string => !!s)];
@@ -139,10 +139,11 @@ function resolveSecret(ref: SecretRef, at: string, env: NodeJS.ProcessEnv, baseD
   return trimmed === '' ? undefined : trimmed;
 }
 
-function warnIfRemote(at: string, baseUrl: string, warnings: string[]): void {
+/** Inline {value} secrets are for the local emulator only: real vendor secrets come from {env} or {file}. */
+function refuseIfRemote(at: string, baseUrl: string, problems: string[]): void {
   const host = new URL(baseUrl).hostname.replace(/^\[|\]$/g, '');
   const loopback = host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
-  if (!loopback) warnings.push(`${at}: an inline {value} secret is used with ${baseUrl}, which is not a loopback address; put real secrets in {env} or {file}`);
+  if (!loopback) problems.push(`${at}: an inline {value} secret may only be used with a loopback base URL (the local emulator), not ${baseUrl}; put the secret in {env: NAME} or {file: path}`);
 }
 
 /** Each HTTP timeout must end before the activity attempt does, or Temporal (not the sender) ends the attempt. */

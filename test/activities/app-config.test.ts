@@ -80,17 +80,24 @@ describe('resolveAppConfig', () => {
     ]);
   });
 
-  it('warns when an inline {value} secret meets a non-loopback base URL, not for the emulator', () => {
+  it('refuses an inline {value} secret with a non-loopback base URL (real secrets come from env or files), not for the emulator', () => {
     const local = demoConfigInput('http://127.0.0.1:4000') as { apps: Record<string, { appsflyer: Record<string, unknown> }> };
     (local.apps['demo-ios'] as { appsflyer: Record<string, unknown> }).appsflyer.key = { value: 'inline-key' };
-    expect(resolveAppConfig(local, testEnv).warnings).toEqual([]);
+    const loaded = resolveAppConfig(local, testEnv);
+    expect(loaded.warnings).toEqual([]);
+    expect(loaded.secrets.appsflyer['demo-ios']).toBe('inline-key');
     const remote = structuredClone(local) as typeof local & { vendors: Record<string, string> };
     remote.vendors.appsflyerApi3BaseUrl = 'https://api3.appsflyer.com';
-    const loaded = resolveAppConfig(remote, testEnv);
-    expect(loaded.warnings).toHaveLength(1);
-    expect(loaded.warnings[0]).toMatch(/^apps\.demo-ios\.appsflyer\.key: an inline \{value\} secret is used with https:\/\/api3\.appsflyer\.com/);
-    expect(loaded.warnings[0]).not.toContain('inline-key');
-    expect(loaded.secrets.appsflyer['demo-ios']).toBe('inline-key');
+    const error = (() => {
+      try {
+        resolveAppConfig(remote, testEnv);
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    })();
+    expect(error?.message).toMatch(/apps\.demo-ios\.appsflyer\.key: an inline \{value\} secret may only be used with a loopback base URL \(the local emulator\), not https:\/\/api3\.appsflyer\.com/);
+    expect(error?.message).not.toContain('inline-key');
   });
 });
 
