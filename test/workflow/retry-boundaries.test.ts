@@ -2,6 +2,7 @@
 // send while its attempt is still running must not turn a delay into a dead letter, and a delivery whose
 // retries reach its deadline is dead-lettered with the vendor's last answer, not a bare timeout.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { userWorkflowId } from '../../domain/ids';
 import { defaultEmulatorConfig } from '../../emulator/config';
 import { purchase, secondsAgo } from '../helpers/events';
 import { demoAppConfig, startRelay, TEST_POLICY, waitFor, type RelayHarness } from '../helpers/relay';
@@ -25,6 +26,12 @@ afterAll(async () => {
   await relay?.stop();
 });
 
+async function runsOf(userId: string) {
+  const runs = [];
+  for await (const run of relay.temporal.workflow.list({ query: `WorkflowId = '${userWorkflowId(userId)}'` })) runs.push(run);
+  return runs;
+}
+
 async function signedUp(installedAt = new Date(Date.now() - 3_600_000).toISOString()) {
   const install = iosInstall({ installedAt });
   registerInstall(relay.emulator, install);
@@ -39,8 +46,10 @@ describe('retry boundaries', () => {
     const stuck = await relay.client.track(purchase(install.userId, 'evt_hung', secondsAgo(60)));
     const adjustId = stuck.deliveries.find((d) => d.destination === 'adjust')!.deliveryId;
     await waitFor('a hung Adjust attempt', () => relay.emulator.requests({ deliveryId: adjustId }).length >= 1);
-    // AppsFlyer keeps delivering; its history grows past maxHistoryEvents while the Adjust attempt runs.
+    // AppsFlyer keeps delivering; its history grows past maxHistoryEvents while the Adjust attempt runs,
+    // and a burst of signals arrives while the drain waits for that attempt.
     for (let i = 0; i < 6; i++) await relay.client.track(purchase(install.userId, `evt_more_${i}`, secondsAgo(50 - i)));
+    await Promise.all(Array.from({ length: 5 }, (_, i) => relay.client.trackSignal(purchase(install.userId, `evt_burst_${i}`, secondsAgo(40 - i)))));
     const drained = await waitFor('a continue-as-new during the outage', async () => {
       const s = await relay.client.status(install.userId);
       return s.counters.continuedAsNew >= 1 ? s : undefined;
@@ -49,9 +58,19 @@ describe('retry boundaries', () => {
     relay.emulator.setFaults({});
     const settled = await waitFor('everything delivered', async () => {
       const s = await relay.client.status(install.userId);
-      return s.pending === 0 && s.counters.delivered === 14 ? s : undefined;
+      return s.pending === 0 && s.counters.delivered === 24 ? s : undefined;
     }, 45_000);
     expect(settled.deadLetters).toEqual([]);
+    expect(settled.counters.received).toBe(12);
+    // Some of the burst landed while the first run was draining (after it asked to cancel the hung send).
+    const drains = [];
+    for (const run of await runsOf(install.userId)) {
+      const events = (await relay.temporal.workflow.getHandle(run.workflowId, run.runId).fetchHistory()).events ?? [];
+      const cancelAt = events.findIndex((e) => e.activityTaskCancelRequestedEventAttributes);
+      if (cancelAt >= 0) drains.push(events.slice(cancelAt).some((e) => e.workflowExecutionSignaledEventAttributes));
+    }
+    expect(drains.length, 'a drain cancelled the hung send').toBeGreaterThan(0);
+    expect(drains, 'a signal arrived during a drain').toContain(true);
     expect(settled.counters.deadLettered).toBe(0);
     const answered = relay.emulator.requests({ deliveryId: adjustId }).filter((r) => r.status === 200);
     expect(answered, 'the hung purchase reached Adjust once').toHaveLength(1);
@@ -61,7 +80,7 @@ describe('retry boundaries', () => {
       .requests({ vendor: 'adjust' })
       .filter((r) => r.status === 200 && mine.has(r.deliveryId ?? ''))
       .map((r) => r.eventTimeMs);
-    expect(order).toHaveLength(7);
+    expect(order).toHaveLength(12);
     expect(order).toEqual([...order].sort((a, b) => (a ?? 0) - (b ?? 0)));
   }, 120_000);
 
