@@ -34,12 +34,24 @@ export function createSendActivities(loaded: LoadedAppConfig, options: SendActiv
     const perRequestMs = connectTimeout + headersTimeout + bodyTimeout;
     const base = { vendor, app: input.app, userHash: userHash(input.user.userId), attempt: info.attempt };
     const receipts: SendBatchResult['receipts'] = [];
+    /**
+     * Ends the batch early at `index`. The items from there on that may already have reached the vendor
+     * are named: all of them when an earlier attempt (or an earlier activity: resend) may have sent them,
+     * else the stopped item itself when its request got no answer (network error, timeout).
+     */
+    const stopAt = (index: number, stopReason: string, unanswered = false): SendBatchResult => {
+      const possiblyAccepted = input.items
+        .slice(index)
+        .filter((item, i) => info.attempt > 1 || item.resend === true || (i === 0 && unanswered))
+        .map((item) => item.deliveryId);
+      return { receipts, stoppedAt: index, stopReason, ...(possiblyAccepted.length > 0 ? { possiblyAccepted } : {}) };
+    };
 
     for (const [index, item] of input.items.entries()) {
       if (index > 0 && deadline - Date.now() < perRequestMs) {
         const stopReason = `attempt time budget: ${input.items.length - index} item(s) left for the next activity`;
         context.log.info('s2s batch stopped early', { ...base, deliveryId: item.deliveryId, eventId: item.sourceId, stopReason });
-        return { receipts, stoppedAt: index, stopReason };
+        return stopAt(index, stopReason);
       }
       const pacer = options.pacers?.[vendor];
       if (pacer?.limited) {
@@ -47,12 +59,12 @@ export function createSendActivities(loaded: LoadedAppConfig, options: SendActiv
         // run past its attempt, and a first request that cannot go in time is retried when the rate allows.
         const at = pacer.reserve(index > 0 ? deadline - perRequestMs : deadline - Math.min(perRequestMs, 1_000));
         if (at === undefined) {
-          if (index > 0) return { receipts, stoppedAt: index, stopReason: `rate limit (${pacer.currentRate()} requests/s): ${input.items.length - index} item(s) left for the next activity` };
+          if (index > 0) return stopAt(index, `rate limit (${pacer.currentRate()} requests/s): ${input.items.length - index} item(s) left for the next activity`);
           throw rateLimited(vendor, item, info.attempt, pacer);
         }
         if (!(await pacer.waitUntil(at, context.cancellationSignal))) {
           if (receipts.length === 0) await context.cancelled;
-          return { receipts, stoppedAt: receipts.length, stopReason: 'activity cancelled' };
+          return stopAt(receipts.length, 'activity cancelled');
         }
       }
       const signal = AbortSignal.any([context.cancellationSignal, AbortSignal.timeout(Math.max(1, deadline - Date.now()))]);
@@ -66,11 +78,11 @@ export function createSendActivities(loaded: LoadedAppConfig, options: SendActiv
       if (context.cancellationSignal.aborted) {
         // Cancelled (e.g. worker shutdown): keep what the vendor accepted, so it is never sent again.
         if (receipts.length === 0) await context.cancelled;
-        return receipts.length < input.items.length ? { receipts, stoppedAt: receipts.length, stopReason: 'activity cancelled' } : { receipts };
+        return receipts.length < input.items.length ? stopAt(receipts.length, 'activity cancelled', unanswered(outcome)) : { receipts };
       }
       if (outcome.ok) continue;
       if (decision) throw failure(vendor, item, outcome, decision);
-      return { receipts, stoppedAt: index, stopReason: `${outcome.class}: ${outcome.message}` };
+      return stopAt(index, `${outcome.class}: ${outcome.message}`, unanswered(outcome));
     }
     return { receipts };
   };
@@ -85,6 +97,11 @@ export function createSendActivities(loaded: LoadedAppConfig, options: SendActiv
 }
 
 type Failed = Extract<ItemOutcome, { ok: false }>;
+
+/** A request that got no HTTP answer (network error, timeout) may have been accepted all the same. */
+function unanswered(outcome: ItemOutcome): boolean {
+  return !outcome.ok && outcome.status === undefined && (outcome.class === 'transient' || outcome.class === 'unknown');
+}
 type Decided = RetryDecision & { attempt: number; elapsedMs: number };
 
 function decide(outcome: Failed, attempt: number, elapsedMs: number, deadlineMs: number | undefined, loaded: LoadedAppConfig): Decided {

@@ -25,6 +25,21 @@ export interface ChaosFacts {
   check: CheckResult;
 }
 
+/**
+ * Everything that fails the run: the emulator-side invariants, an incomplete run, and any dead letter or
+ * rejected message in the relay (the workload holds nothing a vendor refuses and no invalid message, so
+ * each would be a false alarm or a loss the record does not show).
+ */
+export function chaosFailures(f: { check: Pick<CheckResult, 'failures'>; complete: boolean; relay: ChaosFacts['relay'] }): string[] {
+  return [
+    ...f.check.failures,
+    ...(f.complete ? [] : ['the relay did not deliver everything before the stall timeout']),
+    ...(f.relay.deadLetters > 0 ? [`${f.relay.deadLetters} dead letters in the relay, for a workload the vendors accept in full`] : []),
+    ...(f.relay.rejectedMessages > 0 ? [`${f.relay.rejectedMessages} messages rejected by the relay, for a workload of valid messages`] : []),
+    ...(f.relay.unreachable > 0 ? [`${f.relay.unreachable} user workflows did not answer the final status query`] : []),
+  ];
+}
+
 export function chaosJson(f: ChaosFacts): Record<string, unknown> {
   const c = f.check;
   const byKind: Record<string, number> = {};
@@ -34,8 +49,8 @@ export function chaosJson(f: ChaosFacts): Record<string, unknown> {
     date: new Date().toISOString(),
     command: f.command,
     machine: machine(),
-    passed: c.failures.length === 0 && f.complete,
-    failures: [...c.failures, ...(f.complete ? [] : ['the relay did not deliver everything before the stall timeout'])],
+    passed: chaosFailures(f).length === 0,
+    failures: chaosFailures(f),
     events: c.expectedDeliveries / 2,
     users: f.plan.users,
     deliveries_expected: c.expectedDeliveries,

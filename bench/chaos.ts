@@ -136,7 +136,7 @@ async function main(): Promise<number> {
     if (options.json) fs.writeFileSync(options.json, `${JSON.stringify(json, null, 2)}\n`);
     process.stdout.write(`${chaosText(json)}\n`);
     await supervisor.stop();
-    return facts.check.failures.length > 0 || !complete ? 1 : 0;
+    return json.passed ? 0 : 1;
   } finally {
     await cleanup.stopAll();
   }

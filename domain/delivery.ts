@@ -71,6 +71,12 @@ export interface SendBatchResult {
   /** Index of the first item not sent, when the batch stopped early. */
   stoppedAt?: number;
   stopReason?: string;
+  /**
+   * Delivery ids from stoppedAt on that may already have reached the vendor although no acceptance was
+   * seen (an earlier attempt may have sent them, or the request got no answer). The workflow marks them
+   * as possible resends, and keeps later arrivals behind them.
+   */
+  possiblyAccepted?: string[];
 }
 
 /** ApplicationFailure types a send can fail with. */

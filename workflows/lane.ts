@@ -9,10 +9,20 @@ import { recordOutcome, recordPending } from './outcome';
 import { adjustOrderKeys } from './route';
 import type { LaneState, Pending, UserState } from './state';
 
-/** Inserts keeping (occurredAt, seq) order. */
+/**
+ * Inserts keeping (occurredAt, seq) order, but never ahead of a delivery that may already have reached the
+ * vendor (a possible resend): the vendor may hold its time already, so a later arrival goes after it and
+ * meets the late-event policy once that delivery's outcome is known, instead of being refused as out of order.
+ */
 export function enqueue(state: UserState, pending: Pending): void {
   const queue = state.lanes[pending.item.destination].queue;
   let lo = 0;
+  for (let i = queue.length - 1; i >= 0; i--) {
+    if (queue[i]?.item.resend) {
+      lo = i + 1;
+      break;
+    }
+  }
   let hi = queue.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;

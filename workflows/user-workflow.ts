@@ -269,6 +269,8 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
         ),
       );
       const doneAt = workflowNow();
+      const possiblyAccepted = new Set(result.possiblyAccepted ?? []);
+      for (const pending of batch) if (possiblyAccepted.has(pending.item.deliveryId)) pending.item.resend = true;
       result.receipts.forEach((receipt, i) => {
         const pending = batch[i];
         if (!pending || pending.item.deliveryId !== receipt.deliveryId) return;

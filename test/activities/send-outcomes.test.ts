@@ -91,6 +91,27 @@ describe('Adjust', () => {
     expect(outcome.result.stopReason).toMatch(/^rejected: Adjust 400: .*Invalid event token/);
     const sent = h.emulator.requests({ vendor: 'adjust' }).map((r) => JSON.parse(r.params?.callback_params ?? '{}').s2s_delivery_id);
     expect(sent).toEqual([items[0]?.deliveryId, items[1]?.deliveryId]);
+    // A first attempt: nothing after the prefix can have reached Adjust, and the refusal was an answer.
+    expect(outcome.result.possiblyAccepted).toBeUndefined();
+  });
+
+  it('names the items an earlier attempt may have delivered when a retried batch stops early', async () => {
+    h.emulator.setFaults({ adjust: { error5xx: 1, count: 1 } });
+    const u = user(h.emulator, 'ios');
+    const items = [sendItem(u, 'adjust'), sendItem(u, 'adjust', { name: 'broken', revenue: undefined, currency: undefined }), sendItem(u, 'adjust', { name: 'renewal' })];
+    const outcome = await h.probe('adjust', batch(u, items), { retry: { initialIntervalMs: 100, backoffCoefficient: 1, maximumIntervalMs: 100 } });
+    expect(outcome.ok && outcome.result.receipts.map((r) => [r.deliveryId, r.attempt])).toEqual([[items[0]?.deliveryId, 2]]);
+    expect(outcome.ok && outcome.result.stoppedAt).toBe(1);
+    // Attempt 2 stopped at the second item; attempt 1's fate is unknown to it, so items 2 and 3 may be at Adjust.
+    expect(outcome.ok && outcome.result.possiblyAccepted).toEqual([items[1]?.deliveryId, items[2]?.deliveryId]);
+  });
+
+  it('names resends (items an earlier activity may have delivered) even on a first attempt', async () => {
+    const u = user(h.emulator, 'ios');
+    const items = [sendItem(u, 'adjust'), sendItem(u, 'adjust', { name: 'broken', revenue: undefined, currency: undefined, resend: true }), sendItem(u, 'adjust', { name: 'renewal' })];
+    const outcome = await h.probe('adjust', batch(u, items));
+    expect(outcome.ok && outcome.result.stoppedAt).toBe(1);
+    expect(outcome.ok && outcome.result.possiblyAccepted).toEqual([items[1]?.deliveryId]);
   });
 
   it('treats an app missing from the worker configuration as misconfigured (retryable)', async () => {

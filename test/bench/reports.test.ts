@@ -1,6 +1,7 @@
-// Resource usage from /proc samples (a restarted process counted from zero, not negative) and the ramp
-// demo's per-step table of achieved request rates next to the schedule.
+// Resource usage from /proc samples (a restarted process counted from zero, not negative), the ramp
+// demo's per-step table of achieved request rates next to the schedule, and what fails a chaos run.
 import { describe, expect, it } from 'vitest';
+import { chaosFailures } from '../../bench/chaos-report';
 import { usageOf } from '../../bench/proc-sampler';
 import { rampRows } from '../../bench/ramp-demo';
 import { parseRateLimit, type RateLimit } from '../../activities/rate-limit';
@@ -34,6 +35,24 @@ describe('rampRows', () => {
     expect(rows).toEqual([
       { step: 0, fromS: 0, scheduled: 2, appsflyer: 2, adjust: 5 },
       { step: 1, fromS: 10, scheduled: 4, appsflyer: 4, adjust: 5 },
+    ]);
+  });
+});
+
+describe('chaosFailures', () => {
+  const relay = { deadLetters: 0, pending: 0, rejectedMessages: 0, duplicateMessages: 12, unreachable: 0 };
+
+  it('passes a complete run with clean invariants and a clean relay', () => {
+    expect(chaosFailures({ check: { failures: [] }, complete: true, relay })).toEqual([]);
+  });
+
+  it('fails on broken invariants, an incomplete run, and any dead letter or rejected message in the relay', () => {
+    expect(chaosFailures({ check: { failures: ['1 deliveries lost'] }, complete: false, relay: { ...relay, deadLetters: 2, rejectedMessages: 1, unreachable: 3 } })).toEqual([
+      '1 deliveries lost',
+      'the relay did not deliver everything before the stall timeout',
+      '2 dead letters in the relay, for a workload the vendors accept in full',
+      '1 messages rejected by the relay, for a workload of valid messages',
+      '3 user workflows did not answer the final status query',
     ]);
   });
 });

@@ -46,6 +46,20 @@ describe('planLane', () => {
     expect(s.lanes.adjust.queue.map((p) => p.item.occurredAtMs - T0)).toEqual([1_000, 2_000, 3_000]);
   });
 
+  it('puts a later arrival behind a delivery that may already be at the vendor (a possible resend)', () => {
+    const s = initialState('u');
+    add(s, { occurredAtMs: T0 + 1_000 });
+    const maybeSent = add(s, { occurredAtMs: T0 + 8_000, resend: true });
+    add(s, { occurredAtMs: T0 + 9_000 });
+    add(s, { occurredAtMs: T0 + 6_000 });
+    expect(s.lanes.adjust.queue.map((p) => p.item.occurredAtMs - T0)).toEqual([1_000, 8_000, 6_000, 9_000]);
+    // Once it is sent, the late event meets the late-event policy (restamped to the resend's second).
+    s.lanes.adjust.queue.splice(0, 2);
+    markSent(s.lanes.adjust, maybeSent, routing);
+    planLane(s, 'adjust', ctx(T0 + 200_000));
+    expect(s.lanes.adjust.queue[0]?.item.sendAtMs).toBe(T0 + 8_000);
+  });
+
   it('waits for the gate, then for the settle window, then sends a batch from the head', () => {
     const s = initialState('u');
     add(s, { occurredAtMs: T0 + 1_000 }, T0 + 1_000);
