@@ -51,13 +51,23 @@ function stopAll(): Promise<void> {
   return stopping;
 }
 
+/**
+ * A Ctrl-C reaches this process more than once: the terminal signals the whole foreground process group
+ * and npm and tsx relay the signal to their child as well. Repeats this soon after the first are that one
+ * Ctrl-C; only a later one means "again".
+ */
+const SAME_SIGNAL_MS = 1_000;
+
 /** Ctrl-C, SIGTERM, a closed terminal: stop in order, exit 0. A second signal exits at once (the exit hook kills the dev server). */
 function stopOnSignals(): void {
+  let firstAt = 0;
   const handler = (signal: NodeJS.Signals) => {
+    if (stopping && Date.now() - firstAt < SAME_SIGNAL_MS) return;
     if (stopping) {
       process.stderr.write(`received ${signal} again, exiting now\n`);
       process.exit(130);
     }
+    firstAt = Date.now();
     say(`\nstopping (${signal}) ... (again to exit at once)`);
     stopAll().then(
       () => {
