@@ -5,13 +5,18 @@ import type { RedriveAnswer } from '../domain/status';
 import { acceptMessage, dedupKey, holdOrphanRefund, refundProblem } from './intake';
 import { enqueue } from './lane';
 import { countDeadLetters } from './metrics';
-import type { DeadLetter, HeldMessage, UserState } from './state';
+import type { DeadLetter, HeldMessage, OrphanRefund, UserState } from './state';
 
-/** Dead-letters a message that never reached a lane (no signup in time, a refund whose purchase is unknown). */
+/** Dead-letters a message that never reached a lane (no signup in time); see deadLetterOrphan for refunds held for their purchase. */
 export function deadLetterMessage(state: UserState, held: HeldMessage, reason: string, nowMs: number, options: { unaccepted?: boolean } = {}): void {
   state.deadLetters.push({ held, reason, atMs: nowMs, redrives: 0, ...(options.unaccepted ? { unaccepted: true as const } : {}) });
   state.counters.deadLettered += 1;
   countDeadLetters('none');
+}
+
+/** Dead-letters a refund that was held for its purchase and never accepted (a redrive checks the refund rules first). */
+export function deadLetterOrphan(state: UserState, orphan: OrphanRefund, reason: string, nowMs: number): void {
+  deadLetterMessage(state, { message: { kind: 'refund', refund: orphan.refund }, arrivedAtMs: orphan.arrivedAtMs, seq: orphan.seq }, reason, nowMs, { unaccepted: true });
 }
 
 /** Keeps at most `limit` dead letters (the oldest are evicted and counted). */
@@ -44,8 +49,14 @@ export function redrive(state: UserState, ids: string[] | undefined, nowMs: numb
       keep.push(letter);
       continue;
     }
-    redriven.push(key);
-    if (letter.item) {
+    if (letter.held && letter.unaccepted && letter.held.message.kind === 'refund') {
+      const problem = redriveRefund(state, letter.held.message.refund, nowMs);
+      if (problem) {
+        keep.push({ ...letter, reason: `redrive refused: ${problem}`, atMs: nowMs, redrives: letter.redrives + 1 });
+        refused.push(key);
+        continue;
+      }
+    } else if (letter.item) {
       // A fresh start: no restamp (the late-event policy applies again), bounded retries count anew.
       const { sendAtMs: _dropRestamp, firstAttemptAtMs: _dropFirstAttempt, ...item } = letter.item;
       const purchaseDelivery = item.kind === 'refund' && item.purchaseEventId ? state.purchases[item.purchaseEventId]?.appsflyerDeliveryId : undefined;
@@ -56,18 +67,11 @@ export function redrive(state: UserState, ids: string[] | undefined, nowMs: numb
         redrives: letter.redrives + 1,
         ...(item.destination === 'appsflyer' && purchaseDelivery ? { waitFor: purchaseDelivery } : {}),
       });
-    } else if (letter.held && letter.unaccepted && letter.held.message.kind === 'refund') {
-      const problem = redriveRefund(state, letter.held.message.refund, nowMs);
-      if (problem) {
-        keep.push({ ...letter, reason: `redrive refused: ${problem}`, atMs: nowMs, redrives: letter.redrives + 1 });
-        redriven.pop();
-        refused.push(key);
-        continue;
-      }
     } else if (letter.held) {
       if (!state.install && state.held.length === 0) state.firstHeldAtMs = nowMs;
       state.held.push({ ...letter.held, arrivedAtMs: nowMs });
     }
+    redriven.push(key);
     state.counters.redriven += 1;
   }
   state.deadLetters = keep;

@@ -2,7 +2,7 @@
 // purchase never arrived, keeps the dedup window, purchases and dead letters within their bounds, and says
 // when it next needs to run (and why, for the timer's summary in the Temporal UI).
 import type { WorkflowPolicy } from '../domain/settings';
-import { boundDeadLetters, deadLetterMessage } from './dead-letter';
+import { boundDeadLetters, deadLetterMessage, deadLetterOrphan } from './dead-letter';
 import { pruneWindows } from './intake';
 import type { UserState } from './state';
 
@@ -38,13 +38,7 @@ export function housekeeping(state: UserState, policy: WorkflowPolicy, nowMs: nu
       continue;
     }
     state.orphanRefunds.splice(state.orphanRefunds.indexOf(orphan), 1);
-    deadLetterMessage(
-      state,
-      { message: { kind: 'refund', refund: orphan.refund }, arrivedAtMs: orphan.arrivedAtMs, seq: orphan.seq },
-      `unknown purchase "${orphan.refund.purchaseEventId}": no such purchase arrived within ${policy.orphanRefundHoldMs / 1000}s of the refund`,
-      nowMs,
-      { unaccepted: true },
-    );
+    deadLetterOrphan(state, orphan, `unknown purchase "${orphan.refund.purchaseEventId}": no such purchase arrived within ${policy.orphanRefundHoldMs / 1000}s of the refund`, nowMs);
     changed = true;
   }
 

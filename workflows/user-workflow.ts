@@ -15,7 +15,7 @@ import type { SettingsActivities, WorkflowSettings } from '../domain/settings';
 import type { MessageAnswer, SignupAnswer } from '../domain/status';
 import type { z } from 'zod';
 import { iso, workflowNow } from './clock';
-import { deadLetterMessage, redrive } from './dead-letter';
+import { deadLetterOrphan, redrive } from './dead-letter';
 import { acceptMessage, answerFor, holdOrphanRefund, isDuplicate, recordRejection, refundProblem } from './intake';
 import { markSent, planLane, type LanePlan } from './lane';
 import { housekeeping } from './housekeeping';
@@ -90,7 +90,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
       const problem = refundProblem(state, orphan.refund);
       if (problem) {
         // E.g. more than the purchase's amount, or another currency: visible and redrivable, never sent as is.
-        deadLetterMessage(state, { message: { kind: 'refund', refund: orphan.refund }, arrivedAtMs: orphan.arrivedAtMs, seq: orphan.seq }, `refund ${orphan.refund.refundId} held for its purchase, which arrived, but: ${problem.reason}`, nowMs, { unaccepted: true });
+        deadLetterOrphan(state, orphan, `refund ${orphan.refund.refundId} held for its purchase, which arrived, but: ${problem.reason}`, nowMs);
         wf.log.warn('held refund breaks the refund rules; dead-lettered', { refundId: orphan.refund.refundId, reason: problem.reason });
         continue;
       }

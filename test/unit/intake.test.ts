@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AppConfigFile } from '../../domain/app-config';
 import { Refund, TrackEvent } from '../../domain/event';
 import { workflowPolicy } from '../../domain/settings';
-import { boundDeadLetters, deadLetterMessage, redrive } from '../../workflows/dead-letter';
+import { boundDeadLetters, deadLetterOrphan, redrive } from '../../workflows/dead-letter';
 import { acceptMessage, answerFor, holdOrphanRefund, isDuplicate, pruneWindows, refundProblem } from '../../workflows/intake';
 import { initialState, type UserState } from '../../workflows/state';
 
@@ -87,8 +87,7 @@ describe('dead letters', () => {
 describe('redriving refunds that were never accepted', () => {
   const orphanLetter = (s: UserState, r: ReturnType<typeof refund>) => {
     holdOrphanRefund(s, r, T0);
-    const orphan = s.orphanRefunds.pop()!;
-    deadLetterMessage(s, { message: { kind: 'refund', refund: r }, arrivedAtMs: orphan.arrivedAtMs, seq: orphan.seq }, 'unknown purchase', T0 + 10, { unaccepted: true });
+    deadLetterOrphan(s, s.orphanRefunds.pop()!, 'unknown purchase', T0 + 10);
   };
 
   it('accepts it against the purchase that has arrived since, counting the refunded amount', () => {
