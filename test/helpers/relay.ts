@@ -15,7 +15,7 @@ import type { RecordedRequest } from '../../emulator/record';
 import { resolveAppConfig, type LoadedAppConfig } from '../../worker/app-config';
 import { PROJECT_ROOT } from '../../worker/paths';
 import { createRelayWorkers, type RelayWorkers, type WorkerTuning } from '../../worker/workers';
-import { replayTaskQueue, type ReplayReport } from './replay';
+import { replayTaskQueue, type ReplayReport } from './histories';
 
 export const DEMO_SECRETS = {
   DEMO_APPSFLYER_KEY: 'demo-appsflyer-s2s-key',

@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { Worker } from '@temporalio/worker';
-import type { temporal } from '@temporalio/proto';
 import { userWorkflowId } from '../../domain/ids';
 import { purchase, secondsAgo } from '../helpers/events';
+import { runHistories, userRuns } from '../helpers/histories';
 import { startRelay, waitFor, type RelayHarness } from '../helpers/relay';
 import { iosInstall, registerInstall } from '../helpers/users';
 
@@ -19,19 +19,6 @@ afterAll(async () => {
   await relay?.stop();
 });
 
-async function runsOf(workflowId: string) {
-  const runs = [];
-  for await (const wf of relay.temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(wf);
-  return runs;
-}
-
-async function histories(workflowId: string): Promise<Array<{ workflowId: string; history: temporal.api.history.v1.IHistory }>> {
-  const out = [];
-  for (const run of await runsOf(workflowId)) {
-    out.push({ workflowId, history: await relay.temporal.workflow.getHandle(workflowId, run.runId).fetchHistory() });
-  }
-  return out;
-}
 
 function laneRequests(userAfId: string, idfa: string) {
   const adjust = relay.emulator.requests({ vendor: 'adjust' }).filter((r) => r.params?.idfa === idfa);
@@ -62,7 +49,7 @@ describe('long life', () => {
     }, 60_000);
     expect(status.counters.received).toBe(total);
     expect(status.counters.continuedAsNew).toBeGreaterThanOrEqual(3);
-    expect((await runsOf(userWorkflowId(install.userId))).length).toBeGreaterThanOrEqual(4);
+    expect((await userRuns(relay.temporal, install.userId)).length).toBeGreaterThanOrEqual(4);
 
     const { adjust, appsflyer } = laneRequests(install.appsflyerId!, install.deviceIds!.idfa!);
     for (const reqs of [adjust, appsflyer]) {
@@ -75,7 +62,7 @@ describe('long life', () => {
   });
 
   it('replays every recorded history deterministically', async () => {
-    const all = await histories(userWorkflowId(install.userId));
+    const all = await runHistories(relay.temporal, `WorkflowId = '${userWorkflowId(install.userId)}'`);
     expect(all.length).toBeGreaterThanOrEqual(4);
     let replayed = 0;
     for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, all)) {

@@ -2,9 +2,9 @@
 // send while its attempt is still running must not turn a delay into a dead letter, and a delivery whose
 // retries reach its deadline is dead-lettered with the vendor's last answer, not a bare timeout.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { userWorkflowId } from '../../domain/ids';
 import { defaultEmulatorConfig } from '../../emulator/config';
 import { purchase, secondsAgo } from '../helpers/events';
+import { userRuns } from '../helpers/histories';
 import { demoAppConfig, startRelay, TEST_POLICY, waitFor, type RelayHarness } from '../helpers/relay';
 import { iosInstall, registerInstall } from '../helpers/users';
 
@@ -25,12 +25,6 @@ afterEach(() => {
 afterAll(async () => {
   await relay?.stop();
 });
-
-async function runsOf(userId: string) {
-  const runs = [];
-  for await (const run of relay.temporal.workflow.list({ query: `WorkflowId = '${userWorkflowId(userId)}'` })) runs.push(run);
-  return runs;
-}
 
 async function signedUp(installedAt = new Date(Date.now() - 3_600_000).toISOString()) {
   const install = iosInstall({ installedAt });
@@ -64,7 +58,7 @@ describe('retry boundaries', () => {
     expect(settled.counters.received).toBe(12);
     // Some of the burst landed while the first run was draining (after it asked to cancel the hung send).
     const drains = [];
-    for (const run of await runsOf(install.userId)) {
+    for (const run of await userRuns(relay.temporal, install.userId)) {
       const events = (await relay.temporal.workflow.getHandle(run.workflowId, run.runId).fetchHistory()).events ?? [];
       const cancelAt = events.findIndex((e) => e.activityTaskCancelRequestedEventAttributes);
       if (cancelAt >= 0) drains.push(events.slice(cancelAt).some((e) => e.workflowExecutionSignaledEventAttributes));

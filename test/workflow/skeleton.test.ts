@@ -2,6 +2,7 @@
 // reaches both vendors (emulator) through the two send activities, and the history shows both.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userWorkflowId } from '../../domain/ids';
+import { userRuns } from '../helpers/histories';
 import { startRelay, waitFor, type RelayHarness } from '../helpers/relay';
 import { iosInstall, registerInstall } from '../helpers/users';
 
@@ -57,8 +58,6 @@ describe('walking skeleton', () => {
       .filter((n): n is string => Boolean(n));
     expect(scheduled).toEqual(expect.arrayContaining(['sendToAdjust', 'sendToAppsflyer']));
     // The second signup did not start a second run.
-    const runs = [];
-    for await (const wf of relay.temporal.workflow.list({ query: `WorkflowId = '${userWorkflowId(install.userId)}'` })) runs.push(wf);
-    expect(runs).toHaveLength(1);
+    expect(await userRuns(relay.temporal, install.userId)).toHaveLength(1);
   });
 });
