@@ -1,15 +1,16 @@
-// The application configuration file (JSON or YAML, path in S2S_APP_CONFIG): the apps, how product event
-// names map to Adjust tokens and AppsFlyer event names, where secrets come from, vendor base URLs, HTTP
-// pool sizes and the delivery policy. Secrets are references (env var or file), never values in workflows.
+// The relay configuration file (JSON or YAML, path in S2S_APP_CONFIG): the apps, how product event names
+// map to Adjust tokens and AppsFlyer event names, where secrets come from, vendor base URLs, HTTP pool sizes
+// and the delivery policy. Secrets are references (env var or file); workflows get the app without them.
 import { z } from 'zod';
 import { Duration } from './duration';
-import { EventName } from './fields';
-import { Platform } from './install';
+import { EventName, pattern } from './contract/fields';
+import { Platform } from './contract/install';
+import { SharingFilter } from './contract/fields';
 
 /** Where a secret comes from. `value` exists for the local emulator only; the worker warns if it meets a real vendor. */
 export const SecretRef = z.union(
   [
-    z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env must name an environment variable, e.g. ADJUST_S2S_TOKEN') }),
+    z.strictObject({ env: pattern(z.string(), /^[A-Za-z_][A-Za-z0-9_]*$/, 'env must name an environment variable, e.g. ADJUST_S2S_TOKEN') }),
     z.strictObject({ file: z.string().min(1, 'file must be a path to a file holding the secret') }),
     z.strictObject({ value: z.string().min(1) }),
   ],
@@ -17,7 +18,7 @@ export const SecretRef = z.union(
 );
 export type SecretRef = z.infer<typeof SecretRef>;
 
-const AdjustToken = (what: string) => z.string().regex(/^[a-z0-9]{6}$/, `${what} must be a 6-character Adjust event token such as "f0ob4r"`);
+const AdjustToken = (what: string) => pattern(z.string(), /^[a-z0-9]{6}$/, `${what} must be a 6-character Adjust event token such as "f0ob4r"`);
 
 export const AdjustEventMapping = z.strictObject({
   token: AdjustToken('token'),
@@ -28,7 +29,7 @@ export const AdjustEventMapping = z.strictObject({
 });
 
 export const AdjustAppConfig = z.strictObject({
-  appToken: z.string().regex(/^[a-z0-9]{12}$/, 'appToken must be the 12-character Adjust app token, e.g. "4w565xzmb54d"'),
+  appToken: pattern(z.string(), /^[a-z0-9]{12}$/, 'appToken must be the 12-character Adjust app token, e.g. "4w565xzmb54d"'),
   environment: z.enum(['sandbox', 'production']).default('production'),
   /** The app's S2S security token (Authorization: Bearer). Omit when S2S security is off for the app. */
   s2sToken: SecretRef.optional(),
@@ -36,7 +37,9 @@ export const AdjustAppConfig = z.strictObject({
   /** Non-revenue token to send for refunds (Adjust accepts no negative revenue). Omit to send nothing. */
   refundToken: AdjustToken('refundToken').optional(),
   /** Callback parameter that carries the delivery id (false: do not send it). */
-  deliveryIdParam: z.union([z.string().regex(/^[A-Za-z0-9_]{1,64}$/), z.literal(false)]).default('s2s_delivery_id'),
+  deliveryIdParam: z.union([pattern(z.string(), /^[A-Za-z0-9_]{1,64}$/, 'deliveryIdParam must be 1-64 letters, digits and _, or false'), z.literal(false)]).default('s2s_delivery_id'),
+  /** Send adRevenue messages to /ad_revenue (needs Adjust's ad revenue package for the app). */
+  adRevenue: z.boolean().default(false),
 });
 export type AdjustAppConfig = z.infer<typeof AdjustAppConfig>;
 
@@ -52,7 +55,14 @@ export const AppsflyerAppConfig = z.strictObject({
   /** Event name for refunds, sent with negative af_revenue (AppsFlyer's own example name). */
   refundEventName: z.string().min(1).max(100).default('cancel_purchase'),
   /** eventValue key that carries the delivery id (false: do not send it). */
-  deliveryIdKey: z.union([z.string().regex(/^[A-Za-z0-9_]{1,64}$/), z.literal(false)]).default('s2s_delivery_id'),
+  deliveryIdKey: z.union([pattern(z.string(), /^[A-Za-z0-9_]{1,64}$/, 'deliveryIdKey must be 1-64 letters, digits and _, or false'), z.literal(false)]).default('s2s_delivery_id'),
+  /**
+   * iOS signups must carry osVersion (AppsFlyer: "For iOS apps, starting iOS 14, you must send the os
+   * parameter"; without it AppsFlyer assumes iOS 14.5). false accepts iOS signups without it.
+   */
+  requireOsVersion: z.boolean().default(true),
+  /** sharing_filter for every event of the app ("all" or partner ids); an event's own sharingFilter wins. */
+  sharingFilter: SharingFilter.optional(),
 });
 export type AppsflyerAppConfig = z.infer<typeof AppsflyerAppConfig>;
 
@@ -117,26 +127,45 @@ export const Policy = z.strictObject({
   postInstallDelay: Duration('policy.postInstallDelay').default(60_000),
   /** Held events are dead-lettered if no install context arrives within this time. */
   installWaitTimeout: Duration('policy.installWaitTimeout').default(24 * 3_600_000),
-  /** An event waits this long after arriving so near-simultaneous arrivals are sorted first. */
+  /**
+   * An event is held until this long after it happened (or arrived, if earlier), so events that happened
+   * close together are sent in order even when they arrive out of order.
+   */
   settleWindow: Duration('policy.settleWindow').default(2_000),
+  /** How far in the future an occurredAt or installedAt may be (clocks differ): further is refused. */
+  maxClockSkew: Duration('policy.maxClockSkew').default(5 * 60_000),
   /** Adjust event older than one already sent for its token (or revenue class): restamp it or dead-letter it. */
   latePolicy: z.enum(['restamp', 'dead-letter']).default('restamp'),
   /** Adjust rejects older events (guide: 28 days; current developer docs: 58). */
   adjustEventWindowDays: z.number().int().min(1).max(365).default(28),
   /** Stop retrying an AppsFlyer event this long after it happened (it is dead-lettered then). */
   appsflyerMaxAgeDays: z.number().int().min(1).max(365).default(7),
+  /** Adjust's window for ad revenue ("shouldn't be older than 28 days"). */
+  adjustAdRevenueWindowDays: z.number().int().min(1).max(365).default(28),
+  /**
+   * How the first attempts of the lanes that start together run: `combined`, one activity on the workflows' task
+   * queue sends each vendor's batch (a lone event's deliveries to both vendors: one activity, two workflow tasks;
+   * a part that fails is retried by its vendor's activity), or `per-vendor`, one activity per vendor from the start.
+   */
+  firstSendAttempt: z.enum(['combined', 'per-vendor']).default('combined'),
   /** Most deliveries sent by one activity when a lane has a ready backlog (1 = no batching). */
   maxBatchSize: z.number().int().min(1).max(100).default(10),
-  dedupMaxEntries: z.number().int().min(10).max(100_000).default(1_000),
+  /** Most bytes of deliveries in one activity's input (a batch ends early rather than exceed it). */
+  maxBatchKiB: z.number().int().min(32).max(1024).default(256),
+  /** How long a message id is remembered: the same id again within this time is a duplicate, exactly. */
   dedupMaxAgeDays: z.number().int().min(1).max(3650).default(90),
-  deadLetterLimit: z.number().int().min(1).max(10_000).default(200),
-  purchaseLimit: z.number().int().min(1).max(10_000).default(500),
-  purchaseRetentionDays: z.number().int().min(1).max(3650).default(400),
   /**
-   * Largest state continue-as-new may carry (JSON, KiB). Temporal refuses a larger payload (2 MiB by default)
-   * and terminates the workflow; beyond this the oldest finished dedup entries are forgotten first.
+   * Most message ids remembered per user (16 bytes each in the carried state). Only a user with more messages
+   * than this within dedupMaxAgeDays gets a shorter window; status and a log line say so.
    */
-  maxCarriedStateKiB: z.number().int().min(64).max(1900).default(1024),
+  dedupMaxEntries: z.number().int().min(100).max(50_000).default(20_000),
+  /**
+   * Most bytes (KiB of JSON) of a user's undelivered messages: held for the signup, queued, and dead letters.
+   * A new message beyond it is refused (backlog-full) instead of growing the state past Temporal's limits.
+   */
+  maxUndeliveredKiB: z.number().int().min(64).max(1024).default(768),
+  purchaseLimit: z.number().int().min(1).max(5_000).default(500),
+  purchaseRetentionDays: z.number().int().min(1).max(3650).default(400),
   /** A refund signal for a purchase the workflow does not know yet is held this long before dead-lettering. */
   orphanRefundHold: Duration('policy.orphanRefundHold').default(3_600_000),
   /** While a user's app is missing from the worker's configuration, settings are reloaded this often. */
@@ -146,14 +175,70 @@ export const Policy = z.strictObject({
   /** Show raw device ids and IPs in workflow summaries and search attributes (PII). */
   showDeviceIds: z.boolean().default(false),
   retry: RetrySettings.default(RetrySettings.parse({})),
+}).superRefine((p, ctx) => {
+  const worst = carriedStateBound(p);
+  if (worst > CARRIED_STATE_LIMIT_BYTES) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `these bounds let one user's carried state reach about ${Math.round(worst / 1024)} KiB, over the ${Math.round(CARRIED_STATE_LIMIT_BYTES / 1024)} KiB Temporal's 2 MiB payload limit allows: lower maxUndeliveredKiB, dedupMaxEntries or purchaseLimit`,
+    });
+  }
 });
 export type Policy = z.infer<typeof Policy>;
 
-export const AppConfigFile = z.strictObject({
-  apps: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'app keys must be lowercase letters, digits, _ and -'), AppConfig).refine((apps) => Object.keys(apps).length > 0, 'configure at least one app'),
+/** The most a user's carried state may be (Temporal refuses a continue-as-new input over 2 MiB and ends the run). */
+export const CARRIED_STATE_LIMIT_BYTES = 1_800_000;
+
+/**
+ * The largest state a user can carry under these bounds: undelivered messages, 16 bytes per remembered id,
+ * refundable purchases, the outcome log (200), rejections (50), and room for settings and lanes.
+ */
+export function carriedStateBound(p: Pick<Policy, 'maxUndeliveredKiB' | 'dedupMaxEntries' | 'purchaseLimit'>): number {
+  return p.maxUndeliveredKiB * 1024 + p.dedupMaxEntries * 16 + p.purchaseLimit * 300 + 200 * 400 + 50 * 700 + 100_000;
+}
+
+/** The policy every default in the schema gives (what a configuration without a `policy` section gets). */
+export const DEFAULT_POLICY: Policy = Policy.parse({});
+
+export const RelayConfig = z.strictObject({
+  apps: z.record(pattern(z.string(), /^[a-z0-9][a-z0-9_-]{0,63}$/, 'app keys must be lowercase letters, digits, _ and -'), AppConfig).refine((apps) => Object.keys(apps).length > 0, 'configure at least one app'),
   vendors: VendorEndpoints.default(VendorEndpoints.parse({})),
   http: HttpSettings.default(HttpSettings.parse({})),
-  policy: Policy.default(Policy.parse({})),
+  policy: Policy.default(DEFAULT_POLICY),
 });
-export type AppConfigFile = z.infer<typeof AppConfigFile>;
-export type AppConfigFileInput = z.input<typeof AppConfigFile>;
+export type RelayConfig = z.infer<typeof RelayConfig>;
+export type RelayConfigInput = z.input<typeof RelayConfig>;
+
+/**
+ * One app as a user workflow sees it: the configuration without its secret references (workflow inputs and
+ * history must hold no secrets, and an inline {value} secret is one).
+ */
+export type PublicAppConfig = Omit<AppConfig, 'adjust' | 'appsflyer'> & {
+  adjust?: Omit<AdjustAppConfig, 's2sToken'>;
+  appsflyer?: Omit<AppsflyerAppConfig, 'key'>;
+};
+
+export function publicAppConfig(app: AppConfig): PublicAppConfig {
+  const { adjust, appsflyer, ...rest } = app;
+  const out: PublicAppConfig = { ...rest };
+  if (adjust) {
+    const { s2sToken: _secret, ...publicAdjust } = adjust;
+    out.adjust = publicAdjust;
+  }
+  if (appsflyer) {
+    const { key: _secret, ...publicAppsflyer } = appsflyer;
+    out.appsflyer = publicAppsflyer;
+  }
+  return out;
+}
+
+/** A configuration with its secrets resolved (worker side only: activities get them, workflows never do). */
+export interface LoadedConfig {
+  config: RelayConfig;
+  /** Where the configuration came from (file path, or a label for in-process configurations). */
+  source: string;
+  /** Resolved secrets by app key. Serialises as "[redacted]" (JSON.stringify, util.inspect). */
+  secrets: { adjust: Record<string, string | undefined>; appsflyer: Record<string, string> };
+  /** Not fatal, but worth an operator's attention (e.g. a {value} secret pointed at a real vendor). */
+  warnings: string[];
+}
