@@ -1,7 +1,7 @@
 // The chaos run's monkey: SIGKILLs the worker at random intervals (and starts it again after a short
-// pause) and restarts the Temporal dev server on its database file at planned moments, pausing the
-// driver meanwhile so no client call is cut in half. Records when each happened, for the verdict.
-import type { Driver } from './driver';
+// pause) and restarts the Temporal server (dev or PostgreSQL-backed) on its database at planned moments, while
+// the driver keeps sending (its calls fail and are retried until the server is back). Records when each happened
+// and which worker process it killed, as evidence for the verdict.
 import type { Cleanup } from './processes';
 import { say } from './progress';
 import { restartTemporal, type TemporalEndpoint } from './stack';
@@ -22,6 +22,8 @@ export interface MonkeyPlan {
 
 export class ChaosMonkey {
   readonly serverRestarts: ServerRestart[] = [];
+  /** The worker processes it SIGKILLed, and when. */
+  readonly killLog: Array<{ pid: number; killedAtMs: number }> = [];
   private stopping = false;
   private running: Promise<void> | undefined;
 
@@ -31,7 +33,6 @@ export class ChaosMonkey {
     private readonly supervisor: WorkerSupervisor,
     private readonly temporal: TemporalEndpoint,
     private readonly cleanup: Cleanup,
-    private readonly driver: Driver<unknown>,
   ) {}
 
   get kills(): KillRecord[] {
@@ -74,7 +75,9 @@ export class ChaosMonkey {
         await this.restartServer();
         nextKill = Math.max(nextKill, Date.now() + this.plan.killMinMs / 2);
       } else {
+        const pid = this.supervisor.pid;
         const record = await this.supervisor.kill();
+        if (pid !== undefined) this.killLog.push({ pid, killedAtMs: record.killedAtMs });
         say(`chaos: worker SIGKILLed (${this.supervisor.kills.length})`);
         await new Promise((r) => setTimeout(r, this.between(300, 2_000)));
         await this.supervisor.restart(record);
@@ -84,15 +87,13 @@ export class ChaosMonkey {
   }
 
   private async restartServer(): Promise<void> {
-    await this.driver.pause();
     const record: ServerRestart = { stoppedAtMs: Date.now() };
     this.serverRestarts.push(record);
-    say('chaos: Temporal dev server SIGKILLed; restarting it on the same database file ...');
+    say('chaos: Temporal server SIGKILLed; restarting it on the same database ...');
     await this.temporal.server?.kill();
     this.cleanup.remove('temporal');
     await restartTemporal(this.cleanup, this.temporal);
     record.readyAtMs = Date.now();
-    say(`chaos: Temporal dev server back after ${Math.round((record.readyAtMs - record.stoppedAtMs) / 100) / 10} s`);
-    this.driver.resume();
+    say(`chaos: Temporal server back after ${Math.round((record.readyAtMs - record.stoppedAtMs) / 100) / 10} s`);
   }
 }

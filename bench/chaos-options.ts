@@ -2,6 +2,7 @@
 // and the chaos policy (production defaults, with timeouts and retries short enough for a bounded run).
 import { z } from 'zod';
 import type { FaultsInput } from '../emulator/server';
+import { serverKind } from './bench-options';
 import { duration, filePath, flag, positiveNumber, wholeNumber } from './option-types';
 
 export const ChaosOptions = z
@@ -15,12 +16,20 @@ export const ChaosOptions = z
     killMin: duration('"8s"').optional(),
     killMax: duration('"20s"').optional(),
     serverRestarts: wholeNumber('--server-restarts 1', 0, 10).optional(),
+    /** The server the harness starts (and restarts): the dev server or the production server on PostgreSQL. */
+    server: serverKind,
+    /** Worker processes sharing the task queue; the monkey kills one at a time. */
+    replicas: wholeNumber('--replicas 2', 1, 8).optional(),
     /** Share of vendor requests that get an injected fault (split over 5xx, 429, slow, hang, reset, acceptThenReset). */
     faultRate: positiveNumber('--fault-rate 0.1').pipe(z.number().max(0.9, 'must be at most 0.9')).optional(),
     settleWindow: duration('"2s"').optional(),
     seed: wholeNumber('--seed 7', 0, 2 ** 31).default(7),
     json: filePath('--json chaos.json').optional(),
     stall: duration('"120s"').optional(),
+    /** Encrypt payloads (a key of the run's own) in the workers and the client, as production does with S2S_PAYLOAD_KEYS. */
+    codec: flag,
+    /** S2S_LEDGER_URL of the worker (default: the embedded ledger in the run directory; `off` to measure without). */
+    ledger: z.string().min(1, 'needs a value: off, pglite:<dir> or postgres://...').optional(),
   })
   .superRefine((o, ctx) => {
     if (o.killMin !== undefined && o.killMax !== undefined && o.killMin > o.killMax) ctx.addIssue({ code: 'custom', path: ['killMin'], message: 'must not be longer than --kill-max' });
@@ -35,6 +44,8 @@ export interface ChaosPlan {
   killMinMs: number;
   killMaxMs: number;
   serverRestarts: number;
+  server: 'dev' | 'postgres';
+  replicas: number;
   faultRate: number;
   settleWindowMs: number;
   stallMs: number;
@@ -59,6 +70,8 @@ export function chaosPlan(o: ChaosOptions): ChaosPlan {
     killMinMs: o.killMin ?? (quick ? 12_000 : 10_000),
     killMaxMs: o.killMax ?? (quick ? 20_000 : 25_000),
     serverRestarts: o.serverRestarts ?? 1,
+    server: o.server,
+    replicas: o.replicas ?? (o.server === 'postgres' ? 2 : 1),
     faultRate: o.faultRate ?? 0.1,
     settleWindowMs: o.settleWindow ?? 2_000,
     stallMs: o.stall ?? 120_000,
@@ -76,8 +89,8 @@ export function faultMix(rate: number, seed: number): FaultsInput {
 
 export const CHAOS_HELP = `npm run chaos -- [options]
 
-A bounded run against the embedded stack while the harness SIGKILLs and restarts the worker at random
-intervals, restarts the Temporal dev server (same database file), and the emulator injects 5xx, 429,
+A bounded run against the embedded stack while the harness SIGKILLs and restarts a worker at random
+intervals, SIGKILLs and restarts the Temporal server (same database), and the emulator injects 5xx, 429,
 slow answers, hung connections, resets and acceptThenReset. Then it checks the emulator's record: nothing
 lost, no unexplained duplicates, per-lane event-time order, nothing before the post-install gate, no refund
 before its purchase, no vendor rejection for order or age. Exits 1 if any invariant is broken.
@@ -88,9 +101,16 @@ before its purchase, no vendor rejection for order or age. Exits 1 if any invari
                           and ~15% out-of-order pairs (the earlier event arrives 500 ms later)
   --duration D            send them evenly over D (default 150s)
   --kill-min D, --kill-max D   time between worker SIGKILLs (default 10s..25s)
-  --server-restarts N     Temporal dev server restarts (default 1)
+  --server-restarts N     Temporal server restarts (default 1)
+  --server dev|postgres   the server: the dev server on a SQLite file (default), or the production server on
+                          PostgreSQL (scripts/temporal-server.sh): a restart is the real server process
+  --replicas N            worker processes on the task queue, killed one at a time (default 1; 2 with
+                          --server postgres)
   --fault-rate R          share of vendor requests with an injected fault (default 0.1)
   --settle-window D       policy.settleWindow (default 2s, production)
+  --codec                 encrypt payloads (workers and client, a key of the run's own), as with S2S_PAYLOAD_KEYS
+  --ledger URL            the worker's delivery ledger, as S2S_LEDGER_URL (default: embedded, in the run
+                          directory; off: none, to measure what it prevents)
   --json FILE             write the results as JSON
   --seed N                workload, fault and monkey seed (default 7)
 `;

@@ -1,10 +1,12 @@
 // The chaos run's JSON document (stable snake_case keys) and text summary, from what happened (kills,
-// restarts, faults) and the invariant check. Pure.
+// restarts, faults), the invariant check and the refusal of bad messages. Duplicates are also given per
+// 10,000 deliveries, by cause, to compare runs (with and without the delivery ledger). Pure.
 import type { EmulatorStats } from '../emulator/server';
 import type { ChaosPlan } from './chaos-options';
 import type { ServerRestart } from './chaos-monkey';
 import type { DriveResult } from './driver';
-import type { CheckResult } from './invariants';
+import type { RefusalCheck } from './chaos-expected';
+import { DUPLICATE_CAUSES, type CheckResult } from './invariants';
 import { machine } from './bench-report';
 import type { KillRecord } from './worker-supervisor';
 
@@ -12,6 +14,8 @@ export interface ChaosFacts {
   command: string;
   plan: ChaosPlan;
   policy: Record<string, unknown>;
+  /** The worker's S2S_LEDGER_URL (or "embedded"). */
+  ledger: string;
   durationMs: number;
   drive: DriveResult;
   /** Every expected delivery was accepted before the stall timeout. */
@@ -21,24 +25,31 @@ export interface ChaosFacts {
   serverRestarts: ServerRestart[];
   faults: EmulatorStats['faults'];
   duplicatesSent: number;
+  /** Distinct messages the client was told were accepted. */
+  messagesAccepted: number;
+  refusals: RefusalCheck;
   relay: { deadLetters: number; pending: number; rejectedMessages: number; duplicateMessages: number; unreachable: number };
   check: CheckResult;
 }
 
 /**
- * Everything that fails the run: the emulator-side invariants, an incomplete run, and any dead letter or
- * rejected message in the relay (the workload holds nothing a vendor refuses and no invalid message, so
- * each would be a false alarm or a loss the record does not show).
+ * Everything that fails the run: the emulator-side invariants, an incomplete run, a worker that died
+ * without being killed, a bad message the relay took or a valid one it refused, and any dead letter (the
+ * workload holds nothing a vendor refuses, so each would be a false alarm or a loss the record does not show).
  */
-export function chaosFailures(f: { check: Pick<CheckResult, 'failures'>; complete: boolean; relay: ChaosFacts['relay'] }): string[] {
+export function chaosFailures(f: { check: Pick<CheckResult, 'failures'>; complete: boolean; crashes: number; refusals: RefusalCheck; relay: ChaosFacts['relay'] }): string[] {
   return [
     ...f.check.failures,
     ...(f.complete ? [] : ['the relay did not deliver everything before the stall timeout']),
+    ...(f.crashes > 0 ? [`the worker died ${f.crashes} time(s) without being killed (see worker-*.log in the run directory)`] : []),
+    ...(f.refusals.notRefused.length > 0 ? [`${f.refusals.notRefused.length} of ${f.refusals.badSent} bad messages were not refused as expected (e.g. ${f.refusals.notRefused.slice(0, 3).map((n) => `${n.id} ${n.bad}: ${n.detail}`).join('; ')})`] : []),
+    ...(f.refusals.validRefused > 0 ? [`${f.refusals.validRefused} valid messages rejected by the relay (e.g. ${f.refusals.validRefusedSamples.slice(0, 2).map((r) => `${r.id ?? '?'}: ${r.reason}`).join('; ')})`] : []),
     ...(f.relay.deadLetters > 0 ? [`${f.relay.deadLetters} dead letters in the relay, for a workload the vendors accept in full`] : []),
-    ...(f.relay.rejectedMessages > 0 ? [`${f.relay.rejectedMessages} messages rejected by the relay, for a workload of valid messages`] : []),
     ...(f.relay.unreachable > 0 ? [`${f.relay.unreachable} user workflows did not answer the final status query`] : []),
   ];
 }
+
+const per10k = (n: number, of: number) => (of > 0 ? Math.round((n * 10_000 * 10) / of) / 10 : 0);
 
 export function chaosJson(f: ChaosFacts): Record<string, unknown> {
   const c = f.check;
@@ -54,13 +65,20 @@ export function chaosJson(f: ChaosFacts): Record<string, unknown> {
     events: c.expectedDeliveries / 2,
     users: f.plan.users,
     deliveries_expected: c.expectedDeliveries,
+    ledger: f.ledger,
+    messages_accepted_by_client: f.messagesAccepted,
     deliveries_accepted: c.delivered,
     lost: c.lost,
+    not_recorded: c.notRecorded,
+    content_mismatches: c.contentMismatches,
     duplicates: c.duplicates,
-    ambiguous_duplicates: c.ambiguousDuplicates,
-    ambiguous_duplicates_by_cause: c.ambiguousByCause,
+    duplicates_by_cause: c.duplicatesByCause,
+    duplicates_per_10k: per10k(c.duplicates, c.expectedDeliveries),
+    duplicates_per_10k_by_cause: Object.fromEntries(Object.entries(c.duplicatesByCause).map(([k, n]) => [k, per10k(n, c.expectedDeliveries)])),
+    duplicate_causes: DUPLICATE_CAUSES,
     unexplained_duplicates: c.unexplainedDuplicates,
     accept_then_reset_accepted: c.acceptThenResetAccepted,
+    bad_messages: { sent: f.refusals.badSent, refused: f.refusals.refused, not_refused: f.refusals.notRefused, valid_refused: f.refusals.validRefused, valid_refused_samples: f.refusals.validRefusedSamples },
     order_violations: c.orderViolations,
     early_sends: c.earlySends,
     refunds_before_purchase: c.refundsBeforePurchase,
@@ -99,8 +117,12 @@ export function chaosText(json: Record<string, unknown>): string {
     ['events (distinct messages)', j.events],
     ['users', j.users],
     ['deliveries expected / accepted', `${j.deliveries_expected} / ${j.deliveries_accepted}`],
+    ['ledger', j.ledger],
     ['lost', j.lost],
-    ['duplicates (ambiguous / unexplained)', `${j.duplicates} (${j.ambiguous_duplicates} / ${j.unexplained_duplicates}) ${JSON.stringify(j.ambiguous_duplicates_by_cause)}`],
+    ['content mismatches', j.content_mismatches],
+    ['AppsFlyer not_recorded answers', j.not_recorded],
+    ['duplicates (unexplained)', `${j.duplicates} (${j.unexplained_duplicates}) by cause ${JSON.stringify(j.duplicates_by_cause)}; per 10,000 deliveries ${j.duplicates_per_10k} ${JSON.stringify(j.duplicates_per_10k_by_cause)}`],
+    ['bad messages refused', `${(j.bad_messages as { refused: number }).refused} of ${(j.bad_messages as { sent: number }).sent}`],
     ['order violations', j.order_violations],
     ['early sends (before the gate)', j.early_sends],
     ['refunds before purchase', j.refunds_before_purchase],

@@ -1,30 +1,35 @@
-// `npm run chaos`: a bounded run of real users, purchases, refunds, repeats and out-of-order arrivals while
-// the worker is SIGKILLed at random, the Temporal dev server is restarted on its database file and the
-// emulator injects faults; then the invariants are checked against the emulator's record. Exit 1 if broken.
+// `npm run chaos`: a bounded run of real users, purchases, renewals and trials in several currencies,
+// partial and full refunds, repeats, out-of-order arrivals and bad messages, while the worker is SIGKILLed
+// at random, the Temporal server (dev or PostgreSQL-backed) is restarted on its database (the driver keeps sending) and the
+// emulator injects faults; then the verdict checks the emulator's record against what the harness sent.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { RelayClient } from '../client/relay-client';
+import { readPayloadEncryption } from '../codec/payload-encryption';
 import { fnv1a64 } from '../domain/ids';
-import type { InstallContextInput } from '../domain/install';
-import { CHAOS_ATTEMPT_TIMEOUT_MS, CHAOS_HELP, CHAOS_HTTP, ChaosOptions, chaosPlan, faultMix, type ChaosPlan } from './chaos-options';
+import type { Signup } from '../domain/contract/install';
+import type { UserStatus } from '../domain/status';
+import { readAttemptLog } from './attempt-log';
+import { checkRefusals, intendedDeliveries } from './chaos-expected';
+import { CHAOS_ATTEMPT_TIMEOUT_MS, CHAOS_HELP, CHAOS_HTTP, CHAOS_SLOW_MS, ChaosOptions, chaosPlan, faultMix } from './chaos-options';
 import { ChaosMonkey } from './chaos-monkey';
 import { chaosJson, chaosText, type ChaosFacts } from './chaos-report';
+import { planChaosMessages, sendBad, type SentBad } from './chaos-workload';
 import { parseOptions } from './cli-args';
 import { DeliveryWatch } from './delivery-watch';
 import { Driver } from './driver';
 import { mapLimit } from './histories';
-import { checkInvariants, type AmbiguityWindow, type ExpectedDelivery } from './invariants';
+import { checkInvariants } from './invariants';
 import { Cleanup } from './processes';
 import { Progress, say } from './progress';
 import { relaySender, SentLog, type SendApi } from './relay-sender';
 import { benchAppConfig, makeRunDir, startBenchEmulator, startTemporal, writeRelayBundle } from './stack';
 import { WorkerSupervisor } from './worker-supervisor';
-import { benchUser, deliveryIdsFor, distinctMessages, planUserMessages, rngFor, type PlannedGroup } from './workload';
+import { benchUser, deliveryIdsFor, distinctMessages, rngFor, type PlannedGroup } from './workload';
 
 type ChaosGroup = { signup: number } | PlannedGroup;
-
-const CHAOS_MIX = { refundRate: 0.1, duplicateRate: 0.1, outOfOrderRate: 0.15, outOfOrderMs: 500 };
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
@@ -40,8 +45,10 @@ async function main(): Promise<number> {
   const runId = Date.now().toString(36);
   const startedAt = Date.now();
   say(`chaos: run directory ${path.relative(process.cwd(), runDir)}`);
+  let ticker: NodeJS.Timeout | undefined;
   try {
-    const temporal = await startTemporal(cleanup, runDir, undefined, true);
+    const temporal = await startTemporal(cleanup, runDir, undefined, true, plan.server);
+    say(`chaos: ${plan.server === 'postgres' ? 'Temporal server on PostgreSQL' : 'Temporal dev server'} at ${temporal.address}, ${plan.replicas} worker replica(s)`);
     const emulator = await startBenchEmulator(cleanup, 4_000_000);
     const bundlePath = await writeRelayBundle(runDir);
     const policy = {
@@ -51,32 +58,48 @@ async function main(): Promise<number> {
     };
     const appConfig = benchAppConfig(emulator.url, policy, CHAOS_HTTP);
     const taskQueue = `chaos-${runId}`;
-    const supervisor = new WorkerSupervisor(cleanup, { runDir, temporalAddress: temporal.address, taskQueue, appConfig, bundlePath, env: { S2S_SHUTDOWN_GRACE: '10s' } });
+    // --codec: the workers and the client encrypt payloads with a key of this run's own.
+    const payloadKeys = options.codec ? `chaos:${randomBytes(32).toString('base64')}` : undefined;
+    const attemptLog = path.join(runDir, 'attempts.jsonl');
+    const workerEnv = { S2S_SHUTDOWN_GRACE: '10s', S2S_CHAOS_ATTEMPT_LOG: attemptLog, ...(options.ledger ? { S2S_LEDGER_URL: options.ledger } : {}), ...(payloadKeys ? { S2S_PAYLOAD_KEYS: payloadKeys } : {}) };
+    const supervisor = new WorkerSupervisor(cleanup, { runDir, temporalAddress: temporal.address, taskQueue, appConfig, bundlePath, script: 'bench/chaos-worker.ts', env: workerEnv }, plan.replicas);
     await supervisor.start();
     const connection = await Connection.connect({ address: temporal.address });
     cleanup.add('client', () => connection.close());
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: readPayloadEncryption(payloadKeys ? { S2S_PAYLOAD_KEYS: payloadKeys } : {}).dataConverter });
     const relay = new RelayClient(client, { taskQueue });
 
     // Workload: per user a signup, then messages (the signup stamps installedAt: the gate is 4 s ahead).
     const rng = rngFor(options.seed);
     const userIds = Array.from({ length: plan.users }, (_, i) => `${runId}-u${i}`);
-    const plans = userIds.map((id) => planUserMessages(rng, id, plan.eventsPerUser, CHAOS_MIX));
+    const plans = userIds.map((id) => planChaosMessages(rng, id, plan.eventsPerUser));
     const groups: ChaosGroup[][] = plans.map((p, i) => [{ signup: i }, ...p]);
-    const installs = new Map<number, InstallContextInput>();
+    const installs = new Map<string, Signup>();
     const log = new SentLog();
+    const sentBad = new Map<string, SentBad>();
     // One message in ten goes as an update (answered once the workflow recorded it), the rest as signals.
     const apiFor = (id: string): SendApi => (parseInt(fnv1a64(id).slice(0, 4), 16) % 10 === 0 ? 'update' : 'signal');
-    const sendMessages = relaySender(relay, userIds, apiFor, log);
+    const sendValid = relaySender(relay, userIds, apiFor, log);
+    const refunded = (purchaseId: string) =>
+      [...log.accepted].reduce((sum, id) => {
+        const p = log.messages.get(id)?.payload;
+        return p?.kind === 'refund' && p.refund.purchaseEventId === purchaseId ? (Number(sum) + Number(p.refund.amount)).toFixed(2) : sum;
+      }, '0');
+    const sendMessages = async (user: number, group: PlannedGroup) => {
+      for (const m of group) {
+        if (m.kind === 'bad') await sendBad(relay, log, userIds[user] as string, m, sentBad, refunded);
+        else await sendValid(user, [m]);
+      }
+    };
     const size = (g: ChaosGroup) => ('signup' in g ? 1 : g.length);
     const totalSends = groups.reduce((n, g) => n + g.reduce((m, x) => m + size(x), 0), 0);
     let sent = 0;
     const driver = new Driver<ChaosGroup>(groups, size, async (user, group) => {
       if ('signup' in group) {
-        let install = installs.get(user);
+        let install = installs.get(userIds[user] as string);
         if (!install) {
           install = benchUser(rng, userIds[user] as string, Date.now() - 2_000);
-          installs.set(user, install);
+          installs.set(install.userId, install);
           emulator.registerInstall({ deviceIds: install.deviceIds as Record<string, string>, appsflyerId: install.appsflyerId, installedAt: install.installedAt, processingDelayMs: 0 });
         }
         await relay.signup(install);
@@ -90,13 +113,14 @@ async function main(): Promise<number> {
       killMinMs: plan.killMinMs,
       killMaxMs: plan.killMaxMs,
       serverRestartsAtMs: Array.from({ length: plan.serverRestarts }, (_, i) => Math.round((plan.durationMs * (i + 1)) / (plan.serverRestarts + 1))),
-    }, supervisor, temporal, cleanup, driver as Driver<unknown>);
-    say(`chaos: ${plan.users} users, ${expectedIds.size / 2} messages (${totalSends} client calls with signups and repeats) over ${plan.durationMs / 1000} s; faults on ${Math.round(plan.faultRate * 100)}% of vendor requests`);
+    }, supervisor, temporal, cleanup);
+    const badPlanned = plans.reduce((n, p) => n + p.flat().filter((m) => m.kind === 'bad').length, 0);
+    say(`chaos: ${plan.users} users, ${expectedIds.size / 2} messages and ${badPlanned} bad ones (${totalSends} client calls with signups and repeats) over ${plan.durationMs / 1000} s; faults on ${Math.round(plan.faultRate * 100)}% of vendor requests; ledger ${options.ledger ?? 'embedded (run directory)'}`);
     monkey.start();
     const progress = new Progress('chaos', expectedIds.size, 'deliveries');
     let driveDone = false;
     const driving = driver.run().finally(() => (driveDone = true));
-    const ticker = setInterval(() => progress.update(watch.poll(), `sent ${sent}/${totalSends}${driveDone ? ' (all)' : ''} · kills ${supervisor.kills.length} · server restarts ${monkey.serverRestarts.length}`), 500);
+    ticker = setInterval(() => progress.update(watch.poll(), `sent ${sent}/${totalSends}${driveDone ? ' (all)' : ''} · kills ${supervisor.kills.length} · server restarts ${monkey.serverRestarts.length}`), 500);
     const drive = await driving;
     await monkey.stop();
     const faultsAt = emulator.getFaults();
@@ -109,11 +133,20 @@ async function main(): Promise<number> {
     clearInterval(ticker);
     progress.done();
 
-    const statuses = await mapLimit(userIds, 16, (id) => relay.status(id).catch(() => undefined));
+    const statusList = await mapLimit(userIds, 16, (id) => relay.status(id).catch(() => undefined));
+    const statuses = new Map<string, UserStatus | undefined>(userIds.map((id, i) => [id, statusList[i]]));
+    const intended = intendedDeliveries(log, installs, appConfig.apps, plan.postInstallDelayMs);
+    const evidence = {
+      attempts: readAttemptLog(attemptLog),
+      kills: monkey.killLog,
+      serverDowntimes: monkey.serverRestarts.map((r) => ({ fromMs: r.stoppedAtMs, toMs: r.readyAtMs ?? Date.now() })),
+      slowAnswerMs: CHAOS_SLOW_MS,
+    };
     const facts: ChaosFacts = {
       command: `npm run chaos -- ${argv.join(' ')}`.trim(),
       plan,
-      policy: { ...policy, http: CHAOS_HTTP, faults: faultsAt.adjust?.spec ?? null },
+      policy: { ...policy, http: CHAOS_HTTP, faults: faultsAt.adjust?.spec ?? null, payload_encryption: payloadKeys !== undefined },
+      ledger: options.ledger ?? 'embedded',
       durationMs: Date.now() - startedAt,
       drive,
       complete,
@@ -122,15 +155,19 @@ async function main(): Promise<number> {
       serverRestarts: monkey.serverRestarts,
       faults: emulator.stats().faults,
       duplicatesSent: log.duplicatesSent,
+      messagesAccepted: log.accepted.size,
+      refusals: checkRefusals(sentBad, statuses),
       relay: {
-        deadLetters: statuses.reduce((n, s) => n + (s?.deadLetters.length ?? 0), 0),
-        pending: statuses.reduce((n, s) => n + (s?.pending ?? 0), 0),
-        rejectedMessages: statuses.reduce((n, s) => n + (s?.counters.rejectedMessages ?? 0), 0),
-        duplicateMessages: statuses.reduce((n, s) => n + (s?.counters.duplicateMessages ?? 0), 0),
-        unreachable: statuses.filter((s) => s === undefined).length,
+        deadLetters: statusList.reduce((n, s) => n + (s?.deadLetters.length ?? 0), 0),
+        pending: statusList.reduce((n, s) => n + (s?.pending ?? 0), 0),
+        rejectedMessages: statusList.reduce((n, s) => n + (s?.counters.rejectedMessages ?? 0), 0),
+        duplicateMessages: statusList.reduce((n, s) => n + (s?.counters.duplicateMessages ?? 0), 0),
+        unreachable: statusList.filter((s) => s === undefined).length,
       },
-      check: checkInvariants({ expected: expectedDeliveries(plans, userIds, installs, log, plan), records: watch.records, windows: ambiguityWindows(supervisor, monkey, plan) }),
+      check: checkInvariants({ intended, records: watch.records, evidence }),
     };
+    // The raw material of the verdict, for a look afterwards: the emulator's record, the attempt log is beside it.
+    fs.writeFileSync(path.join(runDir, 'records.jsonl'), watch.records.map((r) => JSON.stringify(r)).join('\n'));
     const json = chaosJson(facts);
     fs.writeFileSync(path.join(runDir, 'chaos.json'), `${JSON.stringify(json, null, 2)}\n`);
     if (options.json) fs.writeFileSync(options.json, `${JSON.stringify(json, null, 2)}\n`);
@@ -138,47 +175,9 @@ async function main(): Promise<number> {
     await supervisor.stop();
     return json.passed ? 0 : 1;
   } finally {
+    clearInterval(ticker); // also when the run ends in an error: a live interval would keep the harness up
     await cleanup.stopAll();
   }
-}
-
-function expectedDeliveries(plans: PlannedGroup[][], userIds: string[], installs: Map<number, InstallContextInput>, log: SentLog, plan: ChaosPlan): ExpectedDelivery[] {
-  const out: ExpectedDelivery[] = [];
-  plans.forEach((p, i) => {
-    const userId = userIds[i] as string;
-    const install = installs.get(i);
-    const gateAtMs = install ? Date.parse(install.installedAt) + plan.postInstallDelayMs : 0;
-    for (const m of distinctMessages(p)) {
-      const sent = log.messages.get(m.id);
-      const ids = deliveryIdsFor(userId, m);
-      const purchase = m.kind === 'refund' ? planPurchase(p, m.purchaseId, userId) : undefined;
-      for (const vendor of ['adjust', 'appsflyer'] as const) {
-        out.push({
-          deliveryId: ids[vendor],
-          userId,
-          vendor,
-          kind: m.kind,
-          sourceId: m.id,
-          occurredAtMs: sent?.occurredAtMs ?? 0,
-          gateAtMs,
-          ...(purchase ? { purchaseDeliveryId: purchase[vendor], purchaseMustBeAccepted: vendor === 'appsflyer' } : {}),
-        });
-      }
-    }
-  });
-  return out;
-}
-
-function planPurchase(groups: PlannedGroup[], purchaseId: string, userId: string) {
-  const purchase = distinctMessages(groups).find((m) => m.id === purchaseId);
-  return purchase ? deliveryIdsFor(userId, purchase) : undefined;
-}
-
-function ambiguityWindows(supervisor: WorkerSupervisor, monkey: ChaosMonkey, plan: ChaosPlan): AmbiguityWindow[] {
-  return [
-    ...supervisor.kills.map((k) => ({ fromMs: k.killedAtMs - plan.killWindowMs, toMs: k.killedAtMs + 100, why: k.crashed ? 'worker crash' : 'worker SIGKILL' })),
-    ...monkey.serverRestarts.map((r) => ({ fromMs: r.stoppedAtMs - plan.killWindowMs, toMs: (r.readyAtMs ?? r.stoppedAtMs) + plan.killWindowMs, why: 'server restart' })),
-  ];
 }
 
 main().then(

@@ -1,92 +1,95 @@
-// The chaos run's verdict, computed from the vendor emulator's record (the source of truth) and what the
-// harness sent: lost and duplicate deliveries (separating the provably ambiguous ones), per-lane order,
-// sends before the post-install gate, refunds before their purchase, and vendor rejections. Pure.
+// The chaos run's verdict, from the vendor emulator's record (the source of truth) and the harness's own
+// workload, never from ids the relay computes: each request is matched to an intended delivery by the
+// harness's marker (events) or by device and content (refunds), and its content is checked. Then: lost
+// deliveries (AppsFlyer's 200 `not_recorded` is not a delivery), duplicates, and for each duplicate the
+// evidence that the earlier acceptance's answer was lost (the emulator's acceptThenReset, the attempt's
+// worker killed before the attempt completed, or its completion sent while the server was down), per-lane
+// order, sends before the gate, refunds before their purchase, vendor rejections. Pure.
 import type { Destination } from '../domain/delivery';
-
-export interface ExpectedDelivery {
-  deliveryId: string;
-  userId: string;
-  vendor: Destination;
-  kind: 'event' | 'refund';
-  sourceId: string;
-  /** The event time the backend gave (ordering is checked on this, not on what was sent). */
-  occurredAtMs: number;
-  /** installedAt + post-install delay: nothing may reach the vendor before. */
-  gateAtMs: number;
-  /** Refunds: the delivery of the purchase they reverse, on the same vendor. */
-  purchaseDeliveryId?: string;
-  /**
-   * Refunds: the purchase must have been accepted before the refund's first request (AppsFlyer, where a
-   * refund is negative revenue); otherwise it only has to have been sent first (Adjust's lane order).
-   */
-  purchaseMustBeAccepted?: boolean;
-}
+import { contentDiffers, contentOf, deviceOf, type Content, type IntendedDelivery, type RawRequest } from './chaos-content';
 
 /** The fields of an emulator record (emulator/record.ts) the checker reads. */
-export interface VendorRecord {
+export interface VendorRecord extends RawRequest {
   id: number;
   receivedAtMs: number;
   vendor: Destination;
   status: number;
   outcome: string;
   fault?: string;
-  deliveryId?: string;
   reason?: string;
+  /** The relay's delivery id as the emulator read it: used only to find the attempt that sent a request. */
+  deliveryId?: string;
 }
 
-/** A time span in which a vendor may have accepted a request whose answer never reached the workflow. */
-export interface AmbiguityWindow {
-  fromMs: number;
-  toMs: number;
-  why: string;
+/** One send attempt as the harness's activity interceptor logged it (bench/attempt-log.ts). */
+export interface AttemptRecord {
+  pid: number;
+  activityId: string;
+  attempt: number;
+  deliveryIds: string[];
+  startedAtMs: number;
+  /** Absent: the attempt never finished on that worker. */
+  endedAtMs?: number;
 }
+
+export interface Evidence {
+  attempts: readonly AttemptRecord[];
+  /** Worker processes the harness SIGKILLed. */
+  kills: ReadonlyArray<{ pid: number; killedAtMs: number }>;
+  /** When the Temporal server was down (killed until ready again). */
+  serverDowntimes: ReadonlyArray<{ fromMs: number; toMs: number }>;
+  /** How long the emulator held a `slow` answer (so when the answer left it). */
+  slowAnswerMs: number;
+}
+
+/** A kill this long after the vendor's answer left means the worker had the answer (a network round trip on loopback is far less). */
+const ANSWER_IN_HAND_MS = 100;
 
 export interface CheckInput {
-  expected: readonly ExpectedDelivery[];
+  intended: readonly IntendedDelivery[];
   records: readonly VendorRecord[];
-  windows: readonly AmbiguityWindow[];
+  evidence: Evidence;
 }
 
 export interface Violation {
-  deliveryId: string;
+  key: string;
   detail: string;
 }
+
+export const DUPLICATE_CAUSES = {
+  acceptThenReset: 'answer lost: the emulator recorded acceptThenReset (accepted, then the connection was reset)',
+  workerKilledInFlight: "answer lost: the attempt's worker was killed while the request was in flight",
+  workerKilledAfterAnswer: "the attempt's worker was killed after the vendor's answer reached it, before the attempt completed",
+  serverDown: "the attempt's completion was sent while the Temporal server was down",
+} as const;
+export type DuplicateCause = keyof typeof DUPLICATE_CAUSES;
 
 export interface CheckResult {
   expectedDeliveries: number;
   delivered: number;
   lost: number;
+  /** AppsFlyer answered 200 but recorded nothing (not a delivery). */
+  notRecorded: number;
   duplicates: number;
-  ambiguousDuplicates: number;
-  /** Why each ambiguous duplicate is explained: acceptThenReset, or the window it fell in. */
-  ambiguousByCause: Record<string, number>;
+  duplicatesByCause: Record<DuplicateCause, number>;
   unexplainedDuplicates: number;
+  /** Accepted requests whose content differs from the intended delivery's. */
+  contentMismatches: number;
   orderViolations: number;
   earlySends: number;
   refundsBeforePurchase: number;
   vendorRejections: { order: number; age: number; other: number; ofAlreadyAccepted: number };
   unexpectedRequests: number;
-  /** AppsFlyer accepted but attributed as organic (install not processed yet): a quality signal, not a loss. */
   organic: number;
   acceptThenResetAccepted: number;
   /** Up to 10 examples per broken invariant. */
   samples: Record<string, Violation[]>;
-  /** One line per broken invariant; empty when the run passed. */
   failures: string[];
 }
 
-/** The vendor took the request (it counts), whether or not its answer reached the sender. */
-export function isAccepted(record: VendorRecord): boolean {
-  return record.outcome !== 'rejected' && record.outcome !== 'fault';
-}
-
-/** An acceptance whose answer the sender provably did not get: acceptThenReset (processed, then reset). */
-export function answerLost(record: VendorRecord): boolean {
-  return record.fault === 'reset' && isAccepted(record);
-}
-
-function windowAt(ms: number, windows: readonly AmbiguityWindow[]): AmbiguityWindow | undefined {
-  return windows.find((w) => ms >= w.fromMs && ms <= w.toMs);
+/** Counted by the vendor: accepted (AppsFlyer: attributed or organic). Not `not_recorded`, not a vendor `duplicate`. */
+export function isDelivered(record: Pick<VendorRecord, 'outcome'>): boolean {
+  return record.outcome === 'accepted' || record.outcome === 'attributed' || record.outcome === 'organic';
 }
 
 function rejectionKind(reason: string | undefined): 'order' | 'age' | 'other' {
@@ -96,127 +99,192 @@ function rejectionKind(reason: string | undefined): 'order' | 'age' | 'other' {
   return 'other';
 }
 
+/** Matches requests to intended deliveries: events by marker, refunds by device and time. */
+class Matcher {
+  private readonly byMarker = new Map<string, IntendedDelivery>();
+  private readonly refundsByDevice = new Map<string, IntendedDelivery[]>();
+
+  constructor(intended: readonly IntendedDelivery[]) {
+    for (const d of intended) {
+      if (d.kind === 'event') this.byMarker.set(`${d.vendor}/${d.messageId}`, d);
+      else {
+        const device = deviceOf(d.expected);
+        this.refundsByDevice.set(device, [...(this.refundsByDevice.get(device) ?? []), d]);
+      }
+    }
+  }
+
+  /**
+   * Refunds carry no marker. Adjust refunds carry no amount either, so two refunds of one device in the
+   * same second look alike: a request goes to one not matched yet if there is one (`matched` says which).
+   */
+  match(vendor: Destination, content: Content, marker: string | undefined, matched: (d: IntendedDelivery) => boolean): IntendedDelivery | undefined {
+    if (marker !== undefined) return this.byMarker.get(`${vendor}/${marker}`);
+    const candidates = (this.refundsByDevice.get(deviceOf(content)) ?? []).filter((d) => (d.expected.vendor === 'adjust' ? d.expected.token === (content as { token?: string }).token : d.expected.eventName === (content as { eventName?: string }).eventName));
+    const prefer = (list: IntendedDelivery[]) => list.find((d) => !matched(d)) ?? list[0];
+    if (content.vendor === 'appsflyer') return prefer(candidates.filter((d) => d.expected.vendor === 'appsflyer' && d.expected.eventTimeMs === content.eventTimeMs));
+    const exact = prefer(candidates.filter((d) => d.expected.vendor === 'adjust' && d.expected.createdAtSec === content.createdAtSec));
+    // A restamped refund: the latest one that happened before the second it was sent with.
+    return exact ?? prefer(candidates.filter((d) => d.expected.vendor === 'adjust' && d.expected.createdAtSec < content.createdAtSec).sort((a, b) => b.occurredAtMs - a.occurredAtMs));
+  }
+}
+
+/** Why the answer of `earlier` (an acceptance) may never have reached Temporal, with evidence, or undefined. */
+function lostAnswerCause(earlier: VendorRecord, evidence: Evidence): DuplicateCause | undefined {
+  if (earlier.fault === 'reset') return 'acceptThenReset';
+  const id = earlier.deliveryId;
+  if (!id) return undefined;
+  const attempt = evidence.attempts
+    .filter((a) => a.deliveryIds.includes(id) && a.startedAtMs <= earlier.receivedAtMs && (a.endedAtMs === undefined || a.endedAtMs >= earlier.receivedAtMs))
+    .sort((a, b) => b.startedAtMs - a.startedAtMs)[0];
+  if (!attempt) return undefined;
+  if (attempt.endedAtMs === undefined) {
+    // The request may reach the vendor a moment after the kill (bytes already on the socket): what counts is
+    // that the attempt never completed because its worker was killed after it started.
+    const kill = evidence.kills.find((k) => k.pid === attempt.pid && k.killedAtMs >= attempt.startedAtMs);
+    if (!kill) return undefined;
+    const answerLeftMs = earlier.receivedAtMs + (earlier.fault === 'slow' ? evidence.slowAnswerMs : 0);
+    return kill.killedAtMs - answerLeftMs > ANSWER_IN_HAND_MS ? 'workerKilledAfterAnswer' : 'workerKilledInFlight';
+  }
+  const ended = attempt.endedAtMs;
+  return evidence.serverDowntimes.some((d) => ended >= d.fromMs && ended <= d.toMs) ? 'serverDown' : undefined;
+}
+
 export function checkInvariants(input: CheckInput): CheckResult {
-  const expected = new Map(input.expected.map((d) => [d.deliveryId, d]));
-  const byDelivery = new Map<string, VendorRecord[]>();
   const samples: Record<string, Violation[]> = {};
-  const sample = (kind: string, deliveryId: string, detail: string) => {
+  const sample = (kind: string, key: string, detail: string) => {
     const list = (samples[kind] ??= []);
-    if (list.length < 10) list.push({ deliveryId, detail });
+    if (list.length < 10) list.push({ key, detail });
   };
+  const matcher = new Matcher(input.intended);
+  const byKey = new Map<string, Array<{ r: VendorRecord; content: Content }>>();
   let unexpectedRequests = 0;
-  for (const record of [...input.records].sort((a, b) => a.id - b.id)) {
-    if (!record.deliveryId || !expected.has(record.deliveryId)) {
+  let contentMismatches = 0;
+  /** Per device: created_at seconds Adjust accepted so far (restamp targets), in arrival order. */
+  const acceptedSeconds = new Map<string, Set<number>>();
+  const intendedByKey = new Map(input.intended.map((d) => [d.key, d]));
+
+  for (const r of [...input.records].sort((a, b) => a.id - b.id)) {
+    const read = contentOf(r);
+    const d = read ? matcher.match(r.vendor, read.content, read.marker, (x) => (byKey.get(x.key) ?? []).some((m) => isDelivered(m.r))) : undefined;
+    if (!read || !d) {
       unexpectedRequests += 1;
-      sample('unexpected', record.deliveryId ?? '(none)', `${record.vendor} request #${record.id} (${record.outcome}) for no delivery the harness sent`);
+      sample('unexpected', read?.marker ?? '(no marker)', `${r.vendor} request #${r.id} (${r.outcome}) matches no message the harness was told was accepted`);
       continue;
     }
-    const list = byDelivery.get(record.deliveryId) ?? [];
-    list.push(record);
-    byDelivery.set(record.deliveryId, list);
+    byKey.set(d.key, [...(byKey.get(d.key) ?? []), { r, content: read.content }]);
+    if (!isDelivered(r)) continue;
+    const device = deviceOf(read.content);
+    const targets = acceptedSeconds.get(device) ?? new Set<number>([d.installedAtSec]);
+    const diffs = contentDiffers(d.expected, read.content, targets);
+    if (diffs.length > 0) {
+      contentMismatches += 1;
+      sample('content', d.key, `${r.vendor} request #${r.id}: ${diffs.join('; ')}`);
+    }
+    if (read.content.vendor === 'adjust') targets.add(read.content.createdAtSec);
+    acceptedSeconds.set(device, targets);
   }
 
   let delivered = 0;
   let lost = 0;
+  let notRecorded = 0;
   let duplicates = 0;
-  let ambiguousDuplicates = 0;
-  const ambiguousByCause: Record<string, number> = {};
   let earlySends = 0;
   let organic = 0;
   let acceptThenResetAccepted = 0;
+  const duplicatesByCause: Record<DuplicateCause, number> = { acceptThenReset: 0, workerKilledInFlight: 0, workerKilledAfterAnswer: 0, serverDown: 0 };
+  let unexplainedDuplicates = 0;
   const rejections = { order: 0, age: 0, other: 0, ofAlreadyAccepted: 0 };
   const firstAccepted = new Map<string, VendorRecord>();
 
-  for (const d of expected.values()) {
-    const records = byDelivery.get(d.deliveryId) ?? [];
-    const accepted = records.filter(isAccepted);
+  for (const d of input.intended) {
+    const records = (byKey.get(d.key) ?? []).map((x) => x.r);
+    const accepted = records.filter(isDelivered);
+    notRecorded += records.filter((r) => r.outcome === 'not_recorded').length;
     for (const r of records) {
       if (r.receivedAtMs < d.gateAtMs) {
         earlySends += 1;
-        sample('earlySends', d.deliveryId, `${d.vendor} request #${r.id} at ${new Date(r.receivedAtMs).toISOString()}, gate ${new Date(d.gateAtMs).toISOString()}`);
+        sample('earlySends', d.key, `${d.vendor} request #${r.id} at ${new Date(r.receivedAtMs).toISOString()}, gate ${new Date(d.gateAtMs).toISOString()}`);
       }
       if (r.outcome === 'rejected') {
-        const before = accepted.some((a) => a.id < r.id);
-        if (before) rejections.ofAlreadyAccepted += 1;
+        if (accepted.some((a) => a.id < r.id)) rejections.ofAlreadyAccepted += 1;
         else {
           const kind = rejectionKind(r.reason);
           rejections[kind] += 1;
-          sample(`rejected:${kind}`, d.deliveryId, `${d.vendor} ${r.status}: ${r.reason ?? ''}`);
+          sample(`rejected:${kind}`, d.key, `${d.vendor} ${r.status}: ${r.reason ?? ''}`);
         }
       }
     }
     if (accepted.length === 0) {
       lost += 1;
-      sample('lost', d.deliveryId, `${d.vendor} ${d.kind} ${d.sourceId} of ${d.userId}: ${records.length} request(s), none accepted`);
+      sample('lost', d.key, `${d.vendor} ${d.kind} ${d.messageId} of ${d.userId}: ${records.length} request(s) (${records.map((r) => r.outcome).join(', ') || 'none'}), none delivered`);
       continue;
     }
     delivered += 1;
-    firstAccepted.set(d.deliveryId, accepted[0] as VendorRecord);
+    firstAccepted.set(d.key, accepted[0] as VendorRecord);
     if (accepted[0]?.outcome === 'organic') organic += 1;
-    acceptThenResetAccepted += accepted.filter(answerLost).length;
+    acceptThenResetAccepted += accepted.filter((a) => a.fault === 'reset').length;
     for (let i = 1; i < accepted.length; i++) {
       duplicates += 1;
-      const earlier = accepted.slice(0, i);
-      const cause = earlier.some(answerLost) ? 'acceptThenReset' : earlier.map((a) => windowAt(a.receivedAtMs, input.windows)?.why).find((why) => why !== undefined);
-      if (cause) {
-        ambiguousDuplicates += 1;
-        ambiguousByCause[cause] = (ambiguousByCause[cause] ?? 0) + 1;
-      } else sample('duplicates', d.deliveryId, `${d.vendor} accepted ${accepted.length} times (#${accepted.map((a) => a.id).join(', #')}) with no lost answer or kill before`);
+      const cause = accepted.slice(0, i).map((a) => lostAnswerCause(a, input.evidence)).find((c) => c !== undefined);
+      if (cause) duplicatesByCause[cause] += 1;
+      else {
+        unexplainedDuplicates += 1;
+        sample('duplicates', d.key, `${d.vendor} delivered ${accepted.length} times (#${accepted.map((a) => a.id).join(', #')}) with no evidence that an earlier answer was lost`);
+      }
     }
   }
 
   // Order: per user and vendor, first acceptances in arrival order must have non-decreasing event times.
-  const lanes = new Map<string, Array<{ d: ExpectedDelivery; r: VendorRecord }>>();
-  for (const [id, r] of firstAccepted) {
-    const d = expected.get(id) as ExpectedDelivery;
-    const key = `${d.userId}\u0000${d.vendor}`;
-    const lane = lanes.get(key) ?? [];
-    lane.push({ d, r });
-    lanes.set(key, lane);
+  const lanes = new Map<string, Array<{ d: IntendedDelivery; r: VendorRecord }>>();
+  for (const [key, r] of firstAccepted) {
+    const d = intendedByKey.get(key) as IntendedDelivery;
+    const lane = `${d.userId}\u0000${d.vendor}`;
+    lanes.set(lane, [...(lanes.get(lane) ?? []), { d, r }]);
   }
   let orderViolations = 0;
   for (const lane of lanes.values()) {
     lane.sort((a, b) => a.r.id - b.r.id);
-    let newest: ExpectedDelivery | undefined;
+    let newest: IntendedDelivery | undefined;
     for (const { d } of lane) {
       if (newest && d.occurredAtMs < newest.occurredAtMs) {
         orderViolations += 1;
-        sample('order', d.deliveryId, `${d.vendor} got ${d.sourceId} (${new Date(d.occurredAtMs).toISOString()}) after ${newest.sourceId} (${new Date(newest.occurredAtMs).toISOString()}) for ${d.userId}`);
+        sample('order', d.key, `${d.vendor} got ${d.messageId} (${new Date(d.occurredAtMs).toISOString()}) after ${newest.messageId} (${new Date(newest.occurredAtMs).toISOString()}) for ${d.userId}`);
       } else newest = d;
     }
   }
 
   // Refunds: no request for a refund before its purchase was accepted (AppsFlyer) or sent (Adjust).
   let refundsBeforePurchase = 0;
-  for (const d of expected.values()) {
-    if (d.kind !== 'refund' || !d.purchaseDeliveryId) continue;
-    const first = (byDelivery.get(d.deliveryId) ?? [])[0];
+  for (const d of input.intended) {
+    if (d.kind !== 'refund' || !d.purchaseKey) continue;
+    const first = (byKey.get(d.key) ?? [])[0]?.r;
     if (!first) continue;
-    const purchase = d.purchaseMustBeAccepted ? firstAccepted.get(d.purchaseDeliveryId) : (byDelivery.get(d.purchaseDeliveryId) ?? [])[0];
+    const purchase = d.purchaseMustBeAccepted ? firstAccepted.get(d.purchaseKey) : (byKey.get(d.purchaseKey) ?? [])[0]?.r;
     if (!purchase || first.id < purchase.id) {
       refundsBeforePurchase += 1;
-      const what = d.purchaseMustBeAccepted ? 'accepted' : 'sent';
-      sample('refundsBeforePurchase', d.deliveryId, `${d.vendor} refund ${d.sourceId} sent (#${first.id}) before its purchase was ${what} (${purchase ? `#${purchase.id}` : 'never'})`);
+      sample('refundsBeforePurchase', d.key, `${d.vendor} refund ${d.messageId} sent (#${first.id}) before its purchase was ${d.purchaseMustBeAccepted ? 'accepted' : 'sent'} (${purchase ? `#${purchase.id}` : 'never'})`);
     }
   }
 
-  const unexplainedDuplicates = duplicates - ambiguousDuplicates;
   const failures: string[] = [];
   if (lost > 0) failures.push(`${lost} deliveries lost`);
-  if (unexplainedDuplicates > 0) failures.push(`${unexplainedDuplicates} duplicate deliveries without a lost answer or worker/server kill to explain them`);
+  if (contentMismatches > 0) failures.push(`${contentMismatches} accepted requests whose content differs from the message sent (content_mismatches)`);
+  if (unexplainedDuplicates > 0) failures.push(`${unexplainedDuplicates} duplicate deliveries without evidence of a lost answer for that request`);
   if (orderViolations > 0) failures.push(`${orderViolations} deliveries out of event-time order in their lane`);
   if (earlySends > 0) failures.push(`${earlySends} requests sent before the post-install gate`);
   if (refundsBeforePurchase > 0) failures.push(`${refundsBeforePurchase} refunds sent before their purchase was accepted`);
   if (rejections.order + rejections.age > 0) failures.push(`${rejections.order + rejections.age} vendor rejections for order or age`);
-  if (unexpectedRequests > 0) failures.push(`${unexpectedRequests} vendor requests for deliveries the harness never asked for`);
+  if (unexpectedRequests > 0) failures.push(`${unexpectedRequests} vendor requests that match no message the harness was told was accepted`);
   return {
-    expectedDeliveries: expected.size,
+    expectedDeliveries: input.intended.length,
     delivered,
     lost,
+    notRecorded,
     duplicates,
-    ambiguousDuplicates,
-    ambiguousByCause,
+    duplicatesByCause,
     unexplainedDuplicates,
+    contentMismatches,
     orderViolations,
     earlySends,
     refundsBeforePurchase,

@@ -1,0 +1,163 @@
+// The chaos verdict on crafted emulator records: requests matched to the harness's own messages (markers,
+// refunds by device and time), content checked field by field (restamps only onto an earlier acceptance),
+// AppsFlyer not_recorded is no delivery, duplicates explained only with evidence for that request, order,
+// early sends, refunds before their purchase, and requests nobody asked for.
+import { describe, expect, it } from 'vitest';
+import { intendedFor, type IntendedDelivery, type SentMessageFacts } from '../../../bench/chaos-content';
+import { checkInvariants, type Evidence, type VendorRecord } from '../../../bench/invariants';
+import { CHAOS_MARKER } from '../../../bench/relay-sender';
+import type { RelayConfigInput } from '../../../domain/config';
+import type { Signup } from '../../../domain/contract/install';
+
+const T0 = 1_800_000_000_000;
+const apps = {
+  'demo-ios': {
+    platform: 'ios',
+    adjust: { appToken: '4w565xzmb54d', events: { purchase: { token: 'p4rch1', revenue: true }, trial: { token: 'tr1al1' } }, refundToken: 'r3fnd1' },
+    appsflyer: { appId: 'id1234567890', key: { env: 'K' }, events: { purchase: 'af_purchase', trial: 'af_start_trial' }, refundEventName: 'cancel_purchase' },
+  },
+} as unknown as RelayConfigInput['apps'];
+const install: Signup = { userId: 'u1', app: 'demo-ios', platform: 'ios', installedAt: new Date(T0 - 60_000).toISOString(), deviceIds: { idfa: 'AAAAAAAA-1111-4111-A111-111111111111' }, appsflyerId: '1111111111111-2222222222' };
+const NO_EVIDENCE: Evidence = { attempts: [], kills: [], serverDowntimes: [], slowAnswerMs: 800 };
+
+function message(id: string, occurredAtMs: number, extra: Partial<SentMessageFacts> = {}): SentMessageFacts {
+  return { userId: 'u1', id, kind: 'event', name: 'purchase', revenue: '4.99', currency: 'EUR', occurredAtMs, ...extra };
+}
+const intended = (...messages: SentMessageFacts[]): IntendedDelivery[] => messages.flatMap((m) => intendedFor(m, install, apps, 0));
+
+let nextId = 0;
+/** The request the relay should send for `d`, with `change` applied to its fields, as the emulator records it. */
+function rec(d: IntendedDelivery, receivedAtMs: number, extra: Partial<VendorRecord> = {}, change: Record<string, string | undefined> = {}): VendorRecord {
+  nextId += 1;
+  const e = d.expected;
+  const base = { id: nextId, receivedAtMs, status: 200, deliveryId: `dlv_${d.key}`, ...extra };
+  if (e.vendor === 'adjust') {
+    const fields: Record<string, string | undefined> = {
+      app_token: e.appToken,
+      event_token: e.token,
+      idfa: e.device.split(':')[1]?.toUpperCase(),
+      created_at_unix: String(e.createdAtSec),
+      revenue: e.revenue,
+      currency: e.currency,
+      callback_params: d.kind === 'event' ? JSON.stringify({ [CHAOS_MARKER]: d.messageId, s2s_delivery_id: 'x' }) : undefined,
+      ...change,
+    };
+    const query = Object.fromEntries(Object.entries(fields).filter((f): f is [string, string] => f[1] !== undefined));
+    return { vendor: 'adjust', path: '/adjust/event', query, body: '', outcome: 'accepted', ...base };
+  }
+  const value: Record<string, string | undefined> = { af_revenue: e.revenue, af_currency: e.currency, ...(d.kind === 'event' ? { [CHAOS_MARKER]: d.messageId } : {}) };
+  for (const k of ['af_revenue', 'af_currency']) if (k in change) value[k] = change[k];
+  const body = { appsflyer_id: e.appsflyerId, eventName: change.eventName ?? e.eventName, eventTime: new Date(Number(change.eventTimeMs ?? e.eventTimeMs)).toISOString().replace('T', ' ').slice(0, 23), eventValue: JSON.stringify(value) };
+  return { vendor: 'appsflyer', path: `/appsflyer/inappevent/${e.appId}`, query: {}, body: JSON.stringify(body), outcome: 'attributed', ...base };
+}
+
+const on = (ds: IntendedDelivery[], vendor: 'adjust' | 'appsflyer', id: string) => ds.find((d) => d.vendor === vendor && d.messageId === id) as IntendedDelivery;
+
+describe('checkInvariants', () => {
+  it('passes a clean run (faults before the acceptance are no duplicates), refunds matched without a marker', () => {
+    const ds = intended(message('e1', T0 + 1_000), message('t1', T0 + 2_000, { name: 'trial', revenue: undefined, currency: undefined }), message('r1', T0 + 3_000, { kind: 'refund', name: 'refund', revenue: '2.5', purchaseId: 'e1' }));
+    expect(ds).toHaveLength(6);
+    expect(on(ds, 'appsflyer', 'r1').expected).toMatchObject({ eventName: 'cancel_purchase', revenue: '-2.5', currency: 'EUR' });
+    expect(on(ds, 'adjust', 't1').expected).not.toHaveProperty('revenue');
+    const records = [
+      rec(on(ds, 'adjust', 'e1'), T0 + 5_000, { status: 500, outcome: 'fault', fault: 'error5xx' }),
+      ...['e1', 't1', 'r1'].flatMap((id, i) => [rec(on(ds, 'adjust', id), T0 + 6_000 + i), rec(on(ds, 'appsflyer', id), T0 + 6_100 + i)]),
+    ];
+    const result = checkInvariants({ intended: ds, records, evidence: NO_EVIDENCE });
+    expect(result).toMatchObject({ delivered: 6, lost: 0, duplicates: 0, contentMismatches: 0, orderViolations: 0, earlySends: 0, unexpectedRequests: 0 });
+    expect(result.failures).toEqual([]);
+  });
+
+  it('checks content field by field: amount, sign, currency, token, event name, device, time', () => {
+    const ds = intended(message('e1', T0 + 1_000), message('e2', T0 + 2_000), message('r1', T0 + 3_000, { kind: 'refund', name: 'refund', revenue: '1', purchaseId: 'e1' }));
+    const records = [
+      rec(on(ds, 'adjust', 'e1'), T0 + 5_000, {}, { revenue: '5.99' }),
+      rec(on(ds, 'appsflyer', 'e1'), T0 + 5_001, {}, { af_currency: 'USD' }),
+      rec(on(ds, 'adjust', 'e2'), T0 + 5_002, {}, { event_token: 'r3new1' }),
+      rec(on(ds, 'appsflyer', 'e2'), T0 + 5_003, {}, { eventName: 'purchase' }),
+      rec(on(ds, 'adjust', 'r1'), T0 + 5_004),
+      rec(on(ds, 'appsflyer', 'r1'), T0 + 5_005, {}, { af_revenue: '1' }), // a refund sent as positive revenue
+    ];
+    const result = checkInvariants({ intended: ds, records, evidence: NO_EVIDENCE });
+    expect(result.contentMismatches).toBe(5);
+    expect(result.samples.content?.map((s) => s.detail.replace(/request #\d+/, '#'))).toEqual([
+      'adjust #: revenue: expected "4.99", got "5.99"',
+      'appsflyer #: af_currency: expected "EUR", got "USD"',
+      'adjust #: event_token: expected "p4rch1", got "r3new1"',
+      'appsflyer #: eventName: expected "af_purchase", got "purchase"',
+      'appsflyer #: af_revenue: expected "-1", got "1"',
+    ]);
+    expect(result.failures).toContain('5 accepted requests whose content differs from the message sent (content_mismatches)');
+    const device = checkInvariants({ intended: ds, records: [rec(on(ds, 'adjust', 'e1'), T0 + 5_000, {}, { idfa: 'BBBBBBBB-1111-4111-A111-111111111111' })], evidence: NO_EVIDENCE });
+    expect(device.samples.content?.[0]?.detail).toMatch(/device: expected "idfa:aaaaaaaa-1111-4111-a111-111111111111", got "idfa:bbbbbbbb-/);
+  });
+
+  it('allows an Adjust restamp only onto the second of an earlier acceptance for the device', () => {
+    const ds = intended(message('late', T0 + 1_000), message('new', T0 + 9_000));
+    const newSec = String(Math.floor((T0 + 9_000) / 1000));
+    const allowed = checkInvariants({ intended: ds, records: [rec(on(ds, 'adjust', 'new'), T0 + 10_000), rec(on(ds, 'adjust', 'late'), T0 + 11_000, {}, { created_at_unix: newSec })], evidence: NO_EVIDENCE });
+    expect(allowed.contentMismatches).toBe(0);
+    const invented = checkInvariants({ intended: ds, records: [rec(on(ds, 'adjust', 'late'), T0 + 11_000, {}, { created_at_unix: String(Math.floor((T0 + 5_000) / 1000)) })], evidence: NO_EVIDENCE });
+    expect(invented.contentMismatches).toBe(1);
+    expect(invented.samples.content?.[0]?.detail).toMatch(/created_at: expected \d+ \(or a restamp onto an earlier acceptance's second\)/);
+  });
+
+  it('counts AppsFlyer 200 not_recorded as no delivery', () => {
+    const ds = intended(message('e1', T0 + 1_000)).filter((d) => d.vendor === 'appsflyer');
+    const result = checkInvariants({ intended: ds, records: [rec(ds[0] as IntendedDelivery, T0 + 2_000, { outcome: 'not_recorded' })], evidence: NO_EVIDENCE });
+    expect(result).toMatchObject({ delivered: 0, lost: 1, notRecorded: 1 });
+    expect(result.failures).toContain('1 deliveries lost');
+  });
+
+  it('explains a duplicate only with evidence for the earlier acceptance, and flags every other', () => {
+    const ds = intended(message('a', T0 + 1), message('b', T0 + 2), message('c', T0 + 3), message('d', T0 + 4), message('e', T0 + 5), message('f', T0 + 6)).filter((d) => d.vendor === 'appsflyer');
+    const [a, b, c, d, e, f] = ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => on(ds, 'appsflyer', id));
+    const evidence: Evidence = {
+      slowAnswerMs: 800,
+      attempts: [
+        { pid: 11, activityId: '1', attempt: 1, deliveryIds: [`dlv_${b?.key}`], startedAtMs: T0 + 1_900 }, // never ended: worker 11 killed after b's answer
+        { pid: 11, activityId: '1', attempt: 1, deliveryIds: [`dlv_${f?.key}`], startedAtMs: T0 + 2_000 }, // never ended: f's slow answer still on its way at the kill
+        { pid: 12, activityId: '2', attempt: 1, deliveryIds: [`dlv_${c?.key}`], startedAtMs: T0 + 2_900, endedAtMs: T0 + 3_100 }, // completed while the server was down
+        { pid: 12, activityId: '3', attempt: 1, deliveryIds: [`dlv_${d?.key}`], startedAtMs: T0 + 3_900, endedAtMs: T0 + 4_100 }, // completed normally
+        { pid: 13, activityId: '4', attempt: 1, deliveryIds: [`dlv_${e?.key}`], startedAtMs: T0 + 4_900 }, // never ended, but worker 13 was never killed
+      ],
+      kills: [{ pid: 11, killedAtMs: T0 + 2_500 }],
+      serverDowntimes: [{ fromMs: T0 + 3_050, toMs: T0 + 3_500 }],
+    };
+    const records = [
+      rec(a as IntendedDelivery, T0 + 1_000, { fault: 'reset' }), // acceptThenReset: processed, answer lost
+      rec(a as IntendedDelivery, T0 + 1_500),
+      rec(b as IntendedDelivery, T0 + 2_000),
+      rec(b as IntendedDelivery, T0 + 2_600),
+      rec(c as IntendedDelivery, T0 + 3_000),
+      rec(c as IntendedDelivery, T0 + 3_600),
+      rec(d as IntendedDelivery, T0 + 4_000),
+      rec(d as IntendedDelivery, T0 + 4_600),
+      rec(e as IntendedDelivery, T0 + 5_000),
+      rec(e as IntendedDelivery, T0 + 5_600),
+      rec(f as IntendedDelivery, T0 + 2_100, { fault: 'slow' }),
+      rec(f as IntendedDelivery, T0 + 6_000),
+    ];
+    const result = checkInvariants({ intended: ds, records, evidence });
+    expect(result.duplicates).toBe(6);
+    expect(result.duplicatesByCause).toEqual({ acceptThenReset: 1, workerKilledInFlight: 1, workerKilledAfterAnswer: 1, serverDown: 1 });
+    expect(result.unexplainedDuplicates).toBe(2);
+    expect(result.samples.duplicates?.map((s) => s.key)).toEqual([d?.key, e?.key]);
+    expect(result.failures).toContain('2 duplicate deliveries without evidence of a lost answer for that request');
+  });
+
+  it('flags order violations, early sends, refunds before their purchase, and requests nobody asked for', () => {
+    const ds = intended(message('old', T0 + 1_000), message('newer', T0 + 2_000), message('r', T0 + 3_000, { kind: 'refund', name: 'refund', revenue: '1', purchaseId: 'newer' })).filter((d) => d.vendor === 'appsflyer');
+    const stranger = intended(message('stranger', T0 + 1_000, { userId: 'u2' })).filter((d) => d.vendor === 'appsflyer');
+    const records = [
+      rec(on(ds, 'appsflyer', 'r'), T0 + 69_000), // before its purchase was accepted, and before its gate
+      rec(on(ds, 'appsflyer', 'newer'), T0 + 70_000),
+      rec(on(ds, 'appsflyer', 'old'), T0 + 70_001), // older than what the lane already delivered
+      rec(stranger[0] as IntendedDelivery, T0 + 70_002),
+    ];
+    const early = ds.map((d) => ({ ...d, gateAtMs: d.messageId === 'r' ? T0 + 69_500 : d.gateAtMs }));
+    const result = checkInvariants({ intended: early, records, evidence: NO_EVIDENCE });
+    // The refund (newest) came first, so both purchases arrive out of order after it.
+    expect(result).toMatchObject({ orderViolations: 2, earlySends: 1, refundsBeforePurchase: 1, unexpectedRequests: 1 });
+  });
+});
