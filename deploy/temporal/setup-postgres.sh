@@ -1,7 +1,7 @@
 #!/bin/sh
 # Schema setup for the compose stack's Temporal server (runs in temporalio/admin-tools before the server
 # starts): creates the `temporal` and `temporal_visibility` PostgreSQL databases if needed and applies every
-# versioned schema update. Safe to run on each `docker compose up`: finished steps are no-ops.
+# versioned schema update, and creates the relay's `s2s_ledger` database. Safe to run on each `docker compose up`: finished steps are no-ops.
 set -eu
 
 : "${POSTGRES_SEEDS:=postgresql}"
@@ -27,4 +27,6 @@ for db in temporal temporal_visibility; do
   sql "$db" setup-schema -v 0.0
   sql "$db" update-schema -d "$schema"
 done
+# The relay's delivery ledger (S2S_LEDGER_URL of the worker service): its own database; the worker creates its table.
+sql s2s_ledger create || echo "schema setup: database s2s_ledger exists"
 echo 'schema setup: done'
