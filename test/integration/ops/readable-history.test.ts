@@ -3,10 +3,10 @@
 // activity results with the outcome and the vendor's answer, and current details showing the lanes, also
 // for a workflow first started by an event and after continue-as-new (which drops the static summary).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultEmulatorConfig } from '../../emulator/config';
-import { purchase, secondsAgo } from '../helpers/events';
-import { startRelay, testUserId, type RelayHarness } from '../helpers/relay';
-import { iosInstall, registerInstall } from '../helpers/users';
+import { defaultEmulatorConfig } from '../../../emulator/config';
+import { purchase, secondsAgo } from '../../helpers/events';
+import { startRelay, testUserId, type RelayHarness } from '../../helpers/relay';
+import { iosInstall, registerInstall } from '../../helpers/users';
 import { operatorView, purchaseRefundAndDeadLetter, signedUpUser, statusWhen } from './ops-helpers';
 
 let relay: RelayHarness;
@@ -87,7 +87,7 @@ describe('readable histories', () => {
       const view = await operatorView(small, install.userId);
       expect(view.currentDetails).toContain(`user ${install.userId} · app demo-ios (ios) · installed ${install.installedAt}`);
       expect(view.currentDetails).toMatch(/\*\*appsflyer\*\*: 0 queued · last evt_can_3 delivered/);
-      expect(view.searchAttributes).toMatchObject({ S2SUserId: install.userId, S2SApp: 'demo-ios', S2SState: 'idle', S2SPending: '0', S2SDeadLetters: '0' });
+      expect(view.searchAttributes).toMatchObject({ S2SUserId: install.userId, S2SApp: 'demo-ios', S2SState: 'ok', S2SPending: '0', S2SDeadLetters: '0' });
     } finally {
       await small.stop();
     }

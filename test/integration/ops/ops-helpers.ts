@@ -1,12 +1,14 @@
 // Helpers for the ops tests: what an operator sees of a user workflow (static summary and details, current
 // details, search attributes, every summary in its history), visibility polling, and scenario builders.
 import type { temporal } from '@temporalio/proto';
-import { RelayClient, findUsers } from '../../client/relay-client';
-import { userWorkflowId } from '../../domain/ids';
-import type { UserStatus } from '../../domain/status';
-import { purchase, secondsAgo } from '../helpers/events';
-import { waitFor, type RelayHarness } from '../helpers/relay';
-import { iosInstall, registerInstall } from '../helpers/users';
+import { RelayClient } from '../../../client/relay-client';
+import { findUsers } from '../../../client/ops-queries';
+import { userWorkflowId } from '../../../domain/ids';
+import type { UserStatus } from '../../../domain/status';
+import { purchase, secondsAgo } from '../../helpers/events';
+import { waitFor, type RelayHarness } from '../../helpers/relay';
+import { iosInstall, registerInstall } from '../../helpers/users';
+import { decodePayloadsInPlace } from '../../../codec/history-payloads';
 
 type Payload = temporal.api.common.v1.IPayload;
 
@@ -40,8 +42,10 @@ export interface OperatorView {
   activitySummaries: string[];
   /** Results of completed send activities (the receipts), as JSON text. */
   activityResults: string[];
-  /** The whole history as JSON (inputs included), to prove a scan would find a value at all. */
+  /** The whole history as JSON with its payloads decrypted (inputs included), to prove a scan would find a value at all. */
   historyJson: string;
+  /** The whole history as JSON as the server stores it and returns it to anyone who can read it (the UI's API). */
+  storedHistoryJson: string;
 }
 
 export async function operatorView(relay: RelayHarness, userId: string): Promise<OperatorView> {
@@ -49,7 +53,9 @@ export async function operatorView(relay: RelayHarness, userId: string): Promise
   const description = await handle.describe();
   const metadata = (await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string };
   const rawAttrs = description.raw.workflowExecutionInfo?.searchAttributes?.indexedFields as Record<string, Payload> | undefined;
-  const history = await handle.fetchHistory();
+  const stored = await handle.fetchHistory();
+  const storedHistoryJson = JSON.stringify(bytesAsText(stored.events ?? []));
+  const history = await decodePayloadsInPlace(stored, relay.encryption.codec);
   const events = history.events ?? [];
   const historyMetadata: string[] = [];
   const historySearchAttributes: string[] = [];
@@ -76,6 +82,7 @@ export async function operatorView(relay: RelayHarness, userId: string): Promise
     activitySummaries,
     activityResults,
     historyJson: JSON.stringify(bytesAsText(events)),
+    storedHistoryJson,
   };
 }
 

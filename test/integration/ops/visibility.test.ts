@@ -7,12 +7,12 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPS_QUERIES, usersWithDeadLetters } from '../../client/relay-client';
-import { defaultEmulatorConfig } from '../../emulator/config';
-import { PROJECT_ROOT } from '../../worker/paths';
-import { purchase, secondsAgo } from '../helpers/events';
-import { startRelay, testUserId, type RelayHarness } from '../helpers/relay';
-import { appsflyerId, iosInstall, registerInstall } from '../helpers/users';
+import { OPS_QUERIES, usersWithDeadLetters } from '../../../client/ops-queries';
+import { defaultEmulatorConfig } from '../../../emulator/config';
+import { PROJECT_ROOT } from '../../../worker/paths';
+import { purchase, secondsAgo } from '../../helpers/events';
+import { startRelay, testUserId, type RelayHarness } from '../../helpers/relay';
+import { appsflyerId, iosInstall, registerInstall } from '../../helpers/users';
 import { breakTrialToken, expectVisible, signedUpUser, statusWhen } from './ops-helpers';
 
 let relay: RelayHarness;
@@ -57,15 +57,15 @@ describe('operator visibility queries', () => {
     await expectVisible(relay, OPS_QUERIES.waitingForInstall, [waiting.userId]);
     await expectVisible(relay, OPS_QUERIES.user(dead.userId), [dead.userId]);
     await expectVisible(relay, `S2SApp = 'demo-ios'`, [fine.userId, dead.userId, stopped.userId]);
-    await expectVisible(relay, `S2SState = 'idle' AND S2SDeadLetters = 0`, [fine.userId]);
+    await expectVisible(relay, `S2SState = 'ok' AND S2SDeadLetters = 0`, [fine.userId]);
     await expectVisible(relay, OPS_QUERIES.needsAttention, [dead.userId, stopped.userId, android.userId, waiting.userId]);
     // One app only: the OR must be parenthesised. Without the parentheses AND binds to the last term only,
-    // and the other app's stopped lane slips in.
+    // and the other app's user with a dead letter slips in.
     await expectVisible(relay, OPS_QUERIES.inApp(OPS_QUERIES.needsAttention, 'demo-ios'), [dead.userId, stopped.userId]);
     await expectVisible(relay, OPS_QUERIES.inApp(OPS_QUERIES.needsAttention, 'demo-android'), [android.userId]);
-    await expectVisible(relay, `${OPS_QUERIES.needsAttention} AND S2SApp = 'demo-ios'`, [dead.userId, stopped.userId, android.userId]);
+    await expectVisible(relay, `${OPS_QUERIES.needsAttention} AND S2SApp = 'demo-android'`, [dead.userId, android.userId]);
     expect((await usersWithDeadLetters(relay.client, 1000)).filter((u) => u.userId === dead.userId)).toEqual([
-      { userId: dead.userId, workflowId: `s2s-user-${dead.userId}`, deadLetters: 1, state: 'idle', app: 'demo-ios' },
+      { userId: dead.userId, workflowId: `s2s-user-${dead.userId}`, deadLetters: 1, state: 'ok', app: 'demo-ios' },
     ]);
 
     // Fix and redrive: the dead letter leaves the filter. The signup arrives: nothing pending any more.
@@ -76,7 +76,7 @@ describe('operator visibility queries', () => {
     await statusWhen(relay, waiting.userId, 'delivered after signup', (s) => s.counters.delivered === 2);
     await expectVisible(relay, OPS_QUERIES.deadLetters, []);
     await expectVisible(relay, OPS_QUERIES.pending, []);
-    await expectVisible(relay, `S2SState = 'idle' AND S2SDeadLetters = 0`, [fine.userId, dead.userId, waiting.userId]);
+    await expectVisible(relay, `S2SState = 'ok' AND S2SDeadLetters = 0`, [fine.userId, dead.userId, waiting.userId]);
     await expectVisible(relay, `S2SApp = 'demo-ios'`, [fine.userId, dead.userId, stopped.userId, waiting.userId]);
     await expectVisible(relay, OPS_QUERIES.inApp(OPS_QUERIES.needsAttention, 'demo-ios'), [stopped.userId]);
   });

@@ -1,12 +1,14 @@
 // PII control (policy.showDeviceIds, default false): raw device ids, the AppsFlyer id, the IP and the
-// customer user id stay out of everything the UI shows of a workflow (static summary and details, current
-// details, activity and timer summaries, search attributes: describe() and a scan of the history), while
-// they remain in the inputs the send activities need. With showDeviceIds: true the current details show them.
+// customer user id stay out of everything the UI shows of a workflow to an operator who can decode it
+// (static summary and details, current details, activity and timer summaries, search attributes: describe()
+// and a scan of the decoded history), while they remain in the inputs the send activities need. With
+// showDeviceIds: true the current details show them. With payload encryption on (the test run's key), the
+// history as stored, which the UI's API hands to anyone, holds none of them, with either setting.
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { InstallContextInput } from '../../domain/install';
-import { startRelay, testUserId, type RelayHarness } from '../helpers/relay';
-import { appsflyerId, iosInstall } from '../helpers/users';
+import type { Signup } from '../../../domain/contract/install';
+import { startRelay, testUserId, type RelayHarness } from '../../helpers/relay';
+import { appsflyerId, iosInstall } from '../../helpers/users';
 import { operatorView, purchaseRefundAndDeadLetter, signedUpUser, type OperatorView } from './ops-helpers';
 
 const harnesses: RelayHarness[] = [];
@@ -21,7 +23,7 @@ async function relayWith(policy: Record<string, unknown>): Promise<RelayHarness>
 }
 
 /** An install whose PII values are distinctive enough to search for. */
-function piiInstall(): InstallContextInput & { pii: string[] } {
+function piiInstall(): Signup & { pii: string[] } {
   const install = iosInstall({
     userId: testUserId('pii'),
     deviceIds: { idfa: randomUUID().toUpperCase(), idfv: randomUUID().toUpperCase() },
@@ -57,6 +59,10 @@ describe('PII in what the Temporal UI shows', () => {
     expect(view.historySearchAttributes.length).toBeGreaterThan(3);
     expect(view.currentDetails).toContain('dead letter');
     for (const value of pii) expect(view.historyJson.toLowerCase()).toContain(value.toLowerCase());
+    // As stored (what a reader without the codec server gets): encrypted, none of them in clear.
+    expect(relay.encryption.enabled).toBe(true);
+    expect(view.storedHistoryJson).toContain('binary/encrypted');
+    for (const value of pii) expect(view.storedHistoryJson.toLowerCase(), `the stored history holds ${value}`).not.toContain(value.toLowerCase());
 
     for (const [surface, text] of Object.entries(shownTexts(view))) {
       for (const value of pii) {
@@ -72,6 +78,7 @@ describe('PII in what the Temporal UI shows', () => {
     const view = await operatorView(relay, install.userId);
     for (const value of pii) expect(view.currentDetails).toContain(value);
     expect(view.currentDetails).toContain('device ids (policy.showDeviceIds)');
+    for (const value of pii) expect(view.storedHistoryJson.toLowerCase(), `the stored history holds ${value}`).not.toContain(value.toLowerCase());
     for (const value of pii) {
       expect(view.staticSummary).not.toContain(value);
       expect(JSON.stringify(view.searchAttributes)).not.toContain(value);

@@ -2,26 +2,26 @@
 // against the test run's dev server: an operator finds a user by the S2SUserId search attribute (typing the
 // query into the UI's filter), lists users with dead letters, reads the history (activity summaries for both
 // vendors, a receipt), the user metadata (summary, current details) and the search attributes, and redrives
-// from the UI with the `redrive` update. Screenshots go to artifacts/ui/ (git-ignored); with
+// from the UI with the `redrive` update. The payloads are encrypted (the test run's key), so first the
+// operator logs in to a codec server and points this browser's UI at it (test/integration/ops/ui-codec.ts); the UI then
+// decodes what it shows and encodes the update it sends. Screenshots go to artifacts/ui/ (git-ignored); with
 // S2S_DOCS_SCREENSHOTS=1 (`npm run docs:screenshots`) the documented ones are also written to docs/images/.
 // Without Chromium the test fails and says how to install it: it never skips.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Frame, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { findUsers, OPS_QUERIES } from '../../client/relay-client';
-import { defaultEmulatorConfig } from '../../emulator/config';
-import { PROJECT_ROOT } from '../../worker/paths';
-import { purchase, secondsAgo } from '../helpers/events';
-import { startRelay, testUserId, waitFor, type RelayHarness } from '../helpers/relay';
+import { findUsers, OPS_QUERIES } from '../../../client/ops-queries';
+import { defaultEmulatorConfig } from '../../../emulator/config';
+import { purchase, secondsAgo } from '../../helpers/events';
+import { startRelay, testUserId, waitFor, type RelayHarness } from '../../helpers/relay';
 import { launchChromium } from './browser';
 import { breakTrialToken, purchaseRefundAndDeadLetter, signedUpUser, statusWhen } from './ops-helpers';
-
-const ARTIFACTS = path.join(PROJECT_ROOT, 'artifacts', 'ui');
-const DOCS_IMAGES = path.join(PROJECT_ROOT, 'docs', 'images');
-const DOCS = process.env.S2S_DOCS_SCREENSHOTS === '1';
+import { ARTIFACTS, DOCS, saveFailure, shot as saveShot } from './screenshots';
+import { logInToCodec, pointUiAtCodec, startUiCodecServer, type UiCodec } from './ui-codec';
 
 let relay: RelayHarness;
+let codec: UiCodec | undefined;
 let browser: Browser | undefined;
 let page: Page;
 
@@ -29,21 +29,16 @@ beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   for (const stale of ['failure.png', 'failure.html']) fs.rmSync(path.join(ARTIFACTS, stale), { force: true });
   relay = await startRelay({ policy: { postInstallDelay: '1s', settleWindow: '100ms' } });
+  codec = await startUiCodecServer(relay, inject('temporalUiUrl'));
 });
 
 afterAll(async () => {
   await browser?.close();
+  await codec?.server.close();
   await relay?.stop();
 });
 
-async function shot(name: string, target: Page | Locator = page): Promise<void> {
-  const file = path.join(ARTIFACTS, `${name}.png`);
-  await target.screenshot({ path: file });
-  if (DOCS) {
-    fs.mkdirSync(DOCS_IMAGES, { recursive: true });
-    fs.copyFileSync(file, path.join(DOCS_IMAGES, `${name}.png`));
-  }
-}
+const shot = (name: string, target: Page | Locator = page) => saveShot(target, name);
 
 /**
  * Runs in a rendered-markdown frame: the bottom of its last non-blank text, and the frame's height (the UI
@@ -116,6 +111,10 @@ describe('Temporal UI as the ops console', () => {
     const workflowId = `s2s-user-${userId}`;
 
     try {
+      // 0. The payloads are encrypted: log in to the codec server and point this browser's UI at it.
+      await logInToCodec(page, codec as UiCodec);
+      await pointUiAtCodec(page, ui, (codec as UiCodec).server.url);
+
       // 1. Find the user: the operator adds the S2S columns once (kept in the browser), then filters.
       await page.goto(`${ui}/namespaces/default/workflows`);
       await page.getByTestId('workflows-summary-table-configuration-button').click();
@@ -125,7 +124,7 @@ describe('Temporal UI as the ops console', () => {
       await page.locator('.drawer-portal h5').first().waitFor({ state: 'hidden' });
       await filterWorkflows(OPS_QUERIES.user(userId));
       await expect.poll(async () => page.locator('tbody tr').count(), { timeout: 15_000 }).toBe(1);
-      expect(await listRow(workflowId)).toMatchObject({ 'Workflow ID': workflowId, S2SState: 'idle', S2SPending: '0', S2SDeadLetters: '1' });
+      expect(await listRow(workflowId)).toMatchObject({ 'Workflow ID': workflowId, S2SState: 'ok', S2SPending: '0', S2SDeadLetters: '1' });
       await shot('find-user');
 
       // 2. Users needing attention: dead letters.
@@ -186,7 +185,7 @@ describe('Temporal UI as the ops console', () => {
       await modal.getByTestId('update-select-button').click();
       // Each option shows the handler's name and its description (what data it takes).
       const redriveOption = page.getByRole('option').filter({ has: page.locator('span', { hasText: /^redrive$/ }) });
-      expect(await redriveOption.textContent()).toContain('deliveryIds');
+      expect(await redriveOption.textContent()).toContain('"ids"');
       await redriveOption.click();
       const data = modal.locator('.cm-content[role=textbox]');
       await data.click();
@@ -195,12 +194,13 @@ describe('Temporal UI as the ops console', () => {
       await modal.getByRole('button', { name: 'Submit' }).click();
       await page.getByText('Update successful').waitFor();
       const after = await statusWhen(relay, userId, 'redriven and delivered', (s) => s.deadLetters.length === 0 && s.counters.redriven === 1 && s.pending === 0);
-      expect(after.lanes.adjust.last).toMatchObject({ id: 'evt_1002', outcome: 'delivered' });
+      expect(after.lanes.adjust.last).toMatchObject({ messageId: 'evt_1002', outcome: 'delivered' });
     } catch (error) {
-      await page.screenshot({ path: path.join(ARTIFACTS, 'failure.png'), fullPage: true }).catch(() => undefined);
-      fs.writeFileSync(path.join(ARTIFACTS, 'failure.html'), await page.content().catch(() => ''));
+      await saveFailure(page);
       throw error;
     }
+    // The UI decoded through the codec server with the session cookie, and encoded the redrive update there.
+    expect((codec as UiCodec).requests.filter((r) => r.status === 200 && r.via === 'session').map((r) => r.path)).toEqual(expect.arrayContaining(['/decode', '/encode']));
     expect(Date.now() - started, 'the UI test stays fast').toBeLessThan(60_000);
   }, 90_000);
 });

@@ -7,15 +7,15 @@ import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { connectFromEnv, EXIT, processIo, runCli, type CliIo } from '../../client/cli';
-import { RelayClient } from '../../client/relay-client';
-import type { MessageAnswer, RedriveAnswer, SignupAnswer, TimelineEntry, UserStatus } from '../../domain/status';
-import { defaultEmulatorConfig } from '../../emulator/config';
-import { freePort } from '../../worker/net';
-import { PROJECT_ROOT } from '../../worker/paths';
-import { purchase, secondsAgo } from '../helpers/events';
-import { startRelay, testUserId, type RelayHarness } from '../helpers/relay';
-import { iosInstall, registerInstall } from '../helpers/users';
+import { connectFromEnv, EXIT, processIo, runCli, type CliIo } from '../../../client/cli';
+import { RelayClient } from '../../../client/relay-client';
+import type { MessageAnswer, RedriveAnswer, SignupAnswer, TimelineEntry, UserStatus } from '../../../domain/status';
+import { defaultEmulatorConfig } from '../../../emulator/config';
+import { freePort } from '../../../worker/net';
+import { PROJECT_ROOT } from '../../../worker/paths';
+import { purchase, secondsAgo } from '../../helpers/events';
+import { startRelay, testUserId, type RelayHarness } from '../../helpers/relay';
+import { iosInstall, registerInstall } from '../../helpers/users';
 import { breakTrialToken, sharedClient, signedUpUser, statusWhen } from './ops-helpers';
 
 let relay: RelayHarness;
@@ -46,6 +46,8 @@ async function s2s(argv: string[], options: { stdin?: string; io?: Partial<CliIo
 }
 
 const json = <T>(run: Run): T => JSON.parse(run.out) as T;
+/** --json of a list: one JSON value per line (NDJSON), every line on its own parseable. */
+const ndjson = <T>(run: Run): T[] => (run.out === '' ? [] : run.out.split('\n').map((line) => JSON.parse(line) as T));
 
 describe('s2s CLI: backend commands', () => {
   it('signup: human and --json, idempotent; invalid JSON and a zod error naming the field exit 2', async () => {
@@ -77,13 +79,20 @@ describe('s2s CLI: backend commands', () => {
     expect(tracked.code).toBe(EXIT.ok);
     expect(tracked.out).toMatch(/^event evt_cli_1: accepted \(received .+\)\n {2}adjust {5}dlv_adj_\w+ {2}pending\n {2}appsflyer {2}dlv_af_\w+ {2}pending$/);
     const viaStdin = await s2s(['track', '-', '--json'], { stdin: JSON.stringify(purchase(userId, 'evt_cli_1', secondsAgo(20))) });
-    expect(json<MessageAnswer>(viaStdin)).toMatchObject({ status: 'duplicate', kind: 'event', id: 'evt_cli_1' });
+    expect(json<MessageAnswer>(viaStdin)).toMatchObject({ status: 'duplicate', kind: 'track', id: 'evt_cli_1' });
+    // The same id with other content: nothing recorded, a distinct exit code so a script notices.
+    const conflicting = await s2s(['track', JSON.stringify(purchase(userId, 'evt_cli_1', secondsAgo(20), '5.99')), '--json']);
+    expect(conflicting.code).toBe(EXIT.conflictingDuplicate);
+    expect(json<MessageAnswer>(conflicting)).toMatchObject({ status: 'duplicate', conflictingDuplicate: true });
     const signalled = await s2s(['track', '--signal', JSON.stringify(purchase(userId, 'evt_cli_2', secondsAgo(10), '1.99'))]);
     expect(signalled).toMatchObject({ code: EXIT.ok, out: 'track signalled' });
 
     const badTime = await s2s(['track', JSON.stringify({ ...purchase(userId, 'evt_bad', 'yesterday') })]);
     expect(badTime.code).toBe(EXIT.invalidInput);
-    expect(badTime.err).toMatch(/^s2s: invalid track event: occurredAt: /);
+    expect(badTime.err).toMatch(/^s2s: invalid track: occurredAt: occurredAt must be an RFC 3339 timestamp/);
+    // Checked before connecting: no server needed for a bad document.
+    const offline = await s2s(['track', JSON.stringify({ ...purchase(userId, 'evt_x', secondsAgo(5)), revenue: 4.99 })], { io: { connect: () => Promise.reject(new Error('must not connect')) } });
+    expect(offline).toMatchObject({ code: EXIT.invalidInput, err: expect.stringMatching(/^s2s: invalid track: revenue: revenue must be a decimal string such as "4.99"/) });
     const badJson = await s2s(['track', '-'], { stdin: 'purchase please' });
     expect(badJson.code).toBe(EXIT.invalidInput);
     expect(badJson.err).toMatch(/track: the input on stdin is not valid JSON/);
@@ -95,7 +104,7 @@ describe('s2s CLI: backend commands', () => {
     expect(json<MessageAnswer>(refunded)).toMatchObject({ status: 'accepted', kind: 'refund', id: 'rf_cli_1' });
     const over = await s2s(['refund', JSON.stringify({ ...refund, refundId: 'rf_cli_2', amount: '9.00' })]);
     expect(over.code).toBe(EXIT.invalidInput);
-    expect(over.err).toMatch(/^s2s: rejected by the workflow: invalid refund: .*(exceed|remain)/);
+    expect(over.err).toMatch(/^s2s: refund refused: refund of 9.00 USD exceeds what remains refundable/);
     const unknown = await s2s(['refund', JSON.stringify({ ...refund, userId: testUserId('nobody') })]);
     expect(unknown.code).toBe(EXIT.unknownUser);
     expect(unknown.err).toMatch(/no s2s-relay workflow for user/);
@@ -125,6 +134,7 @@ describe('s2s CLI: operator commands', () => {
     expect(human.out).toMatch(new RegExp(`dead letters:\\n {2}adjust {5}${deadDelivery} event evt_ops_trial \\(trial\\): adjust rejected the event: .*Invalid event token.*\\[400\\]`));
     expect(human.out).not.toMatch(/\[400: /); // the vendor's answer is not repeated
     const machine = await s2s(['status', userId, '--json']);
+    expect(machine.out).not.toContain('\n'); // one JSON value on one line
     expect(json<UserStatus>(machine)).toMatchObject({ userId, state: 'idle', app: 'demo-ios', pending: 0, deadLetters: [{ deliveryId: deadDelivery, status: 400 }] });
 
     const unknown = await s2s(['status', 'no-such-user-xyz']);
@@ -147,8 +157,9 @@ describe('s2s CLI: operator commands', () => {
     expect(human.out).toMatch(/\n {2}\S+Z {2}event evt_ops_trial \(trial\) +dead-lettered 400 +\S+Z +dlv_adj_\w+\n {4}.*Invalid event token/);
     expect(human.out).toMatch(/\nappsflyer:\n {2}occurred/);
     const one = await s2s(['history', userId, 'evt_ops_1', '--json']);
-    const entries = json<TimelineEntry[]>(one);
-    expect(entries.map((e) => `${e.destination} ${e.id} ${e.outcome}`).sort()).toEqual(['adjust evt_ops_1 delivered', 'appsflyer evt_ops_1 delivered']);
+    const entries = ndjson<TimelineEntry>(one);
+    expect(one.out.split('\n')).toHaveLength(2);
+    expect(entries.map((e) => `${e.destination} ${e.messageId} ${e.outcome}`).sort()).toEqual(['adjust evt_ops_1 delivered', 'appsflyer evt_ops_1 delivered']);
     expect(entries.every((e) => e.at && e.status === 200)).toBe(true);
     const none = await s2s(['history', userId, 'evt_nope']);
     expect(none).toMatchObject({ code: EXIT.invalidInput, err: `s2s: history: user ${userId} has no deliveries for evt_nope` });
@@ -161,16 +172,16 @@ describe('s2s CLI: operator commands', () => {
     const deadline = Date.now() + 15_000;
     do {
       run = await s2s(['dead-letters', '--json']);
-      if ((JSON.parse(run.out) as Array<{ userId: string }>).some((u) => u.userId === userId)) break;
+      if (ndjson<{ userId: string }>(run).some((u) => u.userId === userId)) break;
       await new Promise((r) => setTimeout(r, 200));
     } while (Date.now() < deadline);
     expect(run.code).toBe(EXIT.ok);
-    const report = (JSON.parse(run.out) as Array<{ userId: string; deadLetters: number; letters: Array<{ deliveryId: string; reason: string }> }>).find((u) => u.userId === userId);
+    const report = ndjson<{ userId: string; deadLetters: number; letters: Array<{ deliveryId: string; reason: string }> }>(run).find((u) => u.userId === userId);
     expect(report).toMatchObject({ deadLetters: 1, app: 'demo-ios', letters: [{ deliveryId: deadDelivery, reason: expect.stringMatching(/Invalid event token/) }] });
     const human = await s2s(['dead-letters', '--limit', '50']);
     expect(human.code).toBe(EXIT.ok);
-    expect(human.out).toContain(`${userId} (demo-ios, idle): 1 dead letter\n  adjust     ${deadDelivery}`);
-    expect(human.out).toContain('fix the cause, then: s2s redrive <userId> [deliveryId ...]');
+    expect(human.out).toContain(`${userId} (demo-ios, ok): 1 dead letter\n  adjust     ${deadDelivery}`);
+    expect(human.out).toContain('fix the cause, then: s2s redrive <userId> [id ...]');
     expect((await s2s(['dead-letters', '--limit', '0'])).code).toBe(EXIT.invalidInput);
   });
 
@@ -198,6 +209,14 @@ describe('s2s CLI: usage and failures', () => {
     expect(unknown.code).toBe(EXIT.invalidInput);
     expect(unknown.err).toMatch(/^s2s: unknown command "frobnicate"\n\nusage:/);
     expect((await s2s(['status', 'u1', '--verbose'])).err).toMatch(/^s2s: unknown option --verbose/);
+    // Per-command help and the version, without connecting.
+    const offline = { connect: () => Promise.reject(new Error('must not connect')) };
+    const trackHelp = await s2s(['track', '--help'], { io: offline });
+    expect(trackHelp).toMatchObject({ code: EXIT.ok, out: expect.stringMatching(/^usage: s2s track <json\|-> \[--signal\] \[--json\]\n\nrecord an event/) });
+    expect(trackHelp.out).toContain('exit 3 when its content differs');
+    expect((await s2s(['recover', '--help'], { io: offline })).out).toMatch(/closed run's state/);
+    const version = await s2s(['--version'], { io: offline });
+    expect(version).toMatchObject({ code: EXIT.ok, out: expect.stringMatching(/^s2s \d+\.\d+\.\d+$/) });
   });
 
   it('Temporal unreachable exits 1 with where it looked and what to check; bad settings exit 2', async () => {
@@ -208,6 +227,9 @@ describe('s2s CLI: usage and failures', () => {
     const bad = await s2s(['status', 'u1', '--json'], { io: { connect: () => connectFromEnv({ TEMPORAL_ADDRESS: 'temporal' }) } });
     expect(bad.code).toBe(EXIT.invalidInput);
     expect(JSON.parse(bad.err)).toMatchObject({ error: { exitCode: 2, kind: 'invalid-settings', message: expect.stringMatching(/TEMPORAL_ADDRESS.*host:port/) } });
+    const badKey = await s2s(['status', 'u1'], { io: { connect: () => connectFromEnv({ TEMPORAL_ADDRESS: `127.0.0.1:${port}`, S2S_PAYLOAD_KEYS: 'k1:c2hvcnQ=' }) } });
+    expect(badKey.code).toBe(EXIT.invalidInput);
+    expect(badKey.err).toBe('s2s: invalid payload key settings: S2S_PAYLOAD_KEYS: entry 1 (key id "k1"): the key must be 32 bytes (AES-256); it decodes to 5 bytes. generate one with `openssl rand -base64 32`');
   });
 
   it('no worker answering a query exits 1 and says so', async () => {
@@ -258,7 +280,7 @@ describe('s2s CLI: usage and failures', () => {
 
     // The timeout comes from S2S_CLI_TIMEOUT (processIo), here for a signup; an invalid value exits 2.
     const install = iosInstall();
-    const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: taskQueue, S2S_CLI_TIMEOUT: '1' };
+    const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: taskQueue, S2S_CLI_TIMEOUT: '1', S2S_PAYLOAD_KEYS: process.env.S2S_PAYLOAD_KEYS };
     const fromEnv = processIo(env);
     expect(fromEnv.answerTimeoutMs).toBe(1_000);
     const signup = await s2s(['signup', JSON.stringify(install)], { io: { connect: fromEnv.connect, answerTimeoutMs: fromEnv.answerTimeoutMs } });
