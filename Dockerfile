@@ -2,8 +2,9 @@
 # The s2s-relay worker image. The build stage installs every dependency, compiles the TypeScript
 # (`npm run build`: tsc -p tsconfig.build.json -> dist/) and prebuilds the workflow bundle; the runtime stage
 # has production dependencies, dist/ and config/ only, and runs as the unprivileged `node` user.
-# Debian (glibc) base: the Temporal SDK's native core has no musl (Alpine) build.
-ARG NODE_IMAGE=node:20.19.5-bookworm-slim
+# Debian (glibc) base: the Temporal SDK's native core has no musl (Alpine) build. Node 26 is the active LTS
+# (Node 20 reached end of life on 2026-04-30); CI runs the test suite on this version (.ci/run), on Debian 12.
+ARG NODE_IMAGE=node:26.12.1-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
@@ -16,6 +17,7 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY worker ./worker
 COPY client ./client
+COPY codec ./codec
 COPY emulator ./emulator
 RUN npm run build \
  && node dist/worker/build-bundle.js dist/workflow-bundle.js
@@ -29,6 +31,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 COPY --from=build /app/dist ./dist
 COPY config ./config
 COPY bin ./bin
+# The embedded delivery ledger's default place (one container; replicas share PostgreSQL: S2S_LEDGER_URL).
+RUN mkdir -p /app/.data && chown node:node /app/.data
 # Workers start from the prebuilt bundle; metrics on 9464 (Prometheus: GET /metrics).
 ENV S2S_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js \
     S2S_METRICS_PORT=9464

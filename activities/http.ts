@@ -2,11 +2,11 @@
 // with the connect/headers/body timeouts from `http` in the app configuration. It sends one request and
 // reports what happened (status + body, or a network error code); it never retries and never classifies.
 import { Pool } from 'undici';
-import type { AppConfigFile } from '../domain/app-config';
+import type { RelayConfig } from '../domain/config';
 import type { HttpOutcome } from './classify';
-import type { VendorRequest } from './vendor-request';
+import type { VendorRequest } from '../domain/vendors/request';
 
-export type HttpSettings = AppConfigFile['http'];
+export type HttpSettings = RelayConfig['http'];
 
 /** Answers are short; anything longer is cut here so a misbehaving endpoint cannot fill memory or logs. */
 const MAX_ANSWER_BYTES = 64 * 1024;

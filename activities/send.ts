@@ -1,38 +1,104 @@
 // The send activities (sendToAdjust, sendToAppsflyer): deliver a batch of one lane's items strictly in order,
 // one request each, stopping at the first item not accepted. A failure on the first item ends the attempt
 // with a typed ApplicationFailure (SendFailureType + SendFailureDetails) so Temporal retries it durably.
-import { ApplicationFailure, Context } from '@temporalio/activity';
-import { SendFailureType, type DeliveryItem, type Destination, type SendActivities, type SendBatchInput, type SendBatchResult, type SendFailureDetails } from '../domain/delivery';
+// The delivery ledger (injected) is asked first: an item it records as accepted is not sent again but
+// answered with its original receipt; every acceptance is recorded in it before the activity returns.
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { msOptionalToNumber } from '@temporalio/common/lib/time';
+import type { LoadedConfig, RelayConfig } from '../domain/config';
+import { DESTINATIONS, messageId, type CombinedSendInput, type CombinedSendResult, type DeliveryItem, type DeliveryReceipt, type Destination, type LaneAttempt, type SendActivities, type SendBatchInput, type SendBatchResult, type SendFailureData } from '../domain/delivery';
+import { InvalidRequestError, SendFailureType, VendorConfigMissingError, type SendFailureDetails } from '../domain/errors';
+import { buildAdjustRequest } from '../domain/vendors/adjust';
+import { buildAppsflyerEventRequest } from '../domain/vendors/appsflyer';
+import type { BuiltRequest } from '../domain/vendors/request';
+import { acceptedByLostAttempt, classifyOutcome, decideRetry, type Classification, type FailureClass, type RetryDecision } from './classify';
 import { userHash } from '../domain/ids';
-import type { LoadedAppConfig } from '../worker/app-config';
 import { VendorHttp } from './http';
+import { redact } from './redact';
+import type { DeliveryLedger, LedgerEntry } from './ledger/ledger';
+import { AcceptanceWriter } from './ledger/writer';
 import type { RequestPacer } from './rate-limit';
-import { decideRetry, type FailureClass, type RetryDecision } from './retry-decision';
-import { sendItem, vendorName, type ItemOutcome, type SendContext } from './send-item';
 
 export type { SendActivities };
 
 /** Time kept back from the attempt's start-to-close so the activity reports its own failure first. */
 const ATTEMPT_MARGIN_MS = 500;
 
+/** The delivery's attempt: this activity's, after any made before it (SendBatchInput.priorAttempts). */
+function attemptOf(context: Context, input: SendBatchInput): number {
+  return context.info.attempt + (input.priorAttempts ?? 0);
+}
+
 export interface SendActivityOptions {
+  /** Accepted deliveries (activities/ledger/ledger.ts): skipped before sending, recorded right after acceptance. */
+  ledger: DeliveryLedger;
   /** Request pacers of rate-limited vendors (worker/workers.ts builds them from S2S_<VENDOR>_RATE_LIMIT). */
   pacers?: Partial<Record<Destination, RequestPacer>>;
 }
 
-export function createSendActivities(loaded: LoadedAppConfig, options: SendActivityOptions = {}): { activities: SendActivities; close(): Promise<void> } {
+export function createSendActivities(loaded: LoadedConfig, options: SendActivityOptions): { activities: SendActivities; close(): Promise<void> } {
+  const { ledger } = options;
   const http = new VendorHttp(loaded.config.http);
   const allSecrets = [...Object.values(loaded.secrets.appsflyer), ...Object.values(loaded.secrets.adjust)].filter((s): s is string => !!s);
   const secretFor = (vendor: Destination, app: string) => (vendor === 'adjust' ? loaded.secrets.adjust[app] : loaded.secrets.appsflyer[app]);
 
-  const sendBatch = async (vendor: Destination, input: SendBatchInput): Promise<SendBatchResult> => {
+  const sendBatch = (vendor: Destination, input: SendBatchInput): Promise<SendBatchResult> => sendOnce(vendor, input);
+
+  /**
+   * The combined first attempt: each vendor's batch sent concurrently, each part's failure returned as data so
+   * the other part's receipts are kept (a cancellation ends the whole activity).
+   */
+  const sendFirstAttempts = async (input: CombinedSendInput): Promise<CombinedSendResult> => {
+    const parts = await Promise.all(
+      DESTINATIONS.filter((vendor) => input[vendor]).map(async (vendor): Promise<[Destination, LaneAttempt]> => {
+        try {
+          return [vendor, { ok: true, result: await sendOnce(vendor, input[vendor] as SendBatchInput) }];
+        } catch (error) {
+          if (error instanceof CancelledFailure) throw error;
+          return [vendor, { ok: false, failure: failureData(error) }];
+        }
+      }),
+    );
+    return Object.fromEntries(parts);
+  };
+
+  const sendOnce = async (vendor: Destination, input: SendBatchInput): Promise<SendBatchResult> => {
+    const context = Context.current();
+    const started = Date.now();
+    if (input.items.length === 0) return { receipts: [] };
+    const attempt = attemptOf(context, input);
+    const base = { vendor, app: input.app, userHash: userHash(input.user.userId), attempt };
+    let known: Map<string, LedgerEntry>;
+    try {
+      known = await ledger.accepted(input.items.map((item) => item.deliveryId));
+    } catch (error) {
+      // Never send blind: a resend could count revenue twice. Retried like a transient vendor failure.
+      const first = input.items[0] as DeliveryItem;
+      const outcome: Failed = { ok: false, class: 'transient', message: `${(error as Error).message}; nothing was sent (a duplicate costs real money, a delay does not)`, durationMs: 0, warnings: [] };
+      const decision = decide(outcome, attempt, Date.now() - (first.firstAttemptAtMs ?? context.info.scheduledTimestampMs), input.deadlineMs, loaded);
+      context.log.error('s2s delivery ledger unavailable: batch not sent, retried', { ...base, deliveryId: first.deliveryId, reason: outcome.message });
+      throw failure(vendor, first, outcome, decision);
+    }
+    const writer = new AcceptanceWriter(ledger);
+    try {
+      return await sendItems(vendor, input, known, writer, started);
+    } finally {
+      // Before the activity returns: an acceptance Temporal may never hear of (this worker dies next) is still known.
+      const flushed = await writer.flush();
+      if (flushed.unrecorded.length > 0) {
+        context.log.error('s2s delivery ledger: accepted deliveries not recorded; a workflow reset could send them again', { ...base, deliveryIds: flushed.unrecorded, reason: flushed.error?.message });
+      }
+    }
+  };
+
+  const sendItems = async (vendor: Destination, input: SendBatchInput, known: ReadonlyMap<string, LedgerEntry>, writer: AcceptanceWriter, started: number): Promise<SendBatchResult> => {
     const context = Context.current();
     const { info } = context;
-    const started = Date.now();
+    const attempt = attemptOf(context, input);
     const deadline = started + (info.startToCloseTimeoutMs || loaded.config.policy.retry.attemptTimeout) - ATTEMPT_MARGIN_MS;
     const { connectTimeout, headersTimeout, bodyTimeout } = loaded.config.http;
     const perRequestMs = connectTimeout + headersTimeout + bodyTimeout;
-    const base = { vendor, app: input.app, userHash: userHash(input.user.userId), attempt: info.attempt };
+    const base = { vendor, app: input.app, userHash: userHash(input.user.userId), attempt };
     const receipts: SendBatchResult['receipts'] = [];
     /**
      * Ends the batch early at `index`. The items from there on that may already have reached the vendor
@@ -42,15 +108,23 @@ export function createSendActivities(loaded: LoadedAppConfig, options: SendActiv
     const stopAt = (index: number, stopReason: string, unanswered = false): SendBatchResult => {
       const possiblyAccepted = input.items
         .slice(index)
-        .filter((item, i) => info.attempt > 1 || item.resend === true || (i === 0 && unanswered))
+        .filter((item, i) => attempt > 1 || item.resend === true || (i === 0 && unanswered))
         .map((item) => item.deliveryId);
       return { receipts, stoppedAt: index, stopReason, ...(possiblyAccepted.length > 0 ? { possiblyAccepted } : {}) };
     };
 
     for (const [index, item] of input.items.entries()) {
+      const entry = known.get(item.deliveryId);
+      if (entry) {
+        receipts.push({ ...entry.receipt, fromLedger: true });
+        context.log.info('s2s already accepted (delivery ledger): not sent again', { ...base, deliveryId: item.deliveryId, messageId: messageId(item.message), acceptedAt: entry.receipt.sentAt, acceptedAttempt: entry.receipt.attempt });
+        continue;
+      }
+      // The ledger stopped taking writes: send no more until it records again (the rest goes in a new activity).
+      if (writer.failure) return stopAt(index, `${writer.failure.message}: ${input.items.length - index} item(s) left for the next activity`);
       if (index > 0 && deadline - Date.now() < perRequestMs) {
         const stopReason = `attempt time budget: ${input.items.length - index} item(s) left for the next activity`;
-        context.log.info('s2s batch stopped early', { ...base, deliveryId: item.deliveryId, eventId: item.sourceId, stopReason });
+        context.log.info('s2s batch stopped early', { ...base, deliveryId: item.deliveryId, messageId: messageId(item.message), stopReason });
         return stopAt(index, stopReason);
       }
       const pacer = options.pacers?.[vendor];
@@ -60,7 +134,7 @@ export function createSendActivities(loaded: LoadedAppConfig, options: SendActiv
         const at = pacer.reserve(index > 0 ? deadline - perRequestMs : deadline - Math.min(perRequestMs, 1_000));
         if (at === undefined) {
           if (index > 0) return stopAt(index, `rate limit (${pacer.currentRate()} requests/s): ${input.items.length - index} item(s) left for the next activity`);
-          throw rateLimited(vendor, item, info.attempt, pacer);
+          throw rateLimited(vendor, item, attempt, pacer);
         }
         if (!(await pacer.waitUntil(at, context.cancellationSignal))) {
           if (receipts.length === 0) await context.cancelled;
@@ -68,13 +142,16 @@ export function createSendActivities(loaded: LoadedAppConfig, options: SendActiv
         }
       }
       const signal = AbortSignal.any([context.cancellationSignal, AbortSignal.timeout(Math.max(1, deadline - Date.now()))]);
-      const ctx: SendContext = { vendor, config: loaded.config, http, secret: secretFor(vendor, input.app), allSecrets, attempt: info.attempt, signal };
+      const ctx: SendContext = { vendor, config: loaded.config, http, secret: secretFor(vendor, input.app), allSecrets, attempt, signal };
       const outcome = await sendItem(ctx, input, item);
       // Retries of one delivery can span several activities (a batch that stopped early, a continue-as-new
       // drain), so bounded classes measure from its first attempt, not from this activity's schedule.
-      const decision = outcome.ok || index > 0 ? undefined : decide(outcome, info.attempt, Date.now() - (item.firstAttemptAtMs ?? info.scheduledTimestampMs), input.deadlineMs, loaded);
+      const decision = outcome.ok || index > 0 ? undefined : decide(outcome, attempt, Date.now() - (item.firstAttemptAtMs ?? info.scheduledTimestampMs), input.deadlineMs, loaded);
       log(context, base, item, outcome, decision);
-      if (outcome.ok) receipts.push(outcome.receipt);
+      if (outcome.ok) {
+        receipts.push(outcome.receipt);
+        writer.add({ receipt: outcome.receipt, vendor, userHash: base.userHash });
+      }
       if (context.cancellationSignal.aborted) {
         // Cancelled (e.g. worker shutdown): keep what the vendor accepted, so it is never sent again.
         if (receipts.length === 0) await context.cancelled;
@@ -91,6 +168,7 @@ export function createSendActivities(loaded: LoadedAppConfig, options: SendActiv
     activities: {
       sendToAdjust: (input) => sendBatch('adjust', input),
       sendToAppsflyer: (input) => sendBatch('appsflyer', input),
+      sendFirstAttempts,
     },
     close: () => http.close(),
   };
@@ -104,7 +182,7 @@ function unanswered(outcome: ItemOutcome): boolean {
 }
 type Decided = RetryDecision & { attempt: number; elapsedMs: number };
 
-function decide(outcome: Failed, attempt: number, elapsedMs: number, deadlineMs: number | undefined, loaded: LoadedAppConfig): Decided {
+function decide(outcome: Failed, attempt: number, elapsedMs: number, deadlineMs: number | undefined, loaded: LoadedConfig): Decided {
   const input = {
     attempt,
     elapsedMs,
@@ -134,6 +212,20 @@ function failure(vendor: Destination, item: DeliveryItem, outcome: Failed, decis
   });
 }
 
+/** A failure as data (a part of the combined first attempt): what its ApplicationFailure would carry. */
+export function failureData(error: unknown): SendFailureData {
+  if (!(error instanceof ApplicationFailure)) return { type: 'unexpected', message: error instanceof Error ? error.message : String(error), nonRetryable: false };
+  const details = error.details?.[0] as SendFailureDetails | undefined;
+  const delay = error.nextRetryDelay;
+  return {
+    type: error.type ?? 'unexpected',
+    message: error.message,
+    nonRetryable: error.nonRetryable === true,
+    ...(details ? { details } : {}),
+    ...(delay !== undefined && delay !== null ? { nextRetryDelayMs: msOptionalToNumber(delay) ?? 0 } : {}),
+  };
+}
+
 function rateLimited(vendor: Destination, item: DeliveryItem, attempt: number, pacer: RequestPacer): ApplicationFailure {
   const message = `${vendorName(vendor)} rate limit (${pacer.currentRate()} requests/s): no request slot within this attempt; retried when the rate allows`;
   const details: SendFailureDetails = { deliveryId: item.deliveryId, message, attempt };
@@ -158,7 +250,7 @@ function log(context: Context, base: LogBase, item: DeliveryItem, outcome: ItemO
   const fields: Record<string, unknown> = {
     ...base,
     deliveryId: item.deliveryId,
-    eventId: item.sourceId,
+    messageId: messageId(item.message),
     // 0: no HTTP answer (network failure, or the request was never built). The logger drops null/undefined.
     status: outcome.ok ? outcome.receipt.status : (outcome.status ?? 0),
     class: outcome.ok ? outcome.receipt.outcome : outcome.class,
@@ -177,4 +269,87 @@ function log(context: Context, base: LogBase, item: DeliveryItem, outcome: ItemO
   } else {
     context.log[FAILURE_LEVEL[outcome.class]](`s2s ${outcome.class}`, fields);
   }
+}
+
+// ---- One item ----
+
+export interface SendContext {
+  vendor: Destination;
+  config: RelayConfig;
+  http: VendorHttp;
+  /** The secret for this app and vendor (undefined: none configured). */
+  secret: string | undefined;
+  /** Every configured secret, scrubbed from anything built from answers or errors. */
+  allSecrets: readonly string[];
+  attempt: number;
+  signal?: AbortSignal;
+}
+
+export type ItemOutcome =
+  | { ok: true; receipt: DeliveryReceipt; classification: Classification }
+  | { ok: false; class: FailureClass; status?: number; message: string; retryAfterMs?: number; durationMs: number; warnings: string[] };
+
+/**
+ * Sends one delivery: build the vendor request (pure builders), send it once on the shared pool, classify
+ * the answer. Returns a secret-free outcome (accepted with a receipt, or failed with its class); it never
+ * retries and never throws for vendor or network problems. Retrying is Temporal's job.
+ */
+export async function sendItem(ctx: SendContext, input: SendBatchInput, item: DeliveryItem): Promise<ItemOutcome> {
+  let request: BuiltRequest;
+  try {
+    request = build(ctx, input, item);
+  } catch (error) {
+    const message = redact(error instanceof Error ? error.message : String(error), ctx.allSecrets);
+    if (error instanceof InvalidRequestError) return { ok: false, class: 'invalidRequest', message, durationMs: 0, warnings: [] };
+    if (error instanceof VendorConfigMissingError) return { ok: false, class: 'misconfigured', message, durationMs: 0, warnings: [] };
+    throw error;
+  }
+
+  const sentAt = new Date().toISOString();
+  const outcome = await ctx.http.send(request, ctx.signal);
+  const first = classifyOutcome(ctx.vendor, outcome);
+  const resend = ctx.attempt > 1 || item.resend === true;
+  const classification = (outcome.kind === 'response' && acceptedByLostAttempt(ctx.vendor, resend, first, outcome.body)) || first;
+  const warnings = [...request.warnings];
+  if (classification.warning) warnings.push(redact(classification.warning, ctx.allSecrets));
+  const answer =
+    outcome.kind === 'response'
+      ? redact(outcome.body.trim(), ctx.allSecrets)
+      : redact(`${outcome.code}: ${outcome.message}`, ctx.allSecrets);
+
+  if (classification.class === 'delivered' || classification.class === 'duplicate') {
+    const receipt: DeliveryReceipt = {
+      deliveryId: item.deliveryId,
+      outcome: classification.class,
+      status: classification.status ?? 0,
+      answer,
+      attempt: ctx.attempt,
+      sentAt,
+      durationMs: outcome.durationMs,
+    };
+    if (warnings.length > 0) receipt.warnings = warnings;
+    return { ok: true, receipt, classification };
+  }
+  const failed: ItemOutcome = {
+    ok: false,
+    class: classification.class,
+    message: `${vendorName(ctx.vendor)} ${classification.status ?? 'network error'}: ${classification.reason}; answer: ${answer || '(empty)'}`,
+    durationMs: outcome.durationMs,
+    warnings,
+  };
+  if (classification.status !== undefined) failed.status = classification.status;
+  if (classification.retryAfterMs !== undefined) failed.retryAfterMs = classification.retryAfterMs;
+  return failed;
+}
+
+function build(ctx: SendContext, input: SendBatchInput, item: DeliveryItem): BuiltRequest {
+  const app = ctx.config.apps[input.app];
+  if (!app) throw new VendorConfigMissingError(`app "${input.app}" is not in the worker's app configuration (configured: ${Object.keys(ctx.config.apps).join(', ')})`);
+  if (ctx.vendor === 'adjust') return buildAdjustRequest(item, input.user, app, ctx.config.vendors, ctx.secret);
+  if (ctx.secret === undefined) throw new VendorConfigMissingError(`no AppsFlyer key is configured for app "${input.app}"`);
+  return buildAppsflyerEventRequest(item, input.user, app, ctx.config.vendors, ctx.secret);
+}
+
+export function vendorName(vendor: Destination): string {
+  return vendor === 'adjust' ? 'Adjust' : 'AppsFlyer';
 }

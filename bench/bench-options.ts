@@ -3,6 +3,11 @@
 import { z } from 'zod';
 import { address, duration, envPairs, filePath, flag, positiveNumber, wholeNumber } from './option-types';
 
+/** `--server dev|postgres` (bench and chaos): which Temporal server the harness starts. */
+export const serverKind = z
+  .enum(['dev', 'postgres'], { error: 'must be "dev" (the Temporal CLI\'s dev server) or "postgres" (the production server on PostgreSQL, scripts/temporal-server.sh)' })
+  .default('dev');
+
 export const BenchOptions = z
   .strictObject({
     help: flag,
@@ -26,11 +31,15 @@ export const BenchOptions = z
     seed: wholeNumber('--seed 7', 0, 2 ** 31).default(7),
     json: filePath('--json bench.json').optional(),
     temporal: address.optional(),
+    /** The server the harness starts: the dev server (default) or the production server on PostgreSQL. */
+    server: serverKind,
     /** Dev server storage: in memory (default) or a SQLite file like `npm start` (fsync per write). */
     db: z.enum(['memory', 'file'], { error: 'must be "memory" (the dev server default) or "file" (SQLite on disk, like npm start)' }).default('memory'),
     workerEnv: envPairs,
     /** Extra node flags for the relay worker processes, e.g. "--cpu-prof --cpu-prof-dir=prof". */
     workerNodeArgs: z.string({ error: 'takes node flags after an equals sign, e.g. --worker-node-args="--cpu-prof --cpu-prof-dir=prof"' }).optional(),
+    /** Also measure payload encryption: the max run repeated with the codec on (A-B-B-A). */
+    codec: flag,
     /** The rate-limit ramp demo instead of the comparison. */
     ramp: flag,
     rampSpec: z.string().min(1).optional(),
@@ -38,6 +47,8 @@ export const BenchOptions = z
     stall: duration('"120s"').optional(),
   })
   .superRefine((o, ctx) => {
+    if (o.server === 'postgres' && o.temporal !== undefined) ctx.addIssue({ code: 'custom', path: ['server'], message: '--server postgres starts a server; --temporal uses a running one. Give one of them' });
+    if (o.server === 'postgres' && o.db !== 'memory') ctx.addIssue({ code: 'custom', path: ['db'], message: '--db is the dev server\'s store; the PostgreSQL-backed server always persists' });
     if (o.rate !== undefined && o.duration !== undefined) ctx.addIssue({ code: 'custom', path: ['rate'], message: 'give --rate or --duration, not both (both set the open-loop arrival rate)' });
     if (o.concurrency !== undefined && (o.rate !== undefined || o.duration !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['concurrency'], message: '--concurrency is for the closed loop; --rate/--duration make it an open loop. Give one of them' });
@@ -106,9 +117,13 @@ history size, worker CPU/RSS and Temporal server CPU.
   --settle-window D       policy.settleWindow (default 2s, the production default; it adds to latency)
   --max-batch N           policy.maxBatchSize (default 10)
   --api signal|update     client calls: trackSignal/refundSignal (default) or track/refund updates
+  --codec                 also measure payload encryption: the max run again with the codec on, twice, then
+                          once more without (plain, encrypted, encrypted, plain), and the cost per event
   --worker-env K=V        extra environment for the worker processes (repeatable)
   --worker-node-args=A    extra node flags for the relay workers, e.g. --worker-node-args="--cpu-prof --cpu-prof-dir=prof"
-  --temporal HOST:PORT    use a running Temporal server instead of starting a dev server
+  --temporal HOST:PORT    use a running Temporal server instead of starting one
+  --server dev|postgres   the server the harness starts: the dev server (default), or the production server
+                          on PostgreSQL (scripts/temporal-server.sh; databases of its own, dropped afterwards)
   --db memory|file        the dev server's store: in memory (default) or SQLite on disk like npm start
   --json FILE             write the results as JSON
   --ramp                  the rate-limit demo: AppsFlyer sends follow a ramp (--ramp-spec, --ramp-step)

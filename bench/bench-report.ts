@@ -2,6 +2,7 @@
 // summary. Pure: the numbers in, the report out.
 import os from 'node:os';
 import { perEvent, type ActionCounts } from './actions';
+import { codecText, type CodecComparison } from './codec-cost';
 import type { PhaseHistories } from './histories';
 import type { PhaseResult } from './relay-phase';
 import { round } from './stats';
@@ -16,6 +17,7 @@ export interface BenchInputs {
   floor?: PhaseResult;
   floorHistories?: PhaseHistories;
   raw?: PhaseResult;
+  codec?: CodecComparison;
 }
 
 const strip = ({ acceptedAtMs: _a, workerReadyAtMs: _w, ...rest }: PhaseResult) => rest;
@@ -25,6 +27,7 @@ function historySummary(h: PhaseHistories, events: number) {
     runs: h.runs,
     history_events: h.historyEvents,
     history_events_per_event: round(h.historyEvents / events),
+    history_bytes_per_event: Math.round(h.historyBytes / events),
     actions: h.actions,
     actions_per_event: round(h.actions.total / events),
     actions_per_event_by_kind: perEvent(h.actions, events),
@@ -77,6 +80,7 @@ export function benchJson(inputs: BenchInputs): Record<string, unknown> {
     temporal_server_cpu_cores_avg: max.server?.avgCores ?? null,
     temporal_server_cpu_cores_peak: max.server?.peakCores ?? null,
     harness_cpu_seconds: max.harnessCpuSeconds,
+    ...(inputs.codec ? { payload_encryption: inputs.codec } : {}),
     phases: {
       relay_max: { ...strip(max), ...historySummary(inputs.maxHistories, max.events) },
       ...(half && inputs.halfHistories ? { relay_half: { ...strip(half), ...historySummary(inputs.halfHistories, half.events) } } : {}),
@@ -105,6 +109,7 @@ export function benchText(json: Record<string, unknown>): string {
     `delivered ${j.delivered_events_per_s} events/s (x2 vendors = ${j.deliveries_per_s} deliveries/s); floor ${j.floor_events_per_s}; raw ${j.raw_events_per_s}`,
     `ratio to floor ${j.ratio_to_floor}, to raw ${j.ratio_to_raw}; latency p50/p95/p99 ${JSON.stringify(j.latency_ms)} ms (${j.latency_measured_at})`,
     `actions/event ${j.actions_per_event} ${JSON.stringify(j.actions_per_event_by_kind)}; history events/event ${j.history_events_per_event}`,
+    ...(j.payload_encryption ? codecText(j.payload_encryption as CodecComparison) : []),
   ]
     .filter((l) => l !== '')
     .join('\n');

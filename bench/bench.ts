@@ -1,12 +1,16 @@
 // `npm run bench`: throughput, latency, Temporal actions per event and resource use of s2s-relay on this
 // machine, next to the Temporal floor and the raw undici ceiling, all against one embedded stack that the
-// harness starts (or reuses with --temporal) and stops again, also on Ctrl-C and on failure.
+// harness starts (or reuses with --temporal) and stops again, also on Ctrl-C and on failure. With --codec,
+// also what payload encryption costs per event (codec-cost.ts).
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { readPayloadEncryption } from '../codec/payload-encryption';
 import { BENCH_HELP, BenchOptions, benchPlan, type BenchPlan } from './bench-options';
 import { benchJson, benchText } from './bench-report';
 import { parseOptions } from './cli-args';
+import { codecComparison, measureCodecAlone, type CodecComparison, type MeasuredPhase } from './codec-cost';
 import type { DriveOptions } from './driver';
 import { runFloorPhase } from './floor-phase';
 import { phaseHistories } from './histories';
@@ -32,8 +36,8 @@ async function main(): Promise<void> {
   const runId = Date.now().toString(36);
   say(`bench: run directory ${path.relative(process.cwd(), runDir)}`);
   try {
-    const temporal = await startTemporal(cleanup, runDir, options.temporal, options.db === 'file');
-    say(`bench: Temporal at ${temporal.address}${temporal.server ? ' (dev server started by the harness)' : ' (existing server)'}`);
+    const temporal = await startTemporal(cleanup, runDir, options.temporal, options.db === 'file', options.server);
+    say(`bench: Temporal at ${temporal.address}${temporal.server ? ` (${options.server === 'postgres' ? 'server on PostgreSQL' : 'dev server'} started by the harness)` : ' (existing server)'}`);
     const emulator = await startBenchEmulator(cleanup, 4_000_000);
     const bundlePath = await writeRelayBundle(runDir);
     const connection = await Connection.connect({ address: temporal.address });
@@ -67,6 +71,22 @@ async function main(): Promise<void> {
 
     const floorRun = plan.floor ? await runFloorPhase({ cleanup, temporal, client }, { ...common, drive, workerEnv }) : undefined;
     const max = await runRelayPhase(ctx, { ...common, name: 'relay-max', drive, api: options.api, appConfig, bundlePath, workerEnv, ...workerNodeArgs });
+    let codec: CodecComparison | undefined;
+    let maxHistoriesEarly: Awaited<ReturnType<typeof phaseHistories>> | undefined;
+    if (options.codec) {
+      // The same workload with payload encryption (a key of this run's own), A-B-B-A with the plain max run.
+      const keys = `bench:${randomBytes(32).toString('base64')}`;
+      const encryption = readPayloadEncryption({ S2S_PAYLOAD_KEYS: keys });
+      const encryptedCtx: RelayPhaseContext = { ...ctx, client: new Client({ connection, dataConverter: encryption.dataConverter }) };
+      const measure = async (name: string, encrypted: boolean): Promise<MeasuredPhase> => {
+        const result = await runRelayPhase(encrypted ? encryptedCtx : ctx, { ...common, name, drive, api: options.api, appConfig, bundlePath, workerEnv: encrypted ? { ...workerEnv, S2S_PAYLOAD_KEYS: keys } : workerEnv, ...workerNodeArgs });
+        return { result, histories: await phaseHistories(client, result.taskQueue, result.users) };
+      };
+      const encrypted = [await measure('relay-codec', true), await measure('relay-codec-2', true)];
+      const plain2 = await measure('relay-plain-2', false);
+      maxHistoriesEarly = await phaseHistories(client, max.taskQueue, max.users);
+      codec = codecComparison([{ result: max, histories: maxHistoriesEarly }, plain2], encrypted, await measureCodecAlone());
+    }
     const raw = plan.raw ? await runRawPhase(emulator, { ...common, drive, appConfig }) : undefined;
     // Latency at half the closed-loop maximum, as an open loop (even arrivals, each user's messages seconds
     // apart), offering about a minute of traffic (half a minute with --quick) whatever the user count.
@@ -77,16 +97,17 @@ async function main(): Promise<void> {
       : undefined;
 
     say('bench: counting actions from the histories ...');
-    const maxHistories = await phaseHistories(client, max.taskQueue, max.users);
+    const maxHistories = maxHistoriesEarly ?? (await phaseHistories(client, max.taskQueue, max.users));
     const halfHistories = half ? await phaseHistories(client, half.taskQueue, half.users) : undefined;
     const json = benchJson({
       command: `npm run bench -- ${argv.join(' ')}`.trim(),
-      policy: policyReport(plan, options.api, workerEnv, options.temporal ? 'existing server' : options.db === 'file' ? 'dev server, SQLite file' : 'dev server, in memory'),
+      policy: policyReport(plan, options.api, workerEnv, options.temporal ? 'existing server' : options.server === 'postgres' ? 'Temporal server on PostgreSQL' : options.db === 'file' ? 'dev server, SQLite file' : 'dev server, in memory'),
       max,
       maxHistories,
       ...(half && halfHistories ? { half, halfHistories } : {}),
       ...(floorRun ? { floor: floorRun.result, floorHistories: floorRun.histories } : {}),
       ...(raw ? { raw } : {}),
+      ...(codec ? { codec } : {}),
     });
     fs.writeFileSync(path.join(runDir, 'bench.json'), `${JSON.stringify(json, null, 2)}\n`);
     if (options.json) fs.writeFileSync(options.json, `${JSON.stringify(json, null, 2)}\n`);

@@ -1,11 +1,18 @@
 // Reads every workflow run a phase left on its task queue (all runs, so continue-as-new chains count) and
-// adds up their billable actions (actions.ts) and history events.
+// adds up their billable actions (actions.ts), history events and history size (protobuf bytes, as stored).
 import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { isEncrypted } from '../codec/aes-gcm-codec';
+import { payloadSlots } from '../codec/history-payloads';
 import { addCounts, countActions, emptyCounts, workflowTaskTimes, type ActionCounts } from './actions';
 
 export interface PhaseHistories {
   runs: number;
   historyEvents: number;
+  /** The histories' size as protobuf (what the server stores, payloads included). */
+  historyBytes: number;
+  /** Payloads stored encrypted (binary/encrypted) in the histories. */
+  encryptedPayloads: number;
   actions: ActionCounts;
   /** Workflow tasks completed, and their mean time in the worker (started to completed). */
   workflowTasks: number;
@@ -14,18 +21,22 @@ export interface PhaseHistories {
 
 export function historyTotals(perRun: ReadonlyArray<{ events: readonly unknown[] }>): Omit<PhaseHistories, 'runs'> {
   let historyEvents = 0;
+  let historyBytes = 0;
+  let encryptedPayloads = 0;
   let actions = emptyCounts();
   let tasks = 0;
   let taskMs = 0;
   for (const run of perRun) {
     const events = run.events as Parameters<typeof countActions>[0];
     historyEvents += events.length;
+    historyBytes += temporal.api.history.v1.History.encode({ events: run.events as temporal.api.history.v1.IHistoryEvent[] }).finish().length;
+    encryptedPayloads += payloadSlots(run.events).filter((slot) => isEncrypted(slot.payload)).length;
     actions = addCounts(actions, countActions(events));
     const times = workflowTaskTimes(events as Parameters<typeof workflowTaskTimes>[0]);
     tasks += times.tasks;
     taskMs += times.totalMs;
   }
-  return { historyEvents, actions, workflowTasks: tasks, workflowTaskMeanMs: tasks > 0 ? Math.round((taskMs / tasks) * 10) / 10 : 0 };
+  return { historyEvents, historyBytes, encryptedPayloads, actions, workflowTasks: tasks, workflowTaskMeanMs: tasks > 0 ? Math.round((taskMs / tasks) * 10) / 10 : 0 };
 }
 
 /** Runs `fn` over `items` with at most `limit` at once. */

@@ -61,14 +61,14 @@ export class Cleanup {
       if (signalled) process.exit(130);
       signalled = true;
       process.stderr.write(`\n${signal}: stopping everything this harness started ...\n`);
-      this.stopAll().finally(() => process.exit(130));
+      void this.stopAll().finally(() => process.exit(130));
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     const onError = (error: unknown) => {
       if (this.stopping) return;
       process.stderr.write(`harness error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      this.stopAll().finally(() => process.exit(1));
+      void this.stopAll().finally(() => process.exit(1));
     };
     process.on('uncaughtException', onError);
     process.on('unhandledRejection', onError);

@@ -1,14 +1,14 @@
 // The raw ceiling: the same users and messages sent straight to the emulator with undici (the relay's own
 // request builders and pooled sender, no Temporal), with the same concurrency as the relay run. Each
 // user's messages go in order, each message to both vendors at once, as the two lanes would.
-import type { DeliveryItem, Destination } from '../domain/delivery';
-import { InstallContext, type InstallContextInput } from '../domain/install';
+import type { DeliveryItem, Destination, Message } from '../domain/delivery';
+import type { Signup } from '../domain/contract/install';
 import type { Emulator } from '../emulator/server';
-import { buildAdjustEventRequest } from '../activities/adjust-request';
-import { buildAppsflyerEventRequest } from '../activities/appsflyer-request';
+import { buildAdjustRequest } from '../domain/vendors/adjust';
+import { buildAppsflyerEventRequest } from '../domain/vendors/appsflyer';
 import { VendorHttp } from '../activities/http';
 import { resolveAppConfig } from '../worker/app-config';
-import type { AppConfigFileInput } from '../domain/app-config';
+import type { RelayConfigInput } from '../domain/config';
 import { Driver, type DriveOptions } from './driver';
 import { ProcSampler } from './proc-sampler';
 import { Progress } from './progress';
@@ -24,7 +24,7 @@ export interface RawPhaseSpec {
   mix: MixOptions;
   seed: number;
   drive: DriveOptions;
-  appConfig: AppConfigFileInput;
+  appConfig: RelayConfigInput;
 }
 
 export async function runRawPhase(emulator: Emulator, spec: RawPhaseSpec): Promise<PhaseResult> {
@@ -32,7 +32,7 @@ export async function runRawPhase(emulator: Emulator, spec: RawPhaseSpec): Promi
   const http = new VendorHttp(loaded.config.http);
   const rng = rngFor(spec.seed);
   const installedAtMs = Date.now() - 2 * 3_600_000;
-  const users: InstallContext[] = Array.from({ length: spec.users }, (_, i) => InstallContext.parse(benchUser(rng, `${spec.runId}-raw-u${i}`, installedAtMs) as InstallContextInput));
+  const users: Signup[] = Array.from({ length: spec.users }, (_, i) => benchUser(rng, `${spec.runId}-raw-u${i}`, installedAtMs));
   const plans: PlannedGroup[][] = users.map((u) => planUserMessages(rng, u.userId, spec.eventsPerUser, spec.mix));
   for (const u of users) emulator.registerInstall({ deviceIds: u.deviceIds as Record<string, string>, appsflyerId: u.appsflyerId, installedAt: u.installedAt, processingDelayMs: 0 });
   const events = plans.reduce((n, p) => n + distinctMessages(p).length, 0);
@@ -41,11 +41,11 @@ export async function runRawPhase(emulator: Emulator, spec: RawPhaseSpec): Promi
   let accepted = 0;
   let failed = 0;
   const progress = new Progress('raw', events * 2, 'requests');
-  const send = async (user: InstallContext, item: DeliveryItem): Promise<void> => {
+  const send = async (user: Signup, item: DeliveryItem): Promise<void> => {
     const app = loaded.config.apps[user.app];
     if (!app) throw new Error(`no app ${user.app}`);
     const request = item.destination === 'adjust'
-      ? buildAdjustEventRequest(item, user, app, loaded.config.vendors, loaded.secrets.adjust[user.app])
+      ? buildAdjustRequest(item, user, app, loaded.config.vendors, loaded.secrets.adjust[user.app])
       : buildAppsflyerEventRequest(item, user, app, loaded.config.vendors, loaded.secrets.appsflyer[user.app] as string);
     const started = Date.now();
     const outcome = await http.send(request);
@@ -56,15 +56,17 @@ export async function runRawPhase(emulator: Emulator, spec: RawPhaseSpec): Promi
   };
   const sampler = new ProcSampler(() => process.pid).start();
   const driver = new Driver(plans, (g) => g.length, async (u, group) => {
-    const user = users[u] as InstallContext;
+    const user = users[u] as Signup;
     for (const m of group) {
-      if (m.kind === 'duplicate') continue;
+      if (m.kind === 'duplicate' || m.kind === 'bad') continue;
       const ids = deliveryIdsFor(user.userId, m);
       const occurredAtMs = Date.now();
-      const item = (destination: Destination): DeliveryItem =>
+      const occurredAt = new Date(occurredAtMs).toISOString();
+      const message: Message =
         m.kind === 'event'
-          ? { deliveryId: ids[destination], destination, kind: 'event', sourceId: m.id, name: 'purchase', occurredAtMs, revenue: m.revenue, currency: 'USD' }
-          : { deliveryId: ids[destination], destination, kind: 'refund', sourceId: m.id, name: 'purchase', occurredAtMs, purchaseEventId: m.purchaseId, ...(destination === 'appsflyer' ? { revenue: m.amount, currency: 'USD' } : {}) };
+          ? { kind: 'track', track: { userId: user.userId, eventId: m.id, name: 'purchase', occurredAt, revenue: m.revenue, currency: 'USD' } }
+          : { kind: 'refund', refund: { userId: user.userId, refundId: m.id, purchaseEventId: m.purchaseId, amount: m.amount, currency: 'USD', occurredAt } };
+      const item = (destination: Destination): DeliveryItem => ({ deliveryId: ids[destination], destination, message, occurredAtMs });
       await Promise.all([send(user, item('adjust')), send(user, item('appsflyer'))]);
     }
   }, spec.drive);

@@ -4,9 +4,9 @@
 // signal-to-vendor latency, and the worker's and server's CPU and memory while it ran.
 import type { Client } from '@temporalio/client';
 import { RelayClient } from '../client/relay-client';
-import type { AppConfigFileInput } from '../domain/app-config';
+import type { RelayConfigInput } from '../domain/config';
 import type { Destination } from '../domain/delivery';
-import type { InstallContextInput } from '../domain/install';
+import type { Signup } from '../domain/contract/install';
 import type { Emulator } from '../emulator/server';
 import { DeliveryWatch } from './delivery-watch';
 import { Driver, type DriveOptions } from './driver';
@@ -29,7 +29,7 @@ export interface RelayPhaseSpec {
   seed: number;
   drive: DriveOptions;
   api: SendApi;
-  appConfig: AppConfigFileInput;
+  appConfig: RelayConfigInput;
   bundlePath: string;
   workerEnv: Record<string, string>;
   workerNodeArgs?: string[];
@@ -83,7 +83,7 @@ export async function runRelayPhase(ctx: RelayPhaseContext, spec: RelayPhaseSpec
   // Users, with installs the vendors already processed (the gate is long past).
   const rng = rngFor(spec.seed);
   const installedAtMs = Date.now() - 2 * 3_600_000;
-  const users: InstallContextInput[] = Array.from({ length: spec.users }, (_, i) => benchUser(rng, `${spec.runId}-${spec.name}-u${i}`, installedAtMs));
+  const users: Signup[] = Array.from({ length: spec.users }, (_, i) => benchUser(rng, `${spec.runId}-${spec.name}-u${i}`, installedAtMs));
   const plans: PlannedGroup[][] = users.map((u) => planUserMessages(rng, u.userId, spec.eventsPerUser, spec.mix));
   for (const u of users) {
     ctx.emulator.registerInstall({ deviceIds: u.deviceIds as Record<string, string>, appsflyerId: u.appsflyerId, installedAt: u.installedAt, processingDelayMs: 0 });
@@ -100,7 +100,7 @@ export async function runRelayPhase(ctx: RelayPhaseContext, spec: RelayPhaseSpec
   const expected = new Map<string, { messageId: string; vendor: Destination }>();
   plans.forEach((groups, i) => {
     for (const m of distinctMessages(groups)) {
-      const ids = deliveryIdsFor((users[i] as InstallContextInput).userId, m);
+      const ids = deliveryIdsFor((users[i] as Signup).userId, m);
       expected.set(ids.adjust, { messageId: m.id, vendor: 'adjust' });
       expected.set(ids.appsflyer, { messageId: m.id, vendor: 'appsflyer' });
     }

@@ -2,14 +2,17 @@
 // (signal-with-start) or track (update), refunds as refundSignal or refund. Stamps occurredAt at send time
 // (plus the plan's offset), remembers each payload so a repeat is byte-identical, and logs send times.
 import type { RelayClient } from '../client/relay-client';
-import type { RefundInput, TrackEventInput } from '../domain/event';
+import type { Refund, Track } from '../domain/contract/messages';
 import type { PlannedGroup } from './workload';
 
 export type SendApi = 'signal' | 'update';
 
+/** Key of the harness's own message id in marked events' callbackParams (Adjust) and eventValue (AppsFlyer). */
+export const CHAOS_MARKER = 'chaos_msg';
+
 export interface SentMessage {
   userId: string;
-  payload: { kind: 'event'; event: TrackEventInput } | { kind: 'refund'; refund: RefundInput };
+  payload: { kind: 'event'; event: Track } | { kind: 'refund'; refund: Refund };
   /** When the first attempt to send it started (latency is measured from here). */
   sentAtMs: number;
   occurredAtMs: number;
@@ -17,6 +20,8 @@ export interface SentMessage {
 
 export class SentLog {
   readonly messages = new Map<string, SentMessage>();
+  /** Message ids the client was told were accepted (the call returned without an error). */
+  readonly accepted = new Set<string>();
   duplicatesSent = 0;
 }
 
@@ -37,20 +42,25 @@ export function relaySender(client: RelayClient, userIds: readonly string[], api
         if (existing) message = existing;
         else {
           const now = Date.now();
+          if (planned.kind === 'bad') throw new Error(`bad message ${planned.id}: send it with bench/chaos-workload.ts, not as a valid message`);
           if (planned.kind === 'event') {
             const occurredAtMs = now + planned.offsetMs;
-            const event: TrackEventInput = { userId, eventId: planned.id, name: 'purchase', occurredAt: new Date(occurredAtMs).toISOString(), revenue: planned.revenue, currency: 'USD' };
+            const event: Track = { userId, eventId: planned.id, name: planned.name ?? 'purchase', occurredAt: new Date(occurredAtMs).toISOString() };
+            if (planned.revenue !== undefined) Object.assign(event, { revenue: planned.revenue, currency: planned.currency ?? 'USD' });
+            if (planned.mark) Object.assign(event, { callbackParams: { [CHAOS_MARKER]: planned.id }, eventValue: { [CHAOS_MARKER]: planned.id } });
             message = { userId, payload: { kind: 'event', event }, sentAtMs: now, occurredAtMs };
           } else {
             const purchase = log.messages.get(planned.purchaseId);
             const occurredAtMs = Math.max(now, purchase?.occurredAtMs ?? now);
-            const refund: RefundInput = { userId, refundId: planned.id, purchaseEventId: planned.purchaseId, amount: planned.amount, currency: 'USD', occurredAt: new Date(occurredAtMs).toISOString() };
+            const refund: Refund = { userId, refundId: planned.id, purchaseEventId: planned.purchaseId, amount: planned.amount, currency: planned.currency ?? 'USD', occurredAt: new Date(occurredAtMs).toISOString() };
             message = { userId, payload: { kind: 'refund', refund }, sentAtMs: now, occurredAtMs };
           }
           log.messages.set(planned.id, message);
         }
       }
-      await sendOne(client, apiFor(message.payload.kind === 'event' ? message.payload.event.eventId : message.payload.refund.refundId), message);
+      const id = message.payload.kind === 'event' ? message.payload.event.eventId : message.payload.refund.refundId;
+      await sendOne(client, apiFor(id), message);
+      log.accepted.add(id);
     }
   };
 }

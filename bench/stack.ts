@@ -1,18 +1,22 @@
-// The embedded default stack for the harnesses, on ports of its own: a Temporal dev server (started on free
-// ports with a database file in the run directory, or one already running at --temporal), the vendor
-// emulator in this process, the prebuilt workflow bundle, and relay workers as `worker/main.ts` children.
+// The embedded default stack for the harnesses, on ports of its own: a Temporal server (the dev server on
+// free ports with a database file in the run directory; or, with --server postgres, the production server
+// on PostgreSQL through scripts/temporal-server.sh, on databases of its own that are dropped afterwards; or
+// one already running at --temporal), the vendor emulator in this process, the prebuilt workflow bundle,
+// and relay workers as `worker/main.ts` children.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { vendorTaskQueues } from '../domain/settings';
-import type { AppConfigFileInput } from '../domain/app-config';
+import type { RelayConfigInput } from '../domain/config';
 import { defaultEmulatorConfig } from '../emulator/config';
 import { startEmulator, type Emulator } from '../emulator/server';
 import { buildWorkflowBundle } from '../worker/bundle';
 import type { DevServer } from '../worker/dev-server';
-import { freePort } from '../worker/net';
+import { freePort, freePortBlock } from '../worker/net';
+import { startPostgresServer, type PostgresServer } from '../worker/postgres-server';
 import { PROJECT_ROOT } from '../worker/paths';
 import { ensureSearchAttributes } from '../worker/search-attributes';
 import { spawnTsx, type Cleanup, type ManagedChild } from './processes';
@@ -20,20 +24,28 @@ import { startBenchServer } from './temporal-server';
 
 export const DEMO_SECRETS = { DEMO_APPSFLYER_KEY: 'demo-appsflyer-s2s-key', DEMO_ADJUST_ANDROID_S2S_TOKEN: 'demo-adjust-s2s-token' };
 
+/** The server a harness starts: the Temporal CLI's dev server, or the production server on PostgreSQL. */
+export type ServerKind = 'dev' | 'postgres';
+
 export interface TemporalEndpoint {
   address: string;
   /** Set when the harness started the server (so it can measure, restart or stop it). */
   server?: DevServer;
+  kind?: ServerKind;
   port?: number;
   dbFile?: string;
   logFile?: string;
+  /** --server postgres: its databases (`<database>`, `<database>_visibility`) and script state. */
+  database?: string;
+  stateDir?: string;
 }
 
 /**
- * Uses the server at `address`, or starts a dev server on a free port: with its SQLite database in a file
- * in `runDir` (`persist`, needed to restart it) or in memory (the dev server's default, no fsync per write).
+ * Uses the server at `address`, or starts one: the dev server on a free port, with its SQLite database in a
+ * file in `runDir` (`persist`, needed to restart it) or in memory (the dev server's default, no fsync per
+ * write); or (`kind` postgres) the PostgreSQL-backed server on a free port block, always persistent.
  */
-export async function startTemporal(cleanup: Cleanup, runDir: string, address?: string, persist = false): Promise<TemporalEndpoint> {
+export async function startTemporal(cleanup: Cleanup, runDir: string, address?: string, persist = false, kind: ServerKind = 'dev'): Promise<TemporalEndpoint> {
   if (address) {
     const connection = await Connection.connect({ address, connectTimeout: 5_000 }).catch((error: unknown) => {
       throw new Error(`cannot reach the Temporal server at --temporal ${address}: ${(error as Error).message}`);
@@ -42,6 +54,18 @@ export async function startTemporal(cleanup: Cleanup, runDir: string, address?: 
     await connection.close();
     return { address };
   }
+  if (kind === 'postgres') {
+    const port = await freePortBlock(10);
+    const stateDir = path.join(runDir, 'temporal-server');
+    const endpoint: TemporalEndpoint = { address: `127.0.0.1:${port}`, kind, port, database: `s2s_bench_${randomBytes(4).toString('hex')}`, stateDir, logFile: path.join(stateDir, 'server.log') };
+    // Registered before the server itself, so it runs after the server stopped (cleanup runs newest first).
+    cleanup.add('temporal-databases', async () => {
+      const server = endpoint.server as PostgresServer | undefined;
+      if (server && !process.env.S2S_KEEP_TEMPORAL_DB) await server.drop();
+    });
+    await restartTemporal(cleanup, endpoint);
+    return endpoint;
+  }
   const port = await freePort();
   const logFile = path.join(runDir, 'temporal-server.log');
   const endpoint: TemporalEndpoint = { address: `127.0.0.1:${port}`, port, logFile, ...(persist ? { dbFile: path.join(runDir, 'temporal.sqlite') } : {}) };
@@ -49,10 +73,13 @@ export async function startTemporal(cleanup: Cleanup, runDir: string, address?: 
   return endpoint;
 }
 
-/** (Re)starts the harness's dev server on the same port and database file. */
+/** (Re)starts the harness's server: the same port (block) and database (file). */
 export async function restartTemporal(cleanup: Cleanup, endpoint: TemporalEndpoint): Promise<void> {
   if (endpoint.port === undefined) throw new Error('the harness did not start this Temporal server, so it cannot restart it');
-  endpoint.server = await startBenchServer({ port: endpoint.port, logFile: endpoint.logFile ?? '/dev/null', ...(endpoint.dbFile ? { dbFile: endpoint.dbFile } : {}) });
+  endpoint.server =
+    endpoint.kind === 'postgres'
+      ? await startPostgresServer({ port: endpoint.port, database: endpoint.database as string, stateDir: endpoint.stateDir as string })
+      : await startBenchServer({ port: endpoint.port, logFile: endpoint.logFile ?? '/dev/null', ...(endpoint.dbFile ? { dbFile: endpoint.dbFile } : {}) });
   const server = endpoint.server;
   cleanup.add('temporal', () => server.stop(), server.process.pid);
 }
@@ -71,13 +98,13 @@ export async function writeRelayBundle(runDir: string): Promise<string> {
 }
 
 /** The demo apps (config/demo.yaml) with their vendors pointed at the emulator and the given policy/http. */
-export function benchAppConfig(emulatorUrl: string, policy: Record<string, unknown>, http: Record<string, unknown> = {}): AppConfigFileInput {
-  const demo = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'config', 'demo.yaml'), 'utf8')) as { apps: AppConfigFileInput['apps']; policy?: Record<string, unknown> };
+export function benchAppConfig(emulatorUrl: string, policy: Record<string, unknown>, http: Record<string, unknown> = {}): RelayConfigInput {
+  const demo = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'config', 'demo.yaml'), 'utf8')) as { apps: RelayConfigInput['apps']; policy?: Record<string, unknown> };
   return {
     apps: demo.apps,
     vendors: { adjustBaseUrl: `${emulatorUrl}/adjust`, appsflyerApi3BaseUrl: `${emulatorUrl}/appsflyer`, appsflyerApi2BaseUrl: `${emulatorUrl}/appsflyer` },
-    http: http as AppConfigFileInput['http'],
-    policy: { ...(demo.policy ?? {}), ...policy } as AppConfigFileInput['policy'],
+    http: http as RelayConfigInput['http'],
+    policy: { ...(demo.policy ?? {}), ...policy } as RelayConfigInput['policy'],
   };
 }
 
@@ -86,12 +113,14 @@ export interface RelayWorkerSpec {
   name: string;
   temporalAddress: string;
   taskQueue: string;
-  appConfig: AppConfigFileInput;
+  appConfig: RelayConfigInput;
   bundlePath: string;
   /** Extra worker environment (S2S_MAX_CACHED_WORKFLOWS, S2S_APPSFLYER_RATE_LIMIT, S2S_LOG_LEVEL, ...). */
   env?: Record<string, string>;
   /** Extra node flags for the worker process (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** Entry point instead of worker/main.ts (the chaos run's bench/chaos-worker.ts). */
+  script?: string;
 }
 
 /** Starts `worker/main.ts` (what `npm run worker` runs) as a child and waits until it polls. */
@@ -100,7 +129,7 @@ export async function startRelayWorker(cleanup: Cleanup, spec: RelayWorkerSpec):
   fs.writeFileSync(configFile, JSON.stringify(spec.appConfig, null, 2));
   const child = spawnTsx({
     name: spec.name,
-    script: 'worker/main.ts',
+    script: spec.script ?? 'worker/main.ts',
     logFile: path.join(spec.runDir, `${spec.name}.log`),
     ...(spec.nodeArgs ? { nodeArgs: spec.nodeArgs } : {}),
     env: {
@@ -114,6 +143,7 @@ export async function startRelayWorker(cleanup: Cleanup, spec: RelayWorkerSpec):
       S2S_WORKFLOW_BUNDLE: spec.bundlePath,
       S2S_LOG_FORMAT: 'json',
       S2S_LOG_LEVEL: 'info',
+      S2S_LEDGER_URL: `pglite:${path.join(spec.runDir, 'ledger')}`,
       ...spec.env,
     },
   });

@@ -1,6 +1,6 @@
-// Keeps one relay worker process running for the chaos run: SIGKILLs it on request (recording when),
-// starts it again, and restarts it by itself if it dies unasked (e.g. while the server is down), counting
-// those crashes separately.
+// Keeps the chaos run's relay worker processes running: one or more replicas on the same task queue. It
+// SIGKILLs one replica on request (in turn, recording when), starts it again, and restarts a replica by
+// itself if it dies unasked (e.g. while the server is down), counting those crashes separately.
 import type { ManagedChild } from './processes';
 import type { Cleanup } from './processes';
 import { startRelayWorker, type RelayWorkerSpec } from './stack';
@@ -10,11 +10,17 @@ export interface KillRecord {
   restartedAtMs?: number;
   /** It died by itself (not killed by the monkey). */
   crashed?: boolean;
+  /** Which replica (0-based). */
+  replica?: number;
+}
+
+interface Replica {
+  child?: ManagedChild;
+  starting?: Promise<void>;
 }
 
 export class WorkerSupervisor {
-  private child: ManagedChild | undefined;
-  private starting: Promise<void> | undefined;
+  private readonly replicas: Replica[];
   private stopped = false;
   readonly kills: KillRecord[] = [];
   crashes = 0;
@@ -23,21 +29,32 @@ export class WorkerSupervisor {
   constructor(
     private readonly cleanup: Cleanup,
     private readonly spec: Omit<RelayWorkerSpec, 'name'>,
-  ) {}
-
-  get pid(): number | undefined {
-    return this.child?.running() ? this.child.pid : undefined;
+    replicas = 1,
+  ) {
+    this.replicas = Array.from({ length: Math.max(1, replicas) }, () => ({}));
   }
 
+  /** The pid of the first replica running. */
+  get pid(): number | undefined {
+    return this.replicas.map((r) => r.child).find((c) => c?.running())?.pid;
+  }
+
+  /** Starts every replica that is not running. */
   async start(): Promise<void> {
-    if (this.starting) return this.starting;
-    this.starting = (async () => {
+    await Promise.all(this.replicas.map((_, i) => this.startReplica(i)));
+  }
+
+  private startReplica(index: number): Promise<void> {
+    const replica = this.replicas[index] as Replica;
+    if (replica.starting) return replica.starting;
+    if (replica.child?.running()) return Promise.resolve();
+    replica.starting = (async () => {
       for (let attempt = 1; ; attempt++) {
         try {
           this.starts += 1;
           const child = await startRelayWorker(this.cleanup, { ...this.spec, name: `worker-${this.starts}` });
-          this.child = child;
-          void child.exited.then(() => this.onExit(child));
+          replica.child = child;
+          void child.exited.then(() => this.onExit(index, child));
           return;
         } catch (error) {
           if (this.stopped || attempt >= 5) throw error;
@@ -45,17 +62,19 @@ export class WorkerSupervisor {
         }
       }
     })().finally(() => {
-      this.starting = undefined;
+      replica.starting = undefined;
     });
-    return this.starting;
+    return replica.starting;
   }
 
-  /** SIGKILL now; returns once the process is gone. */
+  /** SIGKILLs one replica (each in turn); returns once the process is gone. */
   async kill(): Promise<KillRecord> {
-    const child = this.child;
-    const record: KillRecord = { killedAtMs: Date.now() };
+    const index = this.kills.filter((k) => !k.crashed).length % this.replicas.length;
+    const replica = this.replicas[index] as Replica;
+    const child = replica.child;
+    const record: KillRecord = { killedAtMs: Date.now(), replica: index };
     this.kills.push(record);
-    this.child = undefined;
+    replica.child = undefined;
     if (child) {
       await child.kill();
       this.cleanup.remove(child.name);
@@ -63,28 +82,34 @@ export class WorkerSupervisor {
     return record;
   }
 
+  /** Starts the killed replica again (every missing replica without a record). */
   async restart(record?: KillRecord): Promise<void> {
-    await this.start();
+    await (record?.replica !== undefined ? this.startReplica(record.replica) : this.start());
     if (record) record.restartedAtMs = Date.now();
   }
 
-  private onExit(child: ManagedChild): void {
+  private onExit(index: number, child: ManagedChild): void {
     this.cleanup.remove(child.name);
-    if (this.stopped || this.child !== child) return; // stopped or killed on purpose
+    const replica = this.replicas[index] as Replica;
+    if (this.stopped || replica.child !== child) return; // stopped or killed on purpose
     this.crashes += 1;
-    this.child = undefined;
-    const record: KillRecord = { killedAtMs: Date.now(), crashed: true };
+    replica.child = undefined;
+    const record: KillRecord = { killedAtMs: Date.now(), crashed: true, replica: index };
     this.kills.push(record);
-    void this.restart(record).catch((error: unknown) => process.stderr.write(`chaos: could not restart the worker: ${String(error)}\n`));
+    void this.restart(record).catch((error: unknown) => process.stderr.write(`chaos: could not restart worker replica ${index + 1}: ${String(error)}\n`));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    const child = this.child;
-    this.child = undefined;
-    if (child) {
-      await child.stop(30_000);
-      this.cleanup.remove(child.name);
-    }
+    await Promise.all(
+      this.replicas.map(async (replica) => {
+        const child = replica.child;
+        replica.child = undefined;
+        if (child) {
+          await child.stop(30_000);
+          this.cleanup.remove(child.name);
+        }
+      }),
+    );
   }
 }

@@ -2,7 +2,7 @@
 // the messages to send in order (purchases, refunds of earlier purchases, deliberate duplicates, and
 // out-of-order pairs whose earlier event arrives second). Pure and repeatable; the driver sends it.
 import { mulberry32 } from '../emulator/faults';
-import type { InstallContextInput } from '../domain/install';
+import type { Signup } from '../domain/contract/install';
 import { deliveryId } from '../domain/ids';
 import type { Destination } from '../domain/delivery';
 
@@ -29,7 +29,7 @@ function digits(rng: Rng, n: number): string {
 }
 
 /** An install context for one of the demo apps (half iOS, half Android), with fresh device ids. */
-export function benchUser(rng: Rng, userId: string, installedAtMs: number): InstallContextInput {
+export function benchUser(rng: Rng, userId: string, installedAtMs: number): Signup {
   const ios = rng() < 0.5;
   const appsflyerId = `${digits(rng, 13)}-${digits(rng, 10)}`;
   return ios
@@ -37,11 +37,20 @@ export function benchUser(rng: Rng, userId: string, installedAtMs: number): Inst
     : { userId, app: 'demo-android', platform: 'android', installedAt: new Date(installedAtMs).toISOString(), deviceIds: { gps_adid: uuid(rng) }, appsflyerId, osVersion: '14' };
 }
 
-/** One message as planned; the driver stamps occurredAt = send time + offsetMs. */
+/**
+ * One message as planned; the driver stamps occurredAt = send time + offsetMs. Events are purchases in USD
+ * unless the plan says otherwise (name, currency, no revenue for non-revenue events); `mark` puts the
+ * message id in the event's callbackParams and eventValue, so the chaos verdict finds it at the vendor.
+ * `bad` messages must be refused by the relay (bench/chaos-workload.ts builds them); they deliver nothing.
+ */
 export type PlannedMessage =
-  | { kind: 'event'; id: string; revenue: string; offsetMs: number }
-  | { kind: 'refund'; id: string; purchaseId: string; amount: string }
-  | { kind: 'duplicate'; of: string };
+  | { kind: 'event'; id: string; revenue?: string; currency?: string; name?: string; offsetMs: number; mark?: boolean }
+  | { kind: 'refund'; id: string; purchaseId: string; amount: string; currency?: string }
+  | { kind: 'duplicate'; of: string }
+  | { kind: 'bad'; id: string; bad: string; purchaseId?: string };
+
+/** A message that becomes deliveries (not a repeat, not a bad one). */
+export type DeliverableMessage = Extract<PlannedMessage, { kind: 'event' | 'refund' }>;
 
 /** Messages sent back to back, in order (an out-of-order pair is one group). */
 export type PlannedGroup = PlannedMessage[];
@@ -84,7 +93,7 @@ export function planUserMessages(rng: Rng, userId: string, count: number, mix: M
       group = [{ kind: 'event', id: nextId('e'), revenue: amount(rng), offsetMs: 0 }];
     }
     for (const m of group) {
-      if (m.kind === 'event') refundable.push({ id: m.id, revenue: m.revenue });
+      if (m.kind === 'event') refundable.push({ id: m.id, revenue: m.revenue as string });
       if (m.kind !== 'duplicate') sent.push(m.id);
     }
     made += group.length;
@@ -94,13 +103,13 @@ export function planUserMessages(rng: Rng, userId: string, count: number, mix: M
   return groups;
 }
 
-/** Distinct messages of a plan (what must be delivered), without the repeats. */
-export function distinctMessages(groups: readonly PlannedGroup[]): Array<Exclude<PlannedMessage, { kind: 'duplicate' }>> {
-  return groups.flat().filter((m): m is Exclude<PlannedMessage, { kind: 'duplicate' }> => m.kind !== 'duplicate');
+/** Distinct messages of a plan (what must be delivered), without the repeats and the bad ones. */
+export function distinctMessages(groups: readonly PlannedGroup[]): DeliverableMessage[] {
+  return groups.flat().filter((m): m is DeliverableMessage => m.kind === 'event' || m.kind === 'refund');
 }
 
 /** The delivery ids the relay derives for a message (same function as the workflow). */
-export function deliveryIdsFor(userId: string, message: Exclude<PlannedMessage, { kind: 'duplicate' }>): Record<Destination, string> {
+export function deliveryIdsFor(userId: string, message: DeliverableMessage): Record<Destination, string> {
   const key = message.kind === 'event' ? `event:${message.id}` : `refund:${message.id}`;
   return { adjust: deliveryId(userId, key, 'adjust'), appsflyer: deliveryId(userId, key, 'appsflyer') };
 }

@@ -5,7 +5,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import { z } from 'zod';
 import type { TLSConfig } from '@temporalio/client';
-import { describeIssues } from '../domain/event';
+import { describeZod } from '../domain/contract/issues';
 
 /** Why a PEM file cannot be used, or undefined when it can. */
 function pemProblem(file: string, what: string): string | undefined {
@@ -110,7 +110,7 @@ function keyPairProblem(certFile: string, keyFile: string): string | undefined {
 
 export function readTemporalSettings(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
   const result = TemporalSettings.safeParse(env);
-  if (!result.success) throw new Error(`invalid Temporal connection settings: ${describeIssues(result.error)}`);
+  if (!result.success) throw new Error(`invalid Temporal connection settings: ${describeZod(result.error)}`);
   return result.data;
 }
 

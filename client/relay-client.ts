@@ -1,50 +1,74 @@
-// The typed client library a backend imports: sign a user up (idempotent start), track events and
-// refunds (as validated updates or fire-and-forget signals), and read status, timeline and dead letters.
-// Every input is validated with zod here, at the edge, before anything reaches Temporal.
-import { Client, Connection, WithStartWorkflowOperation, WorkflowNotFoundError, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
-import { Refund, TrackEvent, parseOrThrow, type RefundInput, type TrackEventInput } from '../domain/event';
-import { userWorkflowId } from '../domain/ids';
-import { InstallContext, type InstallContextInput } from '../domain/install';
+// The typed client a backend imports: sign a user up, track events, refunds and ad revenue (as answered
+// updates or fire-and-forget signals), read a user's status and timeline, redrive dead letters, and recover
+// a closed workflow. Every message is checked against the contract here, before anything reaches Temporal;
+// what the workflow refuses comes back as the same typed errors (client/errors.ts).
 import {
-  installSignal, redriveUpdate, refundSignal, refundUpdate, signupUpdate, statusQuery, timelineQuery, trackSignal, trackUpdate, USER_WORKFLOW_TYPE,
-} from '../domain/messages';
-import { SA } from '../domain/search-attributes';
-import { mdText, uiLines, uiQueryLink } from '../domain/ui-markdown';
-import type { MessageAnswer, RedriveAnswer, SignupAnswer, TimelineEntry, UserStatus } from '../domain/status';
-import type { userWorkflow } from '../workflows/user-workflow';
+  Client,
+  Connection,
+  WithStartWorkflowOperation,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, type DataConverter } from '@temporalio/common';
+import { readPayloadEncryption } from '../codec/payload-encryption';
+import { checkMessage, type MessageName, type MessageOf, type RuleContext } from '../domain/contract';
+import type { AdRevenue, Forget, Redrive, Refund, Track } from '../domain/contract/messages';
+import type { Signup } from '../domain/contract/install';
+import { DEFAULT_POLICY, publicAppConfig, type RelayConfig } from '../domain/config';
+import type { RefusalDetails } from '../domain/errors';
+import { SA, type PublishedState } from '../domain/search-attributes';
+import type { UserSnapshot } from '../domain/snapshot';
+import type { ForgetAnswer, MessageAnswer, RedriveAnswer, SignupAnswer, TimelineEntry, UserStatus } from '../domain/status';
+import { queries, signals, updates, userWorkflowId, USER_WORKFLOW_TYPE, type UserWorkflowInput } from '../domain/workflow-api';
 import { connectionOptions, readTemporalSettings, type TemporalSettings } from './connection';
+import { RelayClosedWorkflowError, RelayInputError, RelayNotClosedError, RelayRejectedError, RelayUnknownUserError } from './errors';
+import { forgetUser, type ForgetOptions, type ForgetResult } from './forget';
+import { staticDetails, staticSummary } from './workflow-metadata';
 
-export class UnknownUserError extends Error {
-  constructor(readonly userId: string) {
-    super(`no s2s-relay workflow for user "${userId}": sign the user up (or track an event) first`);
-    this.name = 'UnknownUserError';
-  }
-}
+type UserWorkflow = (input: UserWorkflowInput) => Promise<void>;
 
 export interface RelayClientOptions {
   taskQueue: string;
+  /**
+   * The relay configuration, when this process has it: signups are then also checked against their app's rules
+   * (known app, platform, identifiers, osVersion, AppsFlyer's size limit) before they are sent. Without it the
+   * workflow checks them and answers the same errors.
+   */
+  config?: RelayConfig;
+  /** The clock the time rules use (tests). */
+  now?: () => number;
+  /** Deletes the user's delivery-ledger entries by user hash when a user is forgotten (see forget()); absent: no ledger. */
+  forgetLedgerEntries?: (userHash: string) => Promise<number>;
+}
+
+export interface RecoverAnswer {
+  userId: string;
+  closedRunId: string;
+  closedStatus: string;
+  runId: string;
+  /** What the new run starts with. */
+  carried: { pending: number; deadLetters: number; dedupEntries: number };
 }
 
 /**
- * The workflow's static summary (one line, fixed at start; the UI shows it under User Metadata): app, platform
- * and install time, never device ids. A workflow first started by an event (before the signup) does not know
- * them yet, and says where to look instead.
+ * Checks a message against the contract with what the caller knows: the clock always, and the app's rules
+ * when the relay configuration is given. Throws RelayInputError naming every field and rule broken.
  */
-export function staticSummary(userId: string, install?: InstallContext): string {
-  return install
-    ? `user ${userId} · ${install.app} (${install.platform}) · installed ${install.installedAt}`
-    : `user ${userId} · started by an event before the signup: app and install time in Current Details`;
-}
-
-/** The workflow's static details (markdown): what this workflow is and where to look, with UI filter links. */
-export function staticDetails(userId: string, install?: InstallContext): string {
-  const quoted = `'${userId}'`; // user ids hold no quotes (domain/fields.ts)
-  return uiLines([
-    `s2s-relay user workflow of **${mdText(userId)}**${install ? ` · app ${mdText(install.app)} (${install.platform}) · installed ${install.installedAt}` : ''}`,
-    'Send activities are summarised as "vendor event id amount"; their results hold the vendor\'s answer. Current Details show each lane.',
-    `CLI: \`s2s status ${userId}\` · \`s2s history ${userId}\` · \`s2s redrive ${userId}\``,
-    `${uiQueryLink('all runs of this user', `${SA.userId.name} = ${quoted}`)} · ${uiQueryLink('users with dead letters', `${SA.deadLetters.name} > 0`)} · ${uiQueryLink('users with pending deliveries', `${SA.pending.name} > 0`)}`,
-  ]);
+export function checkInput<K extends MessageName>(name: K, input: unknown, options: Pick<RelayClientOptions, 'config' | 'now'> = {}): MessageOf<K> {
+  const config = options.config;
+  const ctx: RuleContext = { nowMs: (options.now ?? Date.now)(), policy: config?.policy ?? DEFAULT_POLICY };
+  const appKey = name === 'signup' && typeof input === 'object' && input !== null ? (input as { app?: unknown }).app : undefined;
+  if (config && typeof appKey === 'string') {
+    ctx.appKey = appKey;
+    const app = config.apps[appKey];
+    if (app) ctx.app = publicAppConfig(app);
+    else ctx.appProblem = `app "${appKey}" is not in the relay configuration (configured: ${Object.keys(config.apps).join(', ')})`;
+  }
+  const result = checkMessage(name, input, ctx);
+  if (!result.ok) throw new RelayInputError(name, result.issues);
+  return result.value;
 }
 
 export class RelayClient {
@@ -53,175 +77,216 @@ export class RelayClient {
     readonly options: RelayClientOptions,
   ) {}
 
-  /** Connects with the environment's settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, ...). */
-  static async connect(settings: TemporalSettings = readTemporalSettings()): Promise<RelayClient> {
+  /**
+   * Connects with the environment's settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, ...). Payloads are
+   * encrypted like the workers' when S2S_PAYLOAD_KEYS (or S2S_PAYLOAD_KEYS_FILE) is set (docs/privacy.md).
+   */
+  static async connect(
+    settings: TemporalSettings = readTemporalSettings(),
+    options: Partial<RelayClientOptions> & { dataConverter?: DataConverter } = {},
+  ): Promise<RelayClient> {
+    const { dataConverter = readPayloadEncryption().dataConverter, ...clientOptions } = options;
     const connection = await Connection.connect({ ...connectionOptions(settings), connectTimeout: 5_000 });
-    return new RelayClient(new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE }), { taskQueue: settings.TEMPORAL_TASK_QUEUE });
+    return new RelayClient(new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter }), { taskQueue: settings.TEMPORAL_TASK_QUEUE, ...clientOptions });
   }
 
   async close(): Promise<void> {
     await this.client.connection.close();
   }
 
-  handle(userId: string): WorkflowHandle<typeof userWorkflow> {
-    return this.client.workflow.getHandle<typeof userWorkflow>(userWorkflowId(userId));
+  handle(userId: string, runId?: string): WorkflowHandle<UserWorkflow> {
+    return this.client.workflow.getHandle<UserWorkflow>(userWorkflowId(userId), runId);
   }
 
-  private startOptions(userId: string, install?: InstallContext): WorkflowStartOptions<typeof userWorkflow> & { workflowIdConflictPolicy: 'USE_EXISTING' } {
+  /** Checks a message against the contract with what this process knows (the clock; the app's rules when configured). */
+  check<K extends MessageName>(name: K, input: unknown): MessageOf<K> {
+    return checkInput(name, input, this.options);
+  }
+
+  // ---- messages ----
+
+  /** Starts the user's workflow if needed and records the install context; a repeat fills in missing optional fields. */
+  async signup(input: Signup): Promise<SignupAnswer> {
+    const signup = this.check('signup', input);
+    return this.call(signup.userId, 'signup', () =>
+      this.client.workflow.executeUpdateWithStart(updates.signup, { args: [signup], startWorkflowOperation: this.startOperation(signup.userId, signup) }),
+    );
+  }
+
+  /** Signal form of signup (signal-with-start): fire and forget; a refused signup is recorded in the user's status. */
+  async signupSignal(input: Signup): Promise<void> {
+    const signup = this.check('signup', input);
+    await this.signalWithStart(signup.userId, signals.signup.name, signup, signup);
+  }
+
+  /** Records an event; answers once the workflow accepted it (or found it a duplicate). */
+  async track(input: Track): Promise<MessageAnswer> {
+    const track = this.check('track', input);
+    return this.call(track.userId, 'track', () =>
+      this.client.workflow.executeUpdateWithStart(updates.track, { args: [track], startWorkflowOperation: this.startOperation(track.userId) }),
+    );
+  }
+
+  /** Fire-and-forget track (signal-with-start), so an event that races the signup is never lost. */
+  async trackSignal(input: Track): Promise<void> {
+    const track = this.check('track', input);
+    await this.signalWithStart(track.userId, signals.track.name, track);
+  }
+
+  /** Records an ad-revenue report for Adjust's /ad_revenue (the app must enable adjust.adRevenue). */
+  async adRevenue(input: AdRevenue): Promise<MessageAnswer> {
+    const ad = this.check('adRevenue', input);
+    return this.call(ad.userId, 'adRevenue', () =>
+      this.client.workflow.executeUpdateWithStart(updates.adRevenue, { args: [ad], startWorkflowOperation: this.startOperation(ad.userId) }),
+    );
+  }
+
+  async adRevenueSignal(input: AdRevenue): Promise<void> {
+    const ad = this.check('adRevenue', input);
+    await this.signalWithStart(ad.userId, signals.adRevenue.name, ad);
+  }
+
+  /** Records a refund; refused at once (RelayRejectedError) for an unknown purchase, another currency or too much. */
+  async refund(input: Refund): Promise<MessageAnswer> {
+    const refund = this.check('refund', input);
+    return this.call(refund.userId, 'refund', () => this.handle(refund.userId).executeUpdate(updates.refund, { args: [refund] }));
+  }
+
+  /** Fire-and-forget refund; one for a purchase not known yet is held for a while, then dead-lettered. */
+  async refundSignal(input: Refund): Promise<void> {
+    const refund = this.check('refund', input);
+    await this.call(refund.userId, 'refund', () => this.handle(refund.userId).signal(signals.refund, refund));
+  }
+
+  // ---- operations ----
+
+  async status(userId: string): Promise<UserStatus> {
+    return this.call(userId, 'status', () => this.handle(userId).query(queries.status));
+  }
+
+  async timeline(userId: string): Promise<TimelineEntry[]> {
+    return this.call(userId, 'timeline', () => this.handle(userId).query(queries.timeline));
+  }
+
+  /** Re-queues dead letters (all of the user's when `ids` is empty). */
+  async redrive(userId: string, ids: string[] = []): Promise<RedriveAnswer> {
+    const request: Redrive = this.check('redrive', ids.length > 0 ? { ids } : {});
+    return this.call(userId, 'redrive', () => this.handle(userId).executeUpdate(updates.redrive, { args: [request] }));
+  }
+
+  /**
+   * Erases the user (client/forget.ts): stops the workflow's deliveries, deletes every run of it (waiting until
+   * visibility shows none) and appends an audit record holding the user id's hash only. A signup afterwards
+   * starts afresh. Vendor-side erasure stays the app's duty (docs/operations.md).
+   */
+  async forget(userId: string, options: ForgetOptions = {}): Promise<ForgetResult> {
+    return forgetUser(this, userId, { ...(this.options.forgetLedgerEntries ? { forgetLedgerEntries: this.options.forgetLedgerEntries } : {}), ...options });
+  }
+
+  /** The `forget` update alone: the workflow stops its lanes and completes (forget() also deletes its runs). */
+  async forgetUpdate(input: Forget): Promise<ForgetAnswer> {
+    const request = this.check('forget', input);
+    return this.call(request.userId, 'forget', () => this.handle(request.userId).executeUpdate(updates.forget, { args: [request] }));
+  }
+
+  /**
+   * Starts a new run of a closed user workflow (terminated, failed, timed out) from the closed run's last
+   * state, read with its `snapshot` query (a worker replays the closed run to answer). Never touches a running one.
+   */
+  async recover(userId: string): Promise<RecoverAnswer> {
+    const description = await this.describe(userId);
+    if (!description) throw new RelayUnknownUserError(userId);
+    if (description.status === 'RUNNING') throw new RelayNotClosedError(userId);
+    const snapshot = await this.handle(userId, description.runId).query(queries.snapshot);
+    const install = snapshot.install;
+    const handle = await this.client.workflow.start<UserWorkflow>(USER_WORKFLOW_TYPE, {
+      ...this.startOptions(userId, install, snapshot.deadLetters.length > 0 ? undefined : install ? 'ok' : 'waiting for install'),
+      args: [{ userId, snapshot }],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    });
+    return {
+      userId,
+      closedRunId: description.runId,
+      closedStatus: description.status,
+      runId: handle.firstExecutionRunId,
+      carried: { pending: pendingOf(snapshot), deadLetters: snapshot.deadLetters.length, dedupEntries: Object.values(snapshot.dedup.days).reduce((n, s) => n + s.length / 16, 0) },
+    };
+  }
+
+  /** The latest run's id and status (RUNNING, TERMINATED, ...), or undefined when the user has none. */
+  async describe(userId: string): Promise<{ runId: string; status: string } | undefined> {
+    try {
+      const d = await this.handle(userId).describe();
+      return { runId: d.runId, status: d.status.name };
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  // ---- Temporal plumbing ----
+
+  private startOptions(userId: string, install?: Signup, state?: PublishedState): WorkflowStartOptions<UserWorkflow> & { workflowIdConflictPolicy: 'USE_EXISTING' } {
     return {
       workflowId: userWorkflowId(userId),
       taskQueue: this.options.taskQueue,
       args: [{ userId }],
       workflowIdConflictPolicy: 'USE_EXISTING',
+      // A closed run is never silently replaced by an empty one: starting fails, and `recover` starts the new run.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
       typedSearchAttributes: [
         { key: SA.userId, value: userId },
         ...(install ? [{ key: SA.app, value: install.app }] : []),
+        ...(state ? [{ key: SA.state, value: state }] : [{ key: SA.state, value: install ? 'ok' : 'waiting for install' }]),
+        { key: SA.pending, value: 0 },
+        { key: SA.deadLetters, value: 0 },
       ],
       staticSummary: staticSummary(userId, install),
       staticDetails: staticDetails(userId, install),
     };
   }
 
-  private startOperation(userId: string, install?: InstallContext): WithStartWorkflowOperation<typeof userWorkflow> {
-    return new WithStartWorkflowOperation<typeof userWorkflow>(USER_WORKFLOW_TYPE, this.startOptions(userId, install));
+  private startOperation(userId: string, install?: Signup): WithStartWorkflowOperation<UserWorkflow> {
+    return new WithStartWorkflowOperation<UserWorkflow>(USER_WORKFLOW_TYPE, this.startOptions(userId, install));
   }
 
-  /** Starts the user's workflow if needed and records the install context. A second signup is not an error. */
-  async signup(input: InstallContextInput): Promise<SignupAnswer> {
-    const install = parseOrThrow(InstallContext, input, 'signup');
-    return this.client.workflow.executeUpdateWithStart(signupUpdate, {
-      args: [install],
-      startWorkflowOperation: this.startOperation(install.userId, install),
-    });
-  }
-
-  /** Signal form of signup: signal-with-start, fire and forget. */
-  async signupSignal(input: InstallContextInput): Promise<void> {
-    const install = parseOrThrow(InstallContext, input, 'signup');
-    await this.signalWithStart(install.userId, installSignal.name, install, install);
-  }
-
-  /** Records an event and answers once the workflow accepted it (or found it a duplicate). */
-  async track(input: TrackEventInput): Promise<MessageAnswer> {
-    const event = parseOrThrow(TrackEvent, input, 'track event');
-    return this.client.workflow.executeUpdateWithStart(trackUpdate, {
-      args: [event],
-      startWorkflowOperation: this.startOperation(event.userId),
-    });
-  }
-
-  /** Fire-and-forget form of track: signal-with-start, so an event racing the signup is never lost. */
-  async trackSignal(input: TrackEventInput): Promise<void> {
-    const event = parseOrThrow(TrackEvent, input, 'track event');
-    await this.signalWithStart(event.userId, trackSignal.name, event);
-  }
-
-  /** Records a refund; rejected at once when the purchase is unknown or the amount exceeds what remains. */
-  async refund(input: RefundInput): Promise<MessageAnswer> {
-    const refund = parseOrThrow(Refund, input, 'refund');
-    return this.existing(refund.userId, () => this.handle(refund.userId).executeUpdate(refundUpdate, { args: [refund] }));
-  }
-
-  /** Fire-and-forget refund. A refund for a purchase not known yet is held for a while, then dead-lettered. */
-  async refundSignal(input: RefundInput): Promise<void> {
-    const refund = parseOrThrow(Refund, input, 'refund');
-    await this.existing(refund.userId, () => this.handle(refund.userId).signal(refundSignal, refund));
-  }
-
-  async status(userId: string): Promise<UserStatus> {
-    return this.existing(userId, () => this.handle(userId).query(statusQuery));
-  }
-
-  async timeline(userId: string): Promise<TimelineEntry[]> {
-    return this.existing(userId, () => this.handle(userId).query(timelineQuery));
-  }
-
-  async redrive(userId: string, deliveryIds: string[] = []): Promise<RedriveAnswer> {
-    return this.existing(userId, () => this.handle(userId).executeUpdate(redriveUpdate, { args: [{ deliveryIds }] }));
-  }
-
-  private async signalWithStart(userId: string, signal: string, arg: unknown, install?: InstallContext): Promise<void> {
+  private async signalWithStart(userId: string, signal: string, arg: unknown, install?: Signup): Promise<void> {
     const { workflowIdConflictPolicy: _always, ...options } = this.startOptions(userId, install);
-    await this.client.workflow.signalWithStart<typeof userWorkflow, [unknown]>(USER_WORKFLOW_TYPE, {
-      ...options,
-      args: [{ userId }],
-      signal,
-      signalArgs: [arg],
-    });
+    await this.call(userId, signal, () => this.client.workflow.signalWithStart<UserWorkflow, [unknown]>(USER_WORKFLOW_TYPE, { ...options, signal, signalArgs: [arg] }));
   }
 
-  private async existing<T>(userId: string, call: () => Promise<T>): Promise<T> {
+  /** Runs a call and turns Temporal's errors into the client's: refusals, a closed workflow, an unknown user. */
+  private async call<T>(userId: string, what: string, fn: () => Promise<T>): Promise<T> {
     try {
-      return await call();
+      return await fn();
     } catch (error) {
-      if (error instanceof WorkflowNotFoundError) throw new UnknownUserError(userId);
-      throw error;
+      throw await this.translate(userId, what, error);
     }
   }
-}
 
-export interface DeadLetterUser {
-  userId: string;
-  workflowId: string;
-  deadLetters: number;
-  state?: string;
-  app?: string;
-}
-
-/** One user workflow as the visibility store (search attributes) sees it: no worker needed to read it. */
-export interface UserListing extends DeadLetterUser {
-  runId: string;
-  pending: number;
-  status: string;
-}
-
-/**
- * The visibility queries operators use, in the Temporal UI's filter box as in scripts. Visibility is
- * eventually consistent: a change shows up within about a second.
- */
-export const OPS_QUERIES = {
-  deadLetters: `${SA.deadLetters.name} > 0`,
-  pending: `${SA.pending.name} > 0`,
-  laneStopped: `${SA.state.name} = 'lane stopped'`,
-  waitingForInstall: `${SA.state.name} = 'waiting for install'`,
-  user: (userId: string) => `${SA.userId.name} = '${userId}'`,
-  /** Everything that needs attention: dead letters, a stopped lane, or deliveries not finished. */
-  needsAttention: `${SA.deadLetters.name} > 0 OR ${SA.state.name} = 'lane stopped' OR ${SA.pending.name} > 0`,
-  /**
-   * A query narrowed to one app. The query is parenthesised: AND binds tighter than OR, so
-   * `A OR B AND S2SApp = 'x'` would keep every A of every app.
-   */
-  inApp: (query: string, app: string) => `(${query}) AND ${SA.app.name} = '${app}'`,
-} as const;
-
-/** User workflows matching a visibility query (e.g. OPS_QUERIES.deadLetters), newest first. */
-export async function findUsers(relay: RelayClient, query: string, limit = 100): Promise<UserListing[]> {
-  const users: UserListing[] = [];
-  for await (const wf of relay.client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
-    const attrs = wf.typedSearchAttributes;
-    const state = attrs.get(SA.state);
-    const app = attrs.get(SA.app);
-    users.push({
-      userId: attrs.get(SA.userId) ?? wf.workflowId,
-      workflowId: wf.workflowId,
-      runId: wf.runId,
-      status: wf.status.name,
-      deadLetters: attrs.get(SA.deadLetters) ?? 0,
-      pending: attrs.get(SA.pending) ?? 0,
-      ...(state !== undefined ? { state } : {}),
-      ...(app !== undefined ? { app } : {}),
-    });
-    if (users.length >= limit) break;
+  private async translate(userId: string, what: string, error: unknown): Promise<unknown> {
+    const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
+    if (cause instanceof ApplicationFailure && (cause.type === 'RelayInputError' || cause.type === 'RelayRejectedError')) {
+      const details = cause.details?.[0] as RefusalDetails | undefined;
+      const issues = details?.issues ?? [{ path: '(message)', message: cause.message }];
+      return cause.type === 'RelayInputError'
+        ? new RelayInputError(details?.message ?? what, issues)
+        : new RelayRejectedError(details?.message ?? what, details?.reason ?? 'rejected', cause.message, issues);
+    }
+    if (error instanceof WorkflowExecutionAlreadyStartedError || error instanceof WorkflowNotFoundError || isClosedError(error)) {
+      const latest = await this.describe(userId).catch(() => undefined);
+      if (latest && latest.status !== 'RUNNING') return new RelayClosedWorkflowError(userId, latest.status, latest.runId);
+      if (!latest) return new RelayUnknownUserError(userId);
+    }
+    return error;
   }
-  return users;
 }
 
-/**
- * Users whose workflows hold dead letters (visibility query `S2SDeadLetters > 0`), newest first; with
- * `taskQueue`, only the users of the relay deployment on that task queue (a namespace may hold several).
- */
-export async function usersWithDeadLetters(relay: RelayClient, limit = 100, options: { taskQueue?: string } = {}): Promise<DeadLetterUser[]> {
-  const scope = options.taskQueue ? ` AND TaskQueue = '${options.taskQueue}'` : '';
-  const users = await findUsers(relay, `${OPS_QUERIES.deadLetters} AND ExecutionStatus = 'Running'${scope}`, limit);
-  return users.map(({ userId, workflowId, deadLetters, state, app }) => ({ userId, workflowId, deadLetters, ...(state !== undefined ? { state } : {}), ...(app !== undefined ? { app } : {}) }));
+/** Temporal's answer to a signal or update on a closed run ("workflow execution already completed"). */
+function isClosedError(error: unknown): boolean {
+  return error instanceof Error && /already (completed|finished)/i.test(error.message);
+}
+
+function pendingOf(s: UserSnapshot): number {
+  return s.held.length + s.orphanRefunds.length + s.lanes.adjust.queue.length + s.lanes.appsflyer.queue.length;
 }

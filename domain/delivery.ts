@@ -1,52 +1,96 @@
-// The contract between the user workflow and the send activities: what one delivery is, what a batch
-// send returns, and the failure types a send can end with. No secrets: activities look those up.
-import type { InstallContext } from './install';
+// The contract between the user workflow and the send activities: the accepted message, one delivery of
+// it to one vendor, what a batch send returns, and the one deadline rule (the vendor's age window). No
+// secrets: the activities look those up in the worker's configuration.
+import type { Policy } from './config';
+import type { Signup } from './contract/install';
+import type { AdRevenue, Refund, Track } from './contract/messages';
+import { timestampMs } from './contract/time';
+import type { SendFailureDetails } from './errors';
 
 export const DESTINATIONS = ['adjust', 'appsflyer'] as const;
 export type Destination = (typeof DESTINATIONS)[number];
 
+/** A message the workflow accepted, tagged with its kind (the name of the message). */
+export type Message = { kind: 'track'; track: Track } | { kind: 'refund'; refund: Refund } | { kind: 'adRevenue'; adRevenue: AdRevenue };
+export type MessageKind = Message['kind'];
+
+/** How people call each kind of message: an event, a refund, ad revenue. */
+export function kindWord(kind: MessageKind): string {
+  return kind === 'track' ? 'event' : kind === 'refund' ? 'refund' : 'ad revenue';
+}
+
+/** The id the backend gave the message (eventId, refundId). */
+export function messageId(message: Message): string {
+  return message.kind === 'track' ? message.track.eventId : message.kind === 'refund' ? message.refund.refundId : message.adRevenue.eventId;
+}
+
+/** The dedup key: events (tracked or ad revenue) share one id space, refunds have their own. */
+export function dedupKey(message: Message): string {
+  return message.kind === 'refund' ? `refund:${message.refund.refundId}` : `event:${messageId(message)}`;
+}
+
+/** The message as the backend sent it. */
+export function messageBody(message: Message): Track | Refund | AdRevenue {
+  return message.kind === 'track' ? message.track : message.kind === 'refund' ? message.refund : message.adRevenue;
+}
+
+export function occurredAtMs(message: Message): number {
+  return timestampMs(messageBody(message).occurredAt);
+}
+
+/** Revenue and currency as the message carries them (refunds: the refunded amount, positive). */
+export function messageRevenue(message: Message): { revenue: string; currency: string } | undefined {
+  if (message.kind === 'refund') return { revenue: message.refund.amount, currency: message.refund.currency };
+  const body = message.kind === 'track' ? message.track : message.adRevenue;
+  return body.revenue !== undefined && body.currency !== undefined ? { revenue: body.revenue, currency: body.currency } : undefined;
+}
+
 export interface DeliveryItem {
   deliveryId: string;
   destination: Destination;
-  kind: 'event' | 'refund';
-  /** eventId for events, refundId for refunds. */
-  sourceId: string;
-  /** Product event name (refunds: the refunded purchase's name). */
-  name: string;
+  message: Message;
+  /** When the event happened (epoch ms), read once from the message. */
   occurredAtMs: number;
-  /** Timestamp to send instead of occurredAt (Adjust late-event restamp policy). */
+  /** Timestamp to send instead (Adjust late-event restamp policy). */
   sendAtMs?: number;
-  /** Positive decimal string. For refunds the refunded amount; the AppsFlyer builder sends it negative. */
-  revenue?: string;
-  currency?: string;
-  callbackParams?: Record<string, string>;
-  partnerParams?: Record<string, string>;
-  eventValue?: Record<string, string>;
-  /** Refunds: the purchase this reverses. */
-  purchaseEventId?: string;
   /**
    * An earlier send of this delivery may have reached the vendor without its answer reaching the workflow
    * (its activity was cancelled while an attempt might have been running). Treated like a retried attempt.
    */
   resend?: boolean;
-  /**
-   * When this delivery was first handed to a send activity (workflow time). Bounds retries that span
-   * several activities (a batch that stopped early, a continue-as-new drain), e.g. "Device not found".
-   */
+  /** When this delivery was first handed to a send activity (workflow time): bounds retries across activities. */
   firstAttemptAtMs?: number;
 }
 
+const DAY_MS = 86_400_000;
+
+/** How long after an event happened the vendor still takes it: Adjust's event or ad-revenue window, AppsFlyer's maximum age. */
+export function vendorWindowMs(destination: Destination, kind: MessageKind, policy: Policy): number {
+  if (destination === 'appsflyer') return policy.appsflyerMaxAgeDays * DAY_MS;
+  return (kind === 'adRevenue' ? policy.adjustAdRevenueWindowDays : policy.adjustEventWindowDays) * DAY_MS;
+}
+
+/**
+ * The latest time a delivery may still be sent or retried: the vendor's window counted from when the event
+ * happened. A restamped Adjust event keeps its own limit (a restamp never extends the window).
+ */
+export function deliveryDeadlineMs(item: Pick<DeliveryItem, 'destination' | 'occurredAtMs' | 'message'>, policy: Policy): number {
+  return item.occurredAtMs + vendorWindowMs(item.destination, item.message.kind, policy);
+}
+
 export interface SendBatchInput {
-  /** App key in the app configuration. */
+  /** App key in the relay configuration. */
   app: string;
-  user: InstallContext;
+  user: Signup;
   /** Same destination, in the order they must reach the vendor. */
   items: DeliveryItem[];
-  /**
-   * The batch's retry deadline (epoch ms; the vendor's age limit of its oldest item). An attempt whose next
-   * retry would start after it ends non-retryably with S2SDeadlinePassed, carrying the last vendor answer.
-   */
+  /** The earliest deadline in the batch: a failure whose next retry would start later ends as S2SDeadlinePassed. */
   deadlineMs?: number;
+  /**
+   * Attempts made before this activity (the combined first attempt, workflows/sender.ts): this activity's
+   * attempt n is the delivery's attempt priorAttempts + n.
+   */
+  priorAttempts?: number;
 }
 
 export interface DeliveryReceipt {
@@ -59,12 +103,14 @@ export interface DeliveryReceipt {
   sentAt: string;
   durationMs: number;
   warnings?: string[];
+  /** Nothing was sent now: the delivery ledger holds this acceptance (the original receipt) from an earlier send. */
+  fromLedger?: true;
 }
 
 /**
  * Receipts for the items sent, in order. A batch stops at the first item that was not accepted: if that is
- * the first item the activity fails (typed failure below, retried per class); otherwise it returns the
- * accepted prefix and the workflow sends the rest in a new activity, so nothing accepted is ever resent.
+ * the first item the activity fails (typed failure, retried per class); otherwise it returns the accepted
+ * prefix and the workflow sends the rest in a new activity, so nothing accepted is ever resent.
  */
 export interface SendBatchResult {
   receipts: DeliveryReceipt[];
@@ -73,54 +119,37 @@ export interface SendBatchResult {
   stopReason?: string;
   /**
    * Delivery ids from stoppedAt on that may already have reached the vendor although no acceptance was
-   * seen (an earlier attempt may have sent them, or the request got no answer). The workflow marks them
-   * as possible resends, and keeps later arrivals behind them.
+   * seen. The workflow marks them as possible resends and keeps later arrivals behind them.
    */
   possiblyAccepted?: string[];
 }
 
-/** ApplicationFailure types a send can fail with. */
-export const SendFailureType = {
-  /** The vendor will never accept this data (e.g. invalid token, bad revenue). Dead-lettered. */
-  rejected: 'S2SRejected',
-  /** The builder refused to build a request the vendor would reject. Dead-lettered. */
-  invalidRequest: 'S2SInvalidRequest',
-  /** 451: the device opted out. The lane stops for this user. */
-  optedOut: 'S2SOptedOut',
-  /** Device not found for longer than the configured maximum. Dead-lettered. */
-  deviceNotFound: 'S2SDeviceNotFound',
-  /** Retryable: 401, app inactive, app token not found, tracking disabled, AppsFlyer auth. Retried slowly. */
-  misconfigured: 'S2SMisconfigured',
-  /** Retryable: Adjust does not know the device yet (install not processed). */
-  deviceNotYetKnown: 'S2SDeviceNotYetKnown',
-  /** Retryable: network errors, timeouts, 429, 5xx, unknown answers. */
-  transient: 'S2STransient',
-  /** A retryable failure whose next retry would pass the delivery's deadline. Dead-lettered with that last answer. */
-  deadlinePassed: 'S2SDeadlinePassed',
-} as const;
-export type SendFailureType = (typeof SendFailureType)[keyof typeof SendFailureType];
-
-export const NON_RETRYABLE_SEND_FAILURES: string[] = [
-  SendFailureType.rejected,
-  SendFailureType.invalidRequest,
-  SendFailureType.optedOut,
-  SendFailureType.deviceNotFound,
-  SendFailureType.deadlinePassed,
-];
-
-/** Details attached to every send failure (first element of ApplicationFailure.details). */
-export interface SendFailureDetails {
-  deliveryId: string;
-  status?: number;
-  /** The vendor's answer or the local reason, never a secret. */
+/** How a send failed, as data: what an ApplicationFailure of the send activity would carry. */
+export interface SendFailureData {
+  /** A SendFailureType, or `unexpected`. */
+  type: string;
   message: string;
-  attempt: number;
-  /** S2SDeadlinePassed: the failure type the last attempt would have been retried as. */
-  lastType?: SendFailureType;
+  nonRetryable: boolean;
+  details?: SendFailureDetails;
+  /** The activity's own next retry delay (Retry-After, a slow class). */
+  nextRetryDelayMs?: number;
 }
 
-/** The send activities, one per vendor, each on its vendor's task queue. */
+/** One vendor's part of a combined first attempt: its result, or how it failed. */
+export type LaneAttempt = { ok: true; result: SendBatchResult } | { ok: false; failure: SendFailureData };
+
+/** The batches of the lanes that start together, one per vendor (SendActivities.sendFirstAttempts). */
+export type CombinedSendInput = Partial<Record<Destination, SendBatchInput>>;
+export type CombinedSendResult = Partial<Record<Destination, LaneAttempt>>;
+
+/**
+ * The send activities: one per vendor, each on its vendor's task queue (retries, rate-limited vendors), and the
+ * combined first attempt of the lanes that start together, on the workflows' own task queue: each vendor's
+ * batch sent concurrently, each part's failure returned as data (never thrown), so one activity serves a lone
+ * event's deliveries to both vendors.
+ */
 export interface SendActivities {
   sendToAdjust(input: SendBatchInput): Promise<SendBatchResult>;
   sendToAppsflyer(input: SendBatchInput): Promise<SendBatchResult>;
+  sendFirstAttempts(input: CombinedSendInput): Promise<CombinedSendResult>;
 }

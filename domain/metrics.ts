@@ -1,10 +1,11 @@
 // The names, units and help texts of s2s-relay's own metrics, in one place for the activity interceptor
-// (worker side), workflows/metrics.ts (workflow side), the Prometheus bucket settings and the README (Metrics).
+// (worker side), workflows/metrics.ts (workflow side), the worker's gauges and zero baseline, the Prometheus
+// bucket settings, the alert rules (deploy/observability/) and the docs (docs/operations.md).
 // Pure data: safe to import from workflow code. Labels never carry user or delivery ids (cardinality).
 
 export interface MetricDefinition {
   name: string;
-  kind: 'counter' | 'histogram';
+  kind: 'counter' | 'histogram' | 'gauge';
   unit?: string;
   help: string;
   labels: readonly string[];
@@ -79,6 +80,30 @@ export const METRICS = {
     help: 'Time from a message arriving at the workflow to the first send of its delivery (post-install gate, settle window, lane backlog), by destination',
     labels: ['destination'],
     buckets: WAIT_BUCKETS_MS,
+  },
+  /** Worker process: memory, sampled every few seconds (worker/process-gauges.ts). */
+  processMemory: {
+    name: 's2s_process_memory_bytes',
+    kind: 'gauge',
+    unit: 'bytes',
+    help: 'Memory of the worker process by kind: rss (resident set), heap_used, heap_total, external (Node.js process.memoryUsage())',
+    labels: ['memory'],
+  },
+  /** Workflow side: a user forgotten (`s2s forget`): its workflow completes on purpose and its runs are deleted. */
+  usersForgotten: {
+    name: 's2s_users_forgotten',
+    kind: 'counter',
+    unit: 'users',
+    help: 'Users forgotten on request (s2s forget): their workflow completed on purpose (the alert on ended user workflows discounts these)',
+    labels: [],
+  },
+  /** Worker process: user workflows of its task queue by state, counted in Temporal visibility (worker/visibility-gauges.ts). */
+  userWorkflows: {
+    name: 's2s_user_workflows',
+    kind: 'gauge',
+    unit: 'workflows',
+    help: 'User workflows of this task queue in Temporal visibility, by state: running, pending (running with S2SPending > 0), dead_letters (running with S2SDeadLetters > 0), and closed ones: failed, terminated, timed_out, canceled, completed',
+    labels: ['state'],
   },
 } as const satisfies Record<string, MetricDefinition>;
 

@@ -1,16 +1,11 @@
 // Money as exact decimal strings. Revenue never passes through floating point arithmetic: amounts are
 // parsed into scaled BigInts (6 decimal places), compared and subtracted exactly, and printed back.
 
+import { MAX_DECIMALS } from './contract/limits';
+
 const SCALE = 6;
 const FACTOR = 10n ** BigInt(SCALE);
 const DECIMAL = /^-?\d+(\.\d+)?$/;
-
-/** Largest revenue either vendor accepts (Adjust: 100,000,000,000). */
-export const MAX_REVENUE = '100000000000';
-/** Smallest revenue Adjust accepts. */
-export const MIN_ADJUST_REVENUE = '0.001';
-/** Decimal places we accept (AppsFlyer's SDK guidance allows up to 5). */
-export const MAX_DECIMALS = 5;
 
 /** Why `value` is not a plain decimal amount, or undefined when it is one. */
 export function amountProblem(value: string): string | undefined {

@@ -1,5 +1,6 @@
-// The search attributes every user workflow keeps current, so the Temporal UI can list users by state:
-// e.g. `S2SDeadLetters > 0` or `S2SState = "lane stopped"`. Registered by the dev server the project starts.
+// The search attributes a user workflow keeps for operators, so the Temporal UI and the CLI can list users
+// by what needs attention: `S2SDeadLetters > 0`, `S2SState = 'retrying'`, `S2SPending > 0`. They change only
+// on the states operators filter on (each upsert is a billed action), never for a send that simply succeeds.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 export const SA = {
@@ -19,6 +20,12 @@ export const SEARCH_ATTRIBUTE_DEFINITIONS: ReadonlyArray<{ name: string; cliType
   { name: 'S2SDeadLetters', cliType: 'Int' },
 ];
 
-/** Values of S2SState. */
-export const USER_STATES = ['waiting for install', 'gated', 'sending', 'idle', 'lane stopped'] as const;
-export type UserState = (typeof USER_STATES)[number];
+/**
+ * The user's state as the status query reports it. `gated` and `sending` are live values only; the search
+ * attribute S2SState holds `ok` for them, so a lone event that is simply delivered costs no upsert.
+ */
+export const USER_STATES = ['waiting for install', 'gated', 'sending', 'retrying', 'idle', 'lane stopped'] as const;
+export type UserStateKeyword = (typeof USER_STATES)[number];
+/** Values S2SState takes: the states operators filter on, and `ok` for everything else. */
+export const PUBLISHED_STATES = ['waiting for install', 'retrying', 'lane stopped', 'ok'] as const;
+export type PublishedState = (typeof PUBLISHED_STATES)[number];

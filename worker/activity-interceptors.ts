@@ -1,14 +1,19 @@
 // Activity interceptors of the vendor workers: every log line of a send activity (the SDK's own lines too)
 // carries vendor, app, delivery id(s) and the user's hash (raw id and workflow id only when
-// policy.showDeviceIds is on), and every attempt feeds s2s-relay's metrics on the runtime's meter.
+// policy.showDeviceIds is on; the task token, which embeds the workflow id, never), every attempt feeds
+// s2s-relay's metrics on the runtime's meter, and an attempt that failed and will be retried is reported to
+// its workflow (lane-failure-reports.ts) so the lane shows the vendor's answer.
 import type { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure, type MetricMeter } from '@temporalio/common';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory, ActivityOutboundCallsInterceptor } from '@temporalio/worker';
-import { NON_RETRYABLE_SEND_FAILURES, type Destination, type SendActivities, type SendBatchInput, type SendBatchResult } from '../domain/delivery';
+import { DESTINATIONS, type CombinedSendInput, type CombinedSendResult, type Destination, type LaneAttempt, type SendActivities, type SendBatchInput, type SendBatchResult, type SendFailureData } from '../domain/delivery';
+import { NON_RETRYABLE_SEND_FAILURES } from '../domain/errors';
 import { USER_WORKFLOW_PREFIX, userHash } from '../domain/ids';
 import { METRICS, type MetricDefinition } from '../domain/metrics';
+import { laneFailureReport, sendLaneFailureReport } from './lane-failure-reports';
 
-const SEND_ACTIVITY_VENDOR: Record<keyof SendActivities, Destination> = { sendToAdjust: 'adjust', sendToAppsflyer: 'appsflyer' };
+const SEND_ACTIVITY_VENDOR: Record<'sendToAdjust' | 'sendToAppsflyer', Destination> = { sendToAdjust: 'adjust', sendToAppsflyer: 'appsflyer' };
+const COMBINED_SEND: keyof SendActivities = 'sendFirstAttempts';
 
 export interface RelayInterceptorOptions {
   /** policy.showDeviceIds: log the raw user id next to its hash. */
@@ -17,28 +22,43 @@ export interface RelayInterceptorOptions {
 
 export function relayActivityInterceptors(options: RelayInterceptorOptions): ActivityInterceptorsFactory {
   return (ctx) => {
-    const vendor = SEND_ACTIVITY_VENDOR[ctx.info.activityType as keyof SendActivities] as Destination | undefined;
-    if (!vendor) return {};
+    const type = ctx.info.activityType;
+    const vendor = SEND_ACTIVITY_VENDOR[type as keyof typeof SEND_ACTIVITY_VENDOR] as Destination | undefined;
+    if (!vendor && type !== COMBINED_SEND) return { outbound: { getLogAttributes: (input, next) => next(withoutTaskToken(input)) } };
     // Known before the input is: the SDK's "Activity started" line (logged before any interceptor runs)
     // gets these; every later line also gets the app and delivery id(s).
-    let attributes: Record<string, unknown> = { vendor, ...userAttributes(userIdOf(ctx.info.workflowExecution?.workflowId), options) };
+    let attributes: Record<string, unknown> = { ...(vendor ? { vendor } : {}), ...userAttributes(userIdOf(ctx.info.workflowExecution?.workflowId), options) };
     const inbound: ActivityInboundCallsInterceptor = {
       async execute(input, next) {
-        attributes = sendLogAttributes(vendor, input.args[0] as SendBatchInput | undefined, options);
         const started = performance.now();
+        if (!vendor) {
+          // The combined first attempt: each vendor's part counted as its own send; its failures are data.
+          const parts = (input.args[0] ?? {}) as CombinedSendInput;
+          attributes = combinedLogAttributes(parts, options);
+          const result = (await next(input)) as CombinedSendResult;
+          for (const [part, attempt] of Object.entries(result ?? {}) as Array<[Destination, LaneAttempt]>) {
+            if (attempt.ok) recordResult(ctx, part, attempt.result, performance.now() - started);
+            else recordFailure(ctx, part, attempt.failure, performance.now() - started);
+          }
+          return result;
+        }
+        attributes = sendLogAttributes(vendor, input.args[0] as SendBatchInput | undefined, options);
         try {
           const result = (await next(input)) as SendBatchResult;
           recordResult(ctx, vendor, result, performance.now() - started);
           return result;
         } catch (error) {
           recordFailure(ctx, vendor, error, performance.now() - started);
+          // One report per attempt: this interceptor runs once per attempt, and only this catch sends it.
+          const report = laneFailureReport(vendor, error, ctx.info.attempt);
+          if (report) await sendLaneFailureReport(ctx, report);
           throw error;
         }
       },
     };
     const outbound: ActivityOutboundCallsInterceptor = {
       getLogAttributes: (input, next) => {
-        const merged: Record<string, unknown> = { ...input, ...attributes };
+        const merged: Record<string, unknown> = { ...withoutTaskToken(input), ...attributes };
         // The SDK adds the workflow id, which is `s2s-user-<userId>`: the raw id only when PII display is on.
         if (!options.showUserIds) delete merged.workflowId;
         return next(merged);
@@ -46,6 +66,25 @@ export function relayActivityInterceptors(options: RelayInterceptorOptions): Act
     };
     return { inbound, outbound };
   };
+}
+
+/** The log attributes of a combined first attempt: its vendors and every delivery id. */
+function combinedLogAttributes(parts: CombinedSendInput, options: RelayInterceptorOptions): Record<string, unknown> {
+  const vendors = DESTINATIONS.filter((d) => parts[d]);
+  const deliveryIds = vendors.flatMap((d) => (Array.isArray(parts[d]?.items) ? (parts[d] as SendBatchInput).items.map((i) => i.deliveryId) : []));
+  const first = vendors[0] ? parts[vendors[0]] : undefined;
+  return {
+    vendor: vendors.join('+'),
+    ...(first?.app ? { app: first.app } : {}),
+    ...(deliveryIds.length > 0 ? { deliveryIds } : {}),
+    ...userAttributes(first?.user?.userId, options),
+  };
+}
+
+/** The SDK's log attributes without `taskToken`: it embeds the workflow id, hence the raw user id. */
+function withoutTaskToken(attributes: Record<string, unknown>): Record<string, unknown> {
+  const { taskToken: _token, ...rest } = attributes;
+  return rest;
 }
 
 /** The log attributes of one send attempt: never secrets or device ids, only ids and the vendor. */
@@ -87,7 +126,7 @@ function recordResult(ctx: Context, vendor: Destination, result: SendBatchResult
   });
 }
 
-function recordFailure(ctx: Context, vendor: Destination, error: unknown, elapsedMs: number): void {
+function recordFailure(ctx: Context, vendor: Destination, error: unknown | SendFailureData, elapsedMs: number): void {
   safely(() => {
     const { type, retryable } = failureClass(error);
     counter(ctx.metricMeter, METRICS.sendFailures).add(1, { vendor, failure_type: type, retryable });
@@ -98,12 +137,17 @@ function recordFailure(ctx: Context, vendor: Destination, error: unknown, elapse
 
 /** The retry class of a failed attempt: the ApplicationFailure type (SendFailureType), or what ended it. */
 export function failureClass(error: unknown): { type: string; retryable: boolean } {
+  if (isFailureData(error)) return { type: error.type, retryable: !error.nonRetryable && !NON_RETRYABLE_SEND_FAILURES.includes(error.type) };
   if (error instanceof ApplicationFailure) {
     const type = error.type ?? 'ApplicationFailure';
     return { type, retryable: !error.nonRetryable && !NON_RETRYABLE_SEND_FAILURES.includes(type) };
   }
   if (error instanceof CancelledFailure) return { type: 'cancelled', retryable: true };
   return { type: 'unexpected', retryable: true };
+}
+
+function isFailureData(value: unknown): value is SendFailureData {
+  return typeof value === 'object' && value !== null && !(value instanceof Error) && typeof (value as SendFailureData).type === 'string' && typeof (value as SendFailureData).nonRetryable === 'boolean';
 }
 
 function safely(action: () => void): void {

@@ -1,35 +1,19 @@
-// Loads the application configuration (JSON or YAML, schema in domain/app-config.ts) and resolves its
+// Loads the application configuration (JSON or YAML, schema in domain/config.ts) and resolves its
 // secrets ({env} / {file} / {value}) once, at start. Every problem is collected and reported together in one
 // ConfigError naming each path; no message ever contains a secret. Only the worker's activities get secrets.
 import fs from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { AppConfigFile, type AppConfigFileInput, type SecretRef } from '../domain/app-config';
+import { RelayConfig, type LoadedConfig, type RelayConfigInput, type SecretRef } from '../domain/config';
+import { ConfigError } from '../domain/errors';
 import { formatDuration } from '../domain/duration';
 import { redact } from '../activities/redact';
 
-export interface LoadedAppConfig {
-  config: AppConfigFile;
-  /** Where the configuration came from (file path, or a label for in-process configurations). */
-  source: string;
-  /** Resolved secrets by app key. Serialises as "[redacted]" (JSON.stringify, util.inspect). */
-  secrets: { adjust: Record<string, string | undefined>; appsflyer: Record<string, string> };
-  /** Not fatal, but worth an operator's attention (e.g. a {value} secret pointed at a real vendor). */
-  warnings: string[];
-}
+export type { LoadedConfig };
+export { ConfigError };
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly source: string,
-    readonly problems: string[],
-  ) {
-    super(`invalid app configuration (${source}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  }
-}
-
-export function loadAppConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): LoadedAppConfig {
+export function loadRelayConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const resolved = path.resolve(file);
   let text: string;
   try {
@@ -45,13 +29,13 @@ export function loadAppConfigFile(file: string, env: NodeJS.ProcessEnv = process
  * `options.baseDir` (default: the current directory).
  */
 export function resolveAppConfig(
-  input: AppConfigFileInput | unknown,
+  input: RelayConfigInput | unknown,
   env: NodeJS.ProcessEnv = process.env,
   source = 'in-process configuration',
   options: { baseDir?: string } = {},
-): LoadedAppConfig {
+): LoadedConfig {
   const inlineSecrets = collectInlineSecrets(input);
-  const parsed = AppConfigFile.safeParse(input);
+  const parsed = RelayConfig.safeParse(input);
   if (!parsed.success) throw new ConfigError(source, issueLines(parsed.error).map((p) => redact(p, inlineSecrets, 2000)));
   const config = parsed.data;
   const problems: string[] = [...timeoutProblems(config)];
@@ -79,6 +63,24 @@ export function resolveAppConfig(
   const known = [...inlineSecrets, ...Object.values(appsflyer), ...Object.values(adjust).filter((s): s is string => !!s)];
   if (problems.length > 0) throw new ConfigError(source, problems.map((p) => redact(p, known, 2000)));
   return { config, source, secrets: hideWhenSerialised({ adjust, appsflyer }), warnings };
+}
+
+/**
+ * The configuration file validated but with its secrets left unresolved (references only): for tools that
+ * rebuild what the workers send without sending it (`s2s explain`), so they need no secret at all.
+ */
+export function readRelayConfigFile(file: string): RelayConfig {
+  const resolved = path.resolve(file);
+  let text: string;
+  try {
+    text = fs.readFileSync(resolved, 'utf8');
+  } catch (error) {
+    throw new ConfigError(resolved, [`cannot read the configuration file (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
+  }
+  const input = parseText(text, resolved);
+  const parsed = RelayConfig.safeParse(input);
+  if (!parsed.success) throw new ConfigError(resolved, issueLines(parsed.error).map((p) => redact(p, collectInlineSecrets(input), 2000)));
+  return parsed.data;
 }
 
 function parseText(text: string, file: string): unknown {
@@ -147,14 +149,14 @@ function refuseIfRemote(at: string, baseUrl: string, problems: string[]): void {
 }
 
 /** Each HTTP timeout must end before the activity attempt does, or Temporal (not the sender) ends the attempt. */
-function timeoutProblems(config: AppConfigFile): string[] {
+function timeoutProblems(config: RelayConfig): string[] {
   const attempt = config.policy.retry.attemptTimeout;
   return (['connectTimeout', 'headersTimeout', 'bodyTimeout'] as const)
     .filter((k) => config.http[k] >= attempt)
     .map((k) => `http.${k}: must be shorter than policy.retry.attemptTimeout (${formatDuration(attempt)}); got ${formatDuration(config.http[k])}`);
 }
 
-function timeoutWarnings(config: AppConfigFile): string[] {
+function timeoutWarnings(config: RelayConfig): string[] {
   const { connectTimeout, headersTimeout, bodyTimeout } = config.http;
   const attempt = config.policy.retry.attemptTimeout;
   const worst = connectTimeout + headersTimeout + bodyTimeout;

@@ -3,8 +3,9 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import { parseDuration } from '../domain/duration';
-import { describeIssues } from '../domain/event';
+import { describeZod } from '../domain/contract/issues';
 import { parseRateLimit, RATE_LIMIT_SYNTAX } from '../activities/rate-limit';
+import { DEFAULT_LEDGER_URL, parseLedgerUrl } from './ledger';
 
 const positiveInt = (name: string, fallback: number) =>
   z.coerce.number({ error: `${name} must be a whole number` }).int(`${name} must be a whole number`).min(1, `${name} must be at least 1`).default(fallback);
@@ -53,7 +54,29 @@ export const WorkerEnv = z.object({
     .min(0, 'S2S_METRICS_PORT must be a port number (1-65535), or 0 to turn metrics off')
     .max(65535, 'S2S_METRICS_PORT must be at most 65535')
     .optional(),
-  S2S_METRICS_HOST: z.string().regex(/^[^\s:]+$|^\[[0-9A-Fa-f:.]+\]$/, 'S2S_METRICS_HOST must be an IP address or host name to bind, e.g. 0.0.0.0 or 127.0.0.1').default('0.0.0.0'),
+  /** Address the metrics endpoint binds: loopback unless the operator opts in (0.0.0.0 in a container whose port is published). */
+  S2S_METRICS_HOST: z.string().regex(/^[^\s:]+$|^\[[0-9A-Fa-f:.]+\]$/, 'S2S_METRICS_HOST must be an IP address or host name to bind, e.g. 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
+  /** How often the worker counts user workflows by state in visibility (s2s_user_workflows); "0" = never. Needs metrics on. */
+  S2S_VISIBILITY_METRICS_INTERVAL: z
+    .string()
+    .transform((text, ctx) => {
+      const ms = text.trim() === '0' ? 0 : parseDuration(text);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `S2S_VISIBILITY_METRICS_INTERVAL must be a duration such as "60s" or "5m", or 0 to turn the counts off; got ${JSON.stringify(text)}` });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .default(60_000),
+  /** The delivery ledger (worker/ledger.ts): postgres://... shared by every replica, pglite:<dir> embedded (one process), or off. */
+  S2S_LEDGER_URL: z
+    .string()
+    .transform((text) => (text.trim() === '' ? DEFAULT_LEDGER_URL : text.trim()))
+    .superRefine((text, ctx) => {
+      const parsed = parseLedgerUrl(text);
+      if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+    })
+    .default(DEFAULT_LEDGER_URL),
   /** A workflow bundle prebuilt by `node dist/worker/build-bundle.js` (the Docker image has one); unset = bundle at startup. */
   S2S_WORKFLOW_BUNDLE: z
     .string()
@@ -77,7 +100,7 @@ export type WorkerEnv = z.infer<typeof WorkerEnv>;
 
 export function readWorkerEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv {
   const result = WorkerEnv.safeParse(env);
-  if (!result.success) throw new Error(`invalid worker settings: ${describeIssues(result.error)}`);
+  if (!result.success) throw new Error(`invalid worker settings: ${describeZod(result.error)}`);
   return result.data;
 }
 

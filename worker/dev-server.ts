@@ -11,6 +11,8 @@ export interface DevServerOptions {
   port: number;
   /** Web UI port; omit for a headless server. */
   uiPort?: number;
+  /** The codec server the Web UI decodes payloads with (`--ui-codec-endpoint`), e.g. http://127.0.0.1:8081. */
+  uiCodecEndpoint?: string;
   ip?: string;
   /** SQLite file for persistence across restarts; omit for an in-memory server. */
   dbFile?: string;
@@ -65,7 +67,7 @@ export interface DevServer {
 
 export function devServerArgs(opts: DevServerOptions): string[] {
   const args = ['server', 'start-dev', '--port', String(opts.port), '--ip', opts.ip ?? '127.0.0.1', '--log-level', 'warn'];
-  if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
+  if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []));
   else args.push('--headless');
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
   if (opts.namespace && opts.namespace !== 'default') args.push('--namespace', opts.namespace);

@@ -1,5 +1,6 @@
 // Structured logging for the worker process: one JSON object per line (or a readable line with
-// S2S_LOG_FORMAT=pretty), used for the Temporal runtime, workflow and activity logs alike.
+// S2S_LOG_FORMAT=pretty), used for the Temporal runtime, workflow and activity logs alike. Errors keep their
+// stack; an activity's task token never reaches a line (it embeds the raw workflow id, so the user id).
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
 import { USER_WORKFLOW_PREFIX, userHash } from '../domain/ids';
 
@@ -22,6 +23,7 @@ export class StructuredLogger implements Logger {
     // The vendor workers run activities only; the SDK's warning about that is expected, not a problem.
     if (level === 'WARN' && message.startsWith('No workflows registered')) level = 'DEBUG';
     if (ORDER[level] < ORDER[this.level]) return;
+    meta = withoutTaskToken(meta);
     if (this.hideUserIds) meta = withoutUserIds(meta);
     const time = new Date().toISOString();
     if (this.format === 'json') {
@@ -48,6 +50,16 @@ export class StructuredLogger implements Logger {
   }
 }
 
+/**
+ * The SDK adds `taskToken` (base64) to every activity line. It is a serialized token that carries the
+ * workflow id (`s2s-user-<userId>`) in clear, and it can complete the activity: never logged.
+ */
+function withoutTaskToken(meta?: LogMetadata): LogMetadata | undefined {
+  if (!meta || !('taskToken' in meta)) return meta;
+  const { taskToken: _token, ...rest } = meta as Record<string, unknown>;
+  return rest;
+}
+
 function withoutUserIds(meta?: LogMetadata): LogMetadata | undefined {
   const id = meta?.workflowId;
   if (typeof id !== 'string' || !id.startsWith(USER_WORKFLOW_PREFIX)) return meta;
@@ -64,7 +76,17 @@ function flatten(meta?: LogMetadata): Record<string, unknown> {
 
 function replacer(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Error) return { name: value.name, message: value.message };
+  // Errors with their stack (its first line repeats the message) and their cause, which is an Error again.
+  if (value instanceof Error) {
+    const failure = value as Error & { type?: unknown; cause?: unknown };
+    return {
+      name: value.name,
+      message: value.message,
+      ...(typeof failure.type === 'string' ? { type: failure.type } : {}),
+      ...(value.stack ? { stack: value.stack } : {}),
+      ...(failure.cause !== undefined ? { cause: failure.cause } : {}),
+    };
+  }
   return value;
 }
 

@@ -1,16 +1,19 @@
 // `npm run worker`: the production worker process. Needs S2S_APP_CONFIG and a reachable Temporal cluster
-// (TEMPORAL_ADDRESS, ...); fails fast with a clear message otherwise. SIGTERM drains in-flight sends.
+// (TEMPORAL_ADDRESS, ...); fails fast with a clear message otherwise. Encrypts payloads when S2S_PAYLOAD_KEYS
+// (or S2S_PAYLOAD_KEYS_FILE) is set. SIGTERM drains in-flight sends.
 import { readTemporalSettings } from '../client/connection';
-import { loadAppConfigFile } from './app-config';
+import { readPayloadEncryption } from '../codec/payload-encryption';
+import { loadRelayConfig } from './app-config';
 import { readWorkerEnv } from './config';
 import { installRuntime, onShutdownSignal, runRelay } from './run';
 
 export async function main(): Promise<void> {
   const settings = readTemporalSettings();
   const env = readWorkerEnv();
-  const loaded = loadAppConfigFile(env.S2S_APP_CONFIG);
+  const encryption = readPayloadEncryption();
+  const loaded = loadRelayConfig(env.S2S_APP_CONFIG);
   const logger = installRuntime(env);
-  const relay = await runRelay(settings, env, loaded, logger);
+  const relay = await runRelay(settings, env, loaded, logger, encryption);
   onShutdownSignal(() => relay.shutdown());
   await relay.done;
 }

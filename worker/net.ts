@@ -1,4 +1,4 @@
-// Small network helpers: is something listening at host:port, and a free local port.
+// Small network helpers: is something listening at host:port, a free local port, a block of free ports.
 import net from 'node:net';
 
 export function parseAddress(address: string): { host: string; port: number } {
@@ -31,4 +31,27 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+function portFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The first of `count` consecutive free ports (scripts/temporal-server.sh needs a block of ten), below the
+ * usual ephemeral range and below 32768: the Temporal server stores its ports in PostgreSQL as smallint.
+ */
+export async function freePortBlock(count: number, host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 15_000 + Math.floor(Math.random() * (32_767 - 15_000 - count));
+    let free = true;
+    for (let port = base; port < base + count && free; port++) free = await portFree(port, host);
+    if (free) return base;
+  }
+  throw new Error(`found no block of ${count} free ports on ${host} in 50 tries`);
 }

@@ -1,7 +1,8 @@
 // `npm start`: the embedded default stack on one machine. Uses the Temporal server at TEMPORAL_ADDRESS or,
 // if nothing answers there, starts `temporal server start-dev` (SQLite in .data/, Web UI, search attributes
 // registered). Without S2S_APP_CONFIG it is a dry run: the demo apps deliver to the local vendor emulator.
-// Then it runs the worker. Ctrl-C (SIGINT; also SIGTERM, SIGHUP) stops everything it started, in order: the
+// With payload keys (S2S_PAYLOAD_KEYS) payloads are encrypted, and a codec server on loopback lets the dev
+// server's UI (`--ui-codec-endpoint`) show them decoded. Then it runs the worker. Ctrl-C (SIGINT; also SIGTERM, SIGHUP) stops everything it started, in order: the
 // worker first (sends in flight finish, which needs Temporal and the emulator), then the emulator, then the
 // dev server. The dev server runs in its own process group, so the terminal's Ctrl-C reaches only this
 // process tree, not the server; it is killed when this process exits in any other way.
@@ -11,10 +12,13 @@ import YAML from 'yaml';
 import { Connection } from '@temporalio/client';
 import { z } from 'zod';
 import { readTemporalSettings, connectionOptions } from '../client/connection';
-import { describeIssues } from '../domain/event';
+import { readLocalCodecServerEnv } from '../codec/codec-server-settings';
+import { startCodecServer, type CodecServer } from '../codec/codec-server';
+import { readPayloadEncryption, type PayloadEncryption } from '../codec/payload-encryption';
+import { describeZod } from '../domain/contract/issues';
 import { startEmulator, type Emulator } from '../emulator/server';
 import { defaultEmulatorConfig } from '../emulator/config';
-import { loadAppConfigFile, resolveAppConfig, type LoadedAppConfig } from './app-config';
+import { loadRelayConfig, resolveAppConfig, type LoadedConfig } from './app-config';
 import { readWorkerEnv } from './config';
 import { startDevServer, type DevServer } from './dev-server';
 import { parseAddress, tcpReachable } from './net';
@@ -83,15 +87,41 @@ function stopOnSignals(): void {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, handler);
 }
 
+/** The codec server for the local UI (codec/codec-server-settings.ts: readLocalCodecServerEnv). */
+async function startLocalCodecServer(encryption: PayloadEncryption, uiPort: number): Promise<CodecServer> {
+  const settings = readLocalCodecServerEnv(process.env, uiPort);
+  const server = await startCodecServer({
+    host: settings.S2S_CODEC_HOST,
+    port: settings.S2S_CODEC_PORT,
+    codec: encryption.codec,
+    origins: settings.S2S_CODEC_ORIGINS,
+    trustedOrigins: settings.S2S_CODEC_TRUSTED_ORIGINS ?? [],
+    tokens: settings.S2S_CODEC_TOKEN ?? [],
+  });
+  started.unshift({ name: 'codec server', stop: () => server.close() });
+  return server;
+}
+
 async function main(): Promise<void> {
   stopOnSignals();
   const parsedStart = StartEnv.safeParse(process.env);
-  if (!parsedStart.success) throw new Error(`invalid settings: ${describeIssues(parsedStart.error)}`);
+  if (!parsedStart.success) throw new Error(`invalid settings: ${describeZod(parsedStart.error)}`);
   const startEnv = parsedStart.data;
   const dryRun = !process.env.S2S_APP_CONFIG;
   const settings = readTemporalSettings();
-  const env = readWorkerEnv({ ...process.env, S2S_APP_CONFIG: process.env.S2S_APP_CONFIG ?? path.join(PROJECT_ROOT, 'config', 'demo.yaml'), S2S_LOG_FORMAT: process.env.S2S_LOG_FORMAT ?? 'pretty' });
+  const env = readWorkerEnv({
+    ...process.env,
+    S2S_APP_CONFIG: process.env.S2S_APP_CONFIG ?? path.join(PROJECT_ROOT, 'config', 'demo.yaml'),
+    S2S_LOG_FORMAT: process.env.S2S_LOG_FORMAT ?? 'pretty',
+    // The embedded delivery ledger lives with the rest of the local stack's data.
+    S2S_LEDGER_URL: process.env.S2S_LEDGER_URL || `pglite:${path.join(startEnv.S2S_DATA_DIR, 'ledger')}`,
+  });
+  const encryption = readPayloadEncryption();
   let emulator: Emulator | undefined;
+
+  // 0. Payload encryption: the codec server first, so the dev server's UI can be pointed at it.
+  const codecServer = encryption.enabled ? await startLocalCodecServer(encryption, startEnv.TEMPORAL_UI_PORT) : undefined;
+  let uiUsesCodec = false;
 
   // 1. Temporal: reuse what answers at the address, else start a dev server there.
   let uiUrl = `http://localhost:${startEnv.TEMPORAL_UI_PORT}`;
@@ -106,6 +136,7 @@ async function main(): Promise<void> {
       port,
       ip: host === 'localhost' ? '127.0.0.1' : host,
       uiPort: startEnv.TEMPORAL_UI_PORT,
+      ...(codecServer ? { uiCodecEndpoint: codecServer.url } : {}),
       dbFile,
       namespace: settings.TEMPORAL_NAMESPACE,
       logFile: path.join(startEnv.S2S_DATA_DIR, 'temporal-server.log'),
@@ -113,6 +144,7 @@ async function main(): Promise<void> {
     });
     started.unshift({ name: 'Temporal dev server', stop: () => server.stop() });
     uiUrl = `http://localhost:${startEnv.TEMPORAL_UI_PORT}`;
+    uiUsesCodec = codecServer !== undefined;
   }
   const connection = await Connection.connect({ ...connectionOptions(settings), connectTimeout: 5_000 });
   const added = await ensureSearchAttributes(connection, settings.TEMPORAL_NAMESPACE);
@@ -120,7 +152,7 @@ async function main(): Promise<void> {
   await connection.close();
 
   // 2. Vendors: the emulator in a dry run, the configured vendors otherwise.
-  let loaded: LoadedAppConfig;
+  let loaded: LoadedConfig;
   if (dryRun) {
     const emulatorUrl = `http://127.0.0.1:${startEnv.EMULATOR_PORT}`;
     if (await tcpReachable(`127.0.0.1:${startEnv.EMULATOR_PORT}`)) {
@@ -137,12 +169,12 @@ async function main(): Promise<void> {
       { baseDir: path.dirname(env.S2S_APP_CONFIG) },
     );
   } else {
-    loaded = loadAppConfigFile(env.S2S_APP_CONFIG);
+    loaded = loadRelayConfig(env.S2S_APP_CONFIG);
   }
 
   // 3. The worker.
   const logger = installRuntime(env);
-  const relay = await runRelay(settings, env, loaded, logger);
+  const relay = await runRelay(settings, env, loaded, logger, encryption);
   started.unshift({ name: 'worker', stop: () => relay.shutdown() });
 
   say('');
@@ -150,6 +182,11 @@ async function main(): Promise<void> {
   say(`  Temporal UI:   ${uiUrl}/namespaces/${settings.TEMPORAL_NAMESPACE}/workflows`);
   say(`  Temporal:      ${settings.TEMPORAL_ADDRESS} (namespace ${settings.TEMPORAL_NAMESPACE}, task queue ${settings.TEMPORAL_TASK_QUEUE})`);
   say(`  Apps:          ${Object.keys(loaded.config.apps).join(', ')} from ${loaded.source}`);
+  say(`  Payloads:      encryption ${encryption.description}`);
+  if (codecServer) {
+    say(`  Codec server:  ${codecServer.url} ${uiUsesCodec ? '(the UI above decodes payloads through it)' : "(point your UI's codec server setting at it; see docs/privacy.md)"}`);
+  }
+  say(`  Ledger:        ${relay.ledger} (accepted deliveries, never sent twice)`);
   if (dryRun && emulator) {
     say('');
     say(`  DRY RUN: deliveries go to the local vendor emulator at ${emulator.url} — nothing reaches Adjust or AppsFlyer.`);

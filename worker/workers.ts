@@ -1,18 +1,23 @@
 // Assembles the worker processes' Temporal workers: one for user workflows (with the loadSettings local
-// activity) and one per vendor for the send activities, each on its own task queue so a vendor can be
-// rate limited on its own. Used by `npm run worker`, `npm start`, the tests and the harnesses alike.
+// activity and the combined first send attempt) and one per vendor for the send activities, each on its own
+// task queue so a vendor can be rate limited on its own. Used by `npm run worker`, `npm start`, the tests and the harnesses alike.
 // Vendor workers always carry the relay's activity interceptors (log attributes, metrics) and drain
 // in-flight sends on shutdown for up to one attempt timeout (plus a margin) before cancelling them.
 // A rate-limited vendor paces its requests and hands out activity slots only while the pacer keeps up.
-import { Worker, type ActivityInterceptorsFactory, type NativeConnection } from '@temporalio/worker';
-import type { AppConfigFile } from '../domain/app-config';
+import type { DataConverter } from '@temporalio/common';
+import { Runtime, Worker, type ActivityInterceptorsFactory, type NativeConnection } from '@temporalio/worker';
+import type { RelayConfig } from '../domain/config';
+import { DESTINATIONS } from '../domain/delivery';
 import { vendorTaskQueues } from '../domain/settings';
+import type { DeliveryLedger } from '../activities/ledger/ledger';
 import { parseRateLimit, RequestPacer, UNLIMITED, type RateLimit } from '../activities/rate-limit';
 import { createSendActivities } from '../activities/send';
+import { createForgetActivities } from '../activities/forget';
 import { createSettingsActivities } from '../activities/settings';
 import { relayActivityInterceptors } from './activity-interceptors';
-import type { LoadedAppConfig } from './app-config';
+import type { LoadedConfig } from './app-config';
 import { buildWorkflowBundle } from './bundle';
+import { exportZeroBaseline } from './metric-baseline';
 import { PacedActivitySlots } from './paced-slots';
 
 export type RateLimitSetting = number | string | RateLimit;
@@ -50,7 +55,7 @@ export interface WorkerTuning {
 const SHUTDOWN_MARGIN_MS = 5_000;
 
 /** Default drain time: one whole attempt (every HTTP timeout is validated to be shorter) plus a margin. */
-export function shutdownGraceMs(config: AppConfigFile): number {
+export function shutdownGraceMs(config: RelayConfig): number {
   return config.policy.retry.attemptTimeout + SHUTDOWN_MARGIN_MS;
 }
 
@@ -58,13 +63,17 @@ export interface RelayWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  loaded: LoadedAppConfig;
+  loaded: LoadedConfig;
+  /** Accepted deliveries, asked before and written right after every send (the caller opens and closes it). */
+  ledger: DeliveryLedger;
   /** A prebuilt workflow bundle (tests, harnesses); otherwise the workflows are bundled at startup. */
   workflowBundlePath?: string;
   tuning?: WorkerTuning;
   identity?: string;
   /** More activity interceptors for the vendor workers, after the relay's own (log attributes, metrics). */
   activityInterceptors?: ActivityInterceptorsFactory[];
+  /** The payload codec (codec/payload-encryption.ts) for every worker; clients must use the same one. */
+  dataConverter?: DataConverter;
 }
 
 export interface RelayWorkers {
@@ -79,19 +88,26 @@ export async function createRelayWorkers(opts: RelayWorkerOptions): Promise<Rela
   const { connection, namespace, taskQueue, loaded, tuning = {} } = opts;
   const queues = vendorTaskQueues(taskQueue);
   const pacers = { adjust: new RequestPacer(toRateLimit(tuning.rateLimits?.adjust)), appsflyer: new RequestPacer(toRateLimit(tuning.rateLimits?.appsflyer)) };
-  const send = createSendActivities(loaded, { pacers });
+  const send = createSendActivities(loaded, { ledger: opts.ledger, pacers });
   const maxSends = tuning.maxConcurrentSends ?? 200;
-  const common = { connection, namespace, ...(opts.identity ? { identity: opts.identity } : {}) };
+  const common = { connection, namespace, ...(opts.identity ? { identity: opts.identity } : {}), ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}) };
+  const graceMs = tuning.shutdownGraceMs ?? shutdownGraceMs(loaded.config);
+  const rateLimited = DESTINATIONS.filter((d) => pacers[d].limited || !!tuning.taskQueueRates?.[d]);
+  const interceptors = [relayActivityInterceptors({ showUserIds: loaded.config.policy.showDeviceIds }), ...(opts.activityInterceptors ?? [])];
+  // On the workflows' task queue: the loadSettings and forgetLedgerEntries local activities, and the combined
+  // first send attempt (policy.firstSendAttempt), on the same pacers, ledger and HTTP pools as the vendor workers.
   const workflowWorker = await Worker.create({
     ...common,
     taskQueue,
     workflowBundle: opts.workflowBundlePath ? { codePath: opts.workflowBundlePath } : { code: await buildWorkflowBundle() },
-    activities: createSettingsActivities(loaded.config, taskQueue),
+    activities: { ...createSettingsActivities(loaded.config, taskQueue, rateLimited), ...createForgetActivities(opts.ledger), sendFirstAttempts: send.activities.sendFirstAttempts },
+    interceptors: { activity: interceptors },
     maxCachedWorkflows: tuning.maxCachedWorkflows ?? 2000,
     maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTasks ?? 100,
+    maxConcurrentActivityTaskExecutions: maxSends,
+    shutdownGraceTime: graceMs,
+    shutdownForceTime: graceMs + 15_000,
   });
-  const graceMs = tuning.shutdownGraceMs ?? shutdownGraceMs(loaded.config);
-  const interceptors = [relayActivityInterceptors({ showUserIds: loaded.config.policy.showDeviceIds }), ...(opts.activityInterceptors ?? [])];
   const vendorWorker = (queue: string, activities: object, pacer: RequestPacer, taskQueueRate: number | undefined) =>
     Worker.create({
       ...common,
@@ -116,6 +132,7 @@ export async function createRelayWorkers(opts: RelayWorkerOptions): Promise<Rela
   const adjustWorker = await vendorWorker(queues.adjust, { sendToAdjust: send.activities.sendToAdjust }, pacers.adjust, tuning.taskQueueRates?.adjust);
   const appsflyerWorker = await vendorWorker(queues.appsflyer, { sendToAppsflyer: send.activities.sendToAppsflyer }, pacers.appsflyer, tuning.taskQueueRates?.appsflyer);
   const workers = [workflowWorker, adjustWorker, appsflyerWorker];
+  exportZeroBaseline(Runtime.instance().metricMeter, namespace, taskQueue);
 
   let running: Promise<void> | undefined;
   return {

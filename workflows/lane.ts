@@ -1,39 +1,16 @@
-// A lane: one destination's ordered queue for one user. Deliveries are kept sorted by event time, then
-// arrival; the lane sends from the head only, one batch at a time, so a vendor sees a user's events in
-// order. Before sending, the head is checked against the post-install gate, the settle window, the
-// vendor's age limit, Adjust's chronological rule (late-event policy) and, for refunds, their purchase.
-import type { Destination } from '../domain/delivery';
-import type { Routing, WorkflowPolicy } from '../domain/settings';
-import { iso } from './clock';
-import { recordOutcome, recordPending } from './outcome';
-import { adjustOrderKeys } from './route';
-import type { LaneState, Pending, UserState } from './state';
+// A lane: one vendor's ordered queue for one user. Deliveries are kept sorted by event time, then arrival;
+// the lane sends from the head only, one batch at a time, so the vendor sees a user's events in order.
+// Before sending, the head is checked against the post-install gate, the settle window, the vendor's age
+// window, Adjust's chronological rule (the late-event policy) and, for refunds, their purchase.
+import type { Policy, PublicAppConfig } from '../domain/config';
+import { isoTime } from '../domain/contract/time';
+import { deliveryDeadlineMs, type Destination } from '../domain/delivery';
+import { adjustOrderKeys } from '../domain/routing';
+import type { LaneFailureReport, LaneLast, LaneSnapshot, Pending } from '../domain/snapshot';
+import { jsonBytes } from '../domain/contract/text';
+import { Tally } from './tally';
 
-/**
- * Inserts keeping (occurredAt, seq) order, but never ahead of a delivery that may already have reached the
- * vendor (a possible resend): the vendor may hold its time already, so a later arrival goes after it and
- * meets the late-event policy once that delivery's outcome is known, instead of being refused as out of order.
- */
-export function enqueue(state: UserState, pending: Pending): void {
-  const queue = state.lanes[pending.item.destination].queue;
-  let lo = 0;
-  for (let i = queue.length - 1; i >= 0; i--) {
-    if (queue[i]?.item.resend) {
-      lo = i + 1;
-      break;
-    }
-  }
-  let hi = queue.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const other = queue[mid] as Pending;
-    const before = other.item.occurredAtMs < pending.item.occurredAtMs || (other.item.occurredAtMs === pending.item.occurredAtMs && other.seq < pending.seq);
-    if (before) lo = mid + 1;
-    else hi = mid;
-  }
-  queue.splice(lo, 0, pending);
-  recordPending(state, pending);
-}
+const SECOND = 1000;
 
 export interface LaneContext {
   nowMs: number;
@@ -41,144 +18,212 @@ export interface LaneContext {
   installedAtMs: number;
   /** installedAt + post-install delay. */
   gateAtMs: number;
-  policy: WorkflowPolicy;
-  routing: Routing;
+  policy: Policy;
+  app: PublicAppConfig;
 }
 
+/** What the head of the lane needs: nothing, a wait, a send, or a dead letter / skip for the head. */
 export type LanePlan =
   | { kind: 'idle' }
   | { kind: 'wait'; untilMs: number; reason: string }
   | { kind: 'blocked'; reason: string }
   | { kind: 'send'; batch: Pending[]; deadlineMs: number };
 
-/**
- * The latest time this delivery may still be sent (and retried): the vendor's age limit, counted from when
- * the event happened. A restamped Adjust event keeps its own limit: restamping moves it past the lane's
- * high-water mark, never past the age window.
- */
-export function deliveryDeadline(pending: Pending, policy: WorkflowPolicy): number {
-  const item = pending.item;
-  return item.occurredAtMs + (item.destination === 'adjust' ? policy.adjustEventWindowMs : policy.appsflyerMaxAgeMs);
+/** The head leaves the queue without being sent: dead-lettered (age, late policy, purchase) or skipped (lane stopped). */
+export type HeadVerdict = { outcome: 'dead-lettered' | 'skipped'; pending: Pending; reason: string };
+
+/** When a delivery may go, ignoring everything but time: after the gate, and a settle window after it happened (or arrived, if earlier). */
+export function readyAt(pending: Pending, ctx: Pick<LaneContext, 'gateAtMs' | 'policy'>): number {
+  return Math.max(ctx.gateAtMs, Math.min(pending.arrivedAtMs, pending.item.occurredAtMs) + ctx.policy.settleWindow);
 }
 
-/** When the head may be sent, ignoring everything but time. */
-export function readyAt(pending: Pending, ctx: LaneContext): number {
-  return Math.max(ctx.gateAtMs, pending.arrivedAtMs + ctx.policy.settleWindowMs);
-}
+export class Lane {
+  readonly queue: Pending[];
+  readonly highWater: Record<string, number>;
+  last: LaneLast | undefined;
+  retrying: (LaneFailureReport & { sinceMs: number }) | undefined;
+  stopped: { reason: string; atMs: number } | undefined;
+  readonly counts: LaneSnapshot['counts'];
+  private readonly tally: Tally;
 
-const SECOND = 1000;
+  constructor(
+    readonly destination: Destination,
+    snapshot?: LaneSnapshot,
+  ) {
+    this.queue = snapshot?.queue ?? [];
+    this.highWater = snapshot?.highWater ?? {};
+    this.last = snapshot?.last;
+    this.retrying = snapshot?.retrying;
+    this.stopped = snapshot?.stopped;
+    this.counts = snapshot?.counts ?? { delivered: 0, duplicate: 0, skipped: 0, deadLettered: 0 };
+    this.tally = new Tally(this.queue);
+  }
+
+  /** Bytes of the deliveries queued (as JSON, measured when they were queued). */
+  get bytes(): number {
+    return this.tally.total;
+  }
+
+  private shift(): Pending {
+    const head = this.queue.shift() as Pending;
+    this.tally.remove(head);
+    return head;
+  }
+
+  /**
+   * Inserts keeping (occurredAt, seq) order, but never ahead of a delivery that may already have reached the
+   * vendor (a possible resend): the vendor may hold its time already, so a later arrival goes after it.
+   */
+  enqueue(pending: Pending): void {
+    const queue = this.queue;
+    let lo = 0;
+    for (let i = queue.length - 1; i >= 0; i--) {
+      if (queue[i]?.item.resend) {
+        lo = i + 1;
+        break;
+      }
+    }
+    let hi = queue.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const other = queue[mid] as Pending;
+      const before = other.item.occurredAtMs < pending.item.occurredAtMs || (other.item.occurredAtMs === pending.item.occurredAtMs && other.seq < pending.seq);
+      if (before) lo = mid + 1;
+      else hi = mid;
+    }
+    queue.splice(lo, 0, pending);
+    this.tally.add(pending);
+  }
+
+  remove(pending: Pending): void {
+    const index = this.queue.indexOf(pending);
+    if (index < 0) return;
+    this.queue.splice(index, 1);
+    this.tally.remove(pending);
+  }
+
+  /** Raises the high-water marks after Adjust accepted `pending`. */
+  markSent(pending: Pending, app: PublicAppConfig): void {
+    if (this.destination !== 'adjust') return;
+    raise(this.highWater, pending, app);
+  }
+
+  /**
+   * The heads that must leave without being sent (with why), then the plan for what remains: the next batch,
+   * or how long to wait. `purchaseOutcome` says how a refund's purchase delivery ended (undefined: unknown).
+   */
+  plan(ctx: LaneContext, purchaseOutcome: (deliveryId: string) => string | undefined): { verdicts: HeadVerdict[]; plan: LanePlan } {
+    const verdicts: HeadVerdict[] = [];
+    for (;;) {
+      const head = this.queue[0];
+      if (!head) return { verdicts, plan: { kind: 'idle' } };
+      if (this.stopped) {
+        verdicts.push({ outcome: 'skipped', pending: this.shift(), reason: `${this.destination} lane stopped: ${this.stopped.reason}` });
+        continue;
+      }
+      const problem = this.headProblem(head, ctx, purchaseOutcome);
+      if (problem === 'purchase-behind') {
+        // Same event time, but the purchase arrived (or was redriven) later: the refund goes right after it.
+        this.queue.shift();
+        const at = this.queue.findIndex((p) => p.item.deliveryId === head.waitFor);
+        this.queue.splice(at + 1, 0, head);
+        continue;
+      }
+      if (problem === 'wait-for-purchase') return { verdicts, plan: { kind: 'blocked', reason: `refund ${head.item.deliveryId} waits for its purchase to reach AppsFlyer` } };
+      if (problem) {
+        verdicts.push({ outcome: 'dead-lettered', pending: this.shift(), reason: problem });
+        continue;
+      }
+      const at = readyAt(head, ctx);
+      if (at > ctx.nowMs) {
+        return { verdicts, plan: { kind: 'wait', untilMs: at, reason: `${this.destination}: ${at === ctx.gateAtMs ? 'post-install gate' : 'settle window'} until ${isoTime(at)}` } };
+      }
+      return { verdicts, plan: this.collectBatch(ctx) };
+    }
+  }
+
+  /** A reason to dead-letter the head, 'purchase-behind', 'wait-for-purchase', or undefined when it may go. Applies restamps. */
+  private headProblem(head: Pending, ctx: LaneContext, purchaseOutcome: (id: string) => string | undefined): string | undefined {
+    const item = head.item;
+    if (head.waitFor) {
+      if (this.queue.some((p) => p !== head && p.item.deliveryId === head.waitFor)) return 'purchase-behind';
+      const outcome = purchaseOutcome(head.waitFor);
+      if (outcome === 'dead-lettered') return 'its purchase was dead-lettered for AppsFlyer; redrive the purchase and the refund together';
+      if (outcome === 'pending') return 'wait-for-purchase';
+    }
+    if (deliveryDeadlineMs(item, ctx.policy) <= ctx.nowMs) {
+      return `too old: the event happened at ${isoTime(item.occurredAtMs)}, outside the ${this.destination} window (${Math.round((deliveryDeadlineMs(item, ctx.policy) - item.occurredAtMs) / 86_400_000)} days)`;
+    }
+    if (this.destination !== 'adjust') return undefined;
+    const keys = adjustOrderKeys(item.message, ctx.app);
+    const hw = highWaterFor(this.highWater, keys, ctx.installedAtMs);
+    const sec = Math.floor((item.sendAtMs ?? item.occurredAtMs) / SECOND);
+    if (sec >= hw) return undefined;
+    if (ctx.policy.latePolicy === 'dead-letter') {
+      const why = keys.some((k) => this.highWater[k] !== undefined)
+        ? `Adjust already accepted an event at ${isoTime(hw * SECOND)} for ${keys.join(' / ')}, and rejects older ones`
+        : `it happened before the install (${isoTime(ctx.installedAtMs)}), which Adjust rejects`;
+      return `late event: ${why} (latePolicy: dead-letter)`;
+    }
+    item.sendAtMs = hw * SECOND;
+    return undefined;
+  }
+
+  /** The head and what may follow it in one activity: ready, in order, within count and bytes. */
+  private collectBatch(ctx: LaneContext): LanePlan {
+    const batch: Pending[] = [];
+    let deadlineMs = Infinity;
+    let bytes = 0;
+    const maxBytes = ctx.policy.maxBatchKiB * 1024;
+    // Simulate high-water marks across the batch so later items see the earlier ones as sent.
+    const simulated = { ...this.highWater };
+    for (const pending of this.queue) {
+      if (batch.length >= ctx.policy.maxBatchSize) break;
+      const size = jsonBytes(pending.item);
+      if (batch.length > 0) {
+        if (bytes + size > maxBytes) break;
+        if (readyAt(pending, ctx) > ctx.nowMs) break;
+        if (pending.waitFor && !batch.some((b) => b.item.deliveryId === pending.waitFor)) break;
+        if (this.destination === 'adjust') {
+          const keys = adjustOrderKeys(pending.item.message, ctx.app);
+          const sec = Math.floor((pending.item.sendAtMs ?? pending.item.occurredAtMs) / SECOND);
+          if (sec < highWaterFor(simulated, keys, ctx.installedAtMs)) break; // the head logic decides
+        }
+        if (deliveryDeadlineMs(pending.item, ctx.policy) <= ctx.nowMs) break;
+      }
+      batch.push(pending);
+      bytes += size;
+      if (this.destination === 'adjust') raise(simulated, pending, ctx.app);
+      deadlineMs = Math.min(deadlineMs, deliveryDeadlineMs(pending.item, ctx.policy));
+    }
+    return { kind: 'send', batch, deadlineMs };
+  }
+
+  toJSON(): LaneSnapshot {
+    return {
+      queue: this.queue,
+      highWater: this.highWater,
+      counts: this.counts,
+      ...(this.last ? { last: this.last } : {}),
+      ...(this.retrying ? { retrying: this.retrying } : {}),
+      ...(this.stopped ? { stopped: this.stopped } : {}),
+    };
+  }
+}
 
 /** Newest created_at (seconds) Adjust holds for these keys; never before the install (rounded up). */
-function highWaterFor(lane: LaneState, keys: string[], installedAtMs: number): number {
+function highWaterFor(highWater: Record<string, number>, keys: string[], installedAtMs: number): number {
   let hw = Math.ceil(installedAtMs / SECOND);
   for (const key of keys) {
-    const v = lane.highWater[key];
+    const v = highWater[key];
     if (v !== undefined && v > hw) hw = v;
   }
   return hw;
 }
 
-/** Raises the lane's high-water marks after Adjust accepted `pending`. */
-export function markSent(lane: LaneState, pending: Pending, routing: Routing): void {
-  if (pending.item.destination !== 'adjust') return;
+function raise(highWater: Record<string, number>, pending: Pending, app: PublicAppConfig): void {
   const sec = Math.floor((pending.item.sendAtMs ?? pending.item.occurredAtMs) / SECOND);
-  for (const key of adjustOrderKeys(pending.item, routing)) {
-    if ((lane.highWater[key] ?? -Infinity) < sec) lane.highWater[key] = sec;
+  for (const key of adjustOrderKeys(pending.item.message, app)) {
+    if ((highWater[key] ?? -Infinity) < sec) highWater[key] = sec;
   }
-}
-
-function removeHead(lane: LaneState): Pending {
-  return lane.queue.shift() as Pending;
-}
-
-/**
- * Housekeeping at the head of a lane, then the plan: dead-letters deliveries past their age limit or late
- * under the dead-letter policy (restamps them under `restamp`), skips everything once the lane stopped,
- * and returns the next batch to send, or how long to wait.
- */
-export function planLane(state: UserState, destination: Destination, ctx: LaneContext): LanePlan {
-  const lane = state.lanes[destination];
-  const { nowMs } = ctx;
-  for (;;) {
-    const head = lane.queue[0];
-    if (!head) return { kind: 'idle' };
-    if (lane.stopped) {
-      recordOutcome(state, removeHead(lane), { outcome: 'skipped', detail: `${destination} lane stopped: ${lane.stopped.reason}` }, nowMs);
-      continue;
-    }
-    const problem = headProblem(state, lane, head, ctx);
-    if (problem === 'purchase-behind') {
-      // Same event time, but the purchase arrived (or was redriven) later: the refund goes right after it.
-      lane.queue.shift();
-      const at = lane.queue.findIndex((p) => p.item.deliveryId === head.waitFor);
-      lane.queue.splice(at + 1, 0, head);
-      continue;
-    }
-    if (problem === 'wait-for-purchase') return { kind: 'blocked', reason: `refund ${head.item.sourceId} waits for its purchase to reach AppsFlyer` };
-    if (problem) {
-      recordOutcome(state, removeHead(lane), { outcome: 'dead-lettered', reason: problem, detail: problem }, nowMs);
-      continue;
-    }
-    const at = readyAt(head, ctx);
-    if (at > nowMs) return { kind: 'wait', untilMs: at, reason: at === ctx.gateAtMs ? `post-install gate until ${iso(at)}` : `settle window until ${iso(at)}` };
-    break;
-  }
-  return collectBatch(lane, ctx);
-}
-
-/**
- * A reason to dead-letter the head, 'purchase-behind' (a refund whose purchase is queued behind it),
- * 'wait-for-purchase' (its purchase is being sent), or undefined when it may go. Applies restamps.
- */
-function headProblem(state: UserState, lane: LaneState, head: Pending, ctx: LaneContext): string | 'purchase-behind' | 'wait-for-purchase' | undefined {
-  const item = head.item;
-  if (head.waitFor) {
-    if (lane.queue.some((p) => p !== head && p.item.deliveryId === head.waitFor)) return 'purchase-behind';
-    const purchase = state.outcomes[head.waitFor];
-    if (purchase?.outcome === 'dead-lettered') return `its purchase ${item.purchaseEventId} was dead-lettered for AppsFlyer; redrive the purchase and the refund together`;
-    if (purchase?.outcome === 'pending') return 'wait-for-purchase';
-  }
-  if (deliveryDeadline(head, ctx.policy) <= ctx.nowMs) {
-    const limit = item.destination === 'adjust' ? `Adjust's ${ctx.policy.adjustEventWindowMs / 86_400_000}-day window` : `the AppsFlyer maximum age of ${ctx.policy.appsflyerMaxAgeMs / 86_400_000} days`;
-    return `too old: the event happened at ${iso(item.occurredAtMs)}, outside ${limit}`;
-  }
-  if (item.destination === 'adjust') {
-    const keys = adjustOrderKeys(item, ctx.routing);
-    const hw = highWaterFor(lane, keys, ctx.installedAtMs);
-    const sec = Math.floor((item.sendAtMs ?? item.occurredAtMs) / SECOND);
-    if (sec < hw) {
-      if (ctx.policy.latePolicy === 'dead-letter') {
-        const why = lane.highWater[keys[0] ?? ''] !== undefined || lane.highWater['#revenue'] !== undefined
-          ? `Adjust already accepted an event at ${iso(hw * SECOND)} for ${keys.join(' / ')}, and rejects older ones`
-          : `it happened before the install (${iso(ctx.installedAtMs)}), which Adjust rejects`;
-        return `late event: ${why} (latePolicy: dead-letter)`;
-      }
-      item.sendAtMs = hw * SECOND;
-    }
-  }
-  return undefined;
-}
-
-function collectBatch(lane: LaneState, ctx: LaneContext): LanePlan {
-  const batch: Pending[] = [];
-  let deadlineMs = Infinity;
-  // Simulate high-water marks across the batch so later items see the earlier ones as sent.
-  const simulated: LaneState = { ...lane, highWater: { ...lane.highWater } };
-  for (const pending of lane.queue) {
-    if (batch.length >= ctx.policy.maxBatchSize) break;
-    if (batch.length > 0) {
-      if (readyAt(pending, ctx) > ctx.nowMs) break;
-      if (pending.waitFor && !batch.some((b) => b.item.deliveryId === pending.waitFor)) break;
-      if (pending.item.destination === 'adjust') {
-        const hw = highWaterFor(simulated, adjustOrderKeys(pending.item, ctx.routing), ctx.installedAtMs);
-        const sec = Math.floor((pending.item.sendAtMs ?? pending.item.occurredAtMs) / SECOND);
-        if (sec < hw) break; // let the head logic decide (restamp or dead-letter)
-      }
-      if (deliveryDeadline(pending, ctx.policy) <= ctx.nowMs) break;
-    }
-    batch.push(pending);
-    markSent(simulated, pending, ctx.routing);
-    deadlineMs = Math.min(deadlineMs, deliveryDeadline(pending, ctx.policy));
-  }
-  return { kind: 'send', batch, deadlineMs };
 }

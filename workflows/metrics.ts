@@ -1,11 +1,11 @@
-// Workflow-side metrics (final delivery outcomes, dead letters, gate wait) on the SDK's workflow metric
+// Workflow-side metrics (final delivery outcomes, dead letters, gate wait, forgotten users) on the SDK's workflow metric
 // meter, which reaches the worker runtime's Prometheus endpoint and is silent during replay. Every function
 // is a safe no-op outside a workflow (unit tests of workflow modules) and never throws into workflow code.
 import { inWorkflowContext, metricMeter } from '@temporalio/workflow';
 import type { Destination } from '../domain/delivery';
 import { METRICS, type MetricDefinition } from '../domain/metrics';
 import type { DeliveryOutcome } from '../domain/status';
-import type { Pending } from './state';
+import type { Pending } from '../domain/snapshot';
 
 function emit(action: () => void): void {
   if (!inWorkflowContext()) return;
@@ -29,9 +29,13 @@ export function countOutcome(destination: Destination, outcome: Exclude<Delivery
 }
 
 /** Counts messages dead-lettered before they reached a lane (no install context, unknown purchase). */
-export function countDeadLetters(destination: Destination | 'none', count = 1): void {
-  if (count <= 0) return;
-  emit(() => counter(METRICS.deadLetters).add(count, { destination }));
+export function countDeadLetter(destination: Destination | 'none'): void {
+  emit(() => counter(METRICS.deadLetters).add(1, { destination }));
+}
+
+/** Counts a user forgotten on request (its workflow then completes). */
+export function countForgotten(): void {
+  emit(() => counter(METRICS.usersForgotten).add(1));
 }
 
 // Deliveries whose first send was already measured in this run (a batch cut short re-sends its tail).

@@ -3,7 +3,7 @@
 // workflow code differs. SIGTERM shuts it down.
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { z } from 'zod';
-import { describeIssues } from '../../domain/event';
+import { describeZod } from '../../domain/contract/issues';
 import { floorActivities } from './activities';
 
 const Env = z.object({
@@ -17,7 +17,7 @@ const Env = z.object({
 
 async function main(): Promise<void> {
   const parsed = Env.safeParse(process.env);
-  if (!parsed.success) throw new Error(`invalid floor worker settings: ${describeIssues(parsed.error)}`);
+  if (!parsed.success) throw new Error(`invalid floor worker settings: ${describeZod(parsed.error)}`);
   const env = parsed.data;
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });

@@ -1,11 +1,14 @@
 // Workflow runs and their histories as the tests read them from the server (every run of a workflow id,
-// continue-as-new included), and the determinism check every relay harness runs on stop: the histories its
-// user workflows wrote replay on the current workflow bundle with the SDK's replayer.
+// continue-as-new included; as stored, or with the payloads decoded by the client's codec), and the
+// determinism check every relay harness runs on stop: the histories its user workflows wrote replay on the
+// current workflow bundle with the SDK's replayer (and the payload codec they were written with).
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
+import { decodePayloadsInPlace } from '../../codec/history-payloads';
 import { userWorkflowId } from '../../domain/ids';
-import { USER_WORKFLOW_TYPE } from '../../domain/messages';
+import { USER_WORKFLOW_TYPE } from '../../domain/workflow-api';
 
 export interface RunHistory {
   workflowId: string;
@@ -31,18 +34,104 @@ export async function runHistories(client: Client, query: string): Promise<RunHi
   return out;
 }
 
+/** The client's payload codecs as one codec (decode runs them last to first, as the SDK does). */
+export function clientCodec(client: Client): PayloadCodec {
+  const codecs = client.options.loadedDataConverter.payloadCodecs;
+  return {
+    async encode(payloads: Payload[]) {
+      for (const codec of codecs) payloads = await codec.encode(payloads);
+      return payloads;
+    },
+    async decode(payloads: Payload[]) {
+      for (const codec of [...codecs].reverse()) payloads = await codec.decode(payloads);
+      return payloads;
+    },
+  };
+}
+
+/** A run's history with every payload decoded by the client's codec (fetchHistory returns them as stored). */
+export async function decodedHistory(client: Client, workflowId: string, runId?: string): Promise<temporal.api.history.v1.IHistory> {
+  return decodePayloadsInPlace(await client.workflow.getHandle(workflowId, runId).fetchHistory(), clientCodec(client));
+}
+
 export interface ReplayReport {
   replayed: number;
   failures: string[];
 }
 
-export async function replayTaskQueue(client: Client, taskQueue: string, bundlePath: string): Promise<ReplayReport> {
+export async function replayTaskQueue(client: Client, taskQueue: string, bundlePath: string, dataConverter?: DataConverter): Promise<ReplayReport> {
   const histories = await runHistories(client, `TaskQueue = '${taskQueue}' AND WorkflowType = '${USER_WORKFLOW_TYPE}'`);
   const failures: string[] = [];
   let replayed = 0;
-  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: bundlePath } }, histories)) {
+  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: bundlePath }, ...(dataConverter ? { dataConverter } : {}) }, histories)) {
     replayed += 1;
     if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
   }
   return { replayed, failures };
+}
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** One send in a history: a vendor's send activity, or its part of the combined first attempt. */
+export interface SendInHistory {
+  /** sendToAdjust or sendToAppsflyer (a combined part: its vendor's), or sendFirstAttempts when its input cannot be read. */
+  activityType: string;
+  /** A part of the combined first attempt (sendFirstAttempts). */
+  combined: boolean;
+  /** The activity's scheduled event. */
+  eventId: number;
+  /** The workflow task that scheduled it: reset here to send again. */
+  workflowTaskCompletedEventId: number;
+  /** Its result, when it returned one and the history's payloads are decoded (see decodedHistory). */
+  result?: { receipts?: Array<{ deliveryId: string; fromLedger?: boolean; attempt?: number }> };
+  /** It returned a result (a combined part: its own). */
+  completed: boolean;
+  failed: boolean;
+}
+
+const VENDOR_SENDS: Record<string, string> = { adjust: 'sendToAdjust', appsflyer: 'sendToAppsflyer' };
+
+/** A JSON payload's value; undefined for anything else (e.g. still encrypted). */
+function json(payload: Payload | null | undefined): unknown {
+  const encoding = payload?.metadata?.encoding ? Buffer.from(payload.metadata.encoding).toString('utf8') : '';
+  return payload?.data && encoding.startsWith('json/') ? JSON.parse(Buffer.from(payload.data).toString('utf8')) : undefined;
+}
+
+type Part = { ok: true; result: SendInHistory['result'] } | { ok: false };
+
+/** The sends of a run, in history order: vendors' send activities and the parts of combined first attempts. */
+export function sendsIn(events: readonly HistoryEvent[]): SendInHistory[] {
+  const sends: SendInHistory[] = [];
+  const byScheduled = new Map<number, SendInHistory[]>();
+  for (const e of events) {
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    const type = scheduled?.activityType?.name ?? '';
+    if (scheduled && (type === 'sendToAdjust' || type === 'sendToAppsflyer' || type === 'sendFirstAttempts')) {
+      const base = { combined: type === 'sendFirstAttempts', eventId: Number(e.eventId), workflowTaskCompletedEventId: Number(scheduled.workflowTaskCompletedEventId), completed: false, failed: false };
+      const input = base.combined ? (json(scheduled.input?.payloads?.[0]) as Record<string, unknown> | undefined) : undefined;
+      const types = !base.combined ? [type] : input ? Object.keys(VENDOR_SENDS).filter((v) => input[v]).map((v) => VENDOR_SENDS[v] as string) : [type];
+      const group = types.map((activityType) => ({ ...base, activityType }));
+      sends.push(...group);
+      byScheduled.set(base.eventId, group);
+    }
+    const completed = e.activityTaskCompletedEventAttributes;
+    for (const done of completed ? (byScheduled.get(Number(completed.scheduledEventId)) ?? []) : []) {
+      const answer = json(completed?.result?.payloads?.[0]) as Record<string, Part> | SendInHistory['result'] | undefined;
+      if (!done.combined) {
+        done.completed = true;
+        if (answer) done.result = answer as SendInHistory['result'];
+        continue;
+      }
+      const vendor = Object.keys(VENDOR_SENDS).find((v) => VENDOR_SENDS[v] === done.activityType);
+      const part = vendor && answer ? (answer as Record<string, Part>)[vendor] : undefined;
+      if (!answer || done.activityType === 'sendFirstAttempts') done.completed = true; // undecoded: the activity completed
+      else if (part?.ok) {
+        done.completed = true;
+        if (part.result) done.result = part.result;
+      } else done.failed = true;
+    }
+    const failed = e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
+    for (const fail of failed ? (byScheduled.get(Number(failed.scheduledEventId)) ?? []) : []) fail.failed = true;
+  }
+  return sends;
 }

@@ -1,5 +1,7 @@
 // Test harness: the real relay (workers from worker/workers.ts, the typed client) against the run's
 // Temporal dev server and an in-process vendor emulator, with the demo app configuration pointed at it.
+// Payloads are encrypted as in production when keys are configured: the test run sets S2S_PAYLOAD_KEYS to a
+// key of its own (vitest.config.mts), so every history the harness writes is encrypted.
 // stop() replays every user-workflow history the harness produced, so each test file checks determinism.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,14 +10,17 @@ import { inject } from 'vitest';
 import YAML from 'yaml';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
-import type { AppConfigFileInput } from '../../domain/app-config';
+import type { RelayConfigInput } from '../../domain/config';
+import type { DeliveryLedger } from '../../activities/ledger/ledger';
 import { RelayClient } from '../../client/relay-client';
+import { readPayloadEncryption, type PayloadEncryption } from '../../codec/payload-encryption';
 import { startEmulator, type Emulator, type StartEmulatorOptions } from '../../emulator/server';
 import type { RecordedRequest } from '../../emulator/record';
-import { resolveAppConfig, type LoadedAppConfig } from '../../worker/app-config';
+import { resolveAppConfig, type LoadedConfig } from '../../worker/app-config';
 import { PROJECT_ROOT } from '../../worker/paths';
 import { createRelayWorkers, type RelayWorkers, type WorkerTuning } from '../../worker/workers';
 import { replayTaskQueue, type ReplayReport } from './histories';
+import { testLedger } from './ledger';
 
 export const DEMO_SECRETS = {
   DEMO_APPSFLYER_KEY: 'demo-appsflyer-s2s-key',
@@ -33,13 +38,13 @@ function quietRuntime(): void {
   }
 }
 
-export function demoAppConfig(emulatorUrl: string, policy: Record<string, unknown> = {}): AppConfigFileInput {
-  const demo = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'config', 'demo.yaml'), 'utf8')) as AppConfigFileInput & { policy?: Record<string, unknown> };
+export function demoAppConfig(emulatorUrl: string, policy: Record<string, unknown> = {}): RelayConfigInput {
+  const demo = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'config', 'demo.yaml'), 'utf8')) as RelayConfigInput & { policy?: Record<string, unknown> };
   return {
     ...demo,
     vendors: { adjustBaseUrl: `${emulatorUrl}/adjust`, appsflyerApi3BaseUrl: `${emulatorUrl}/appsflyer`, appsflyerApi2BaseUrl: `${emulatorUrl}/appsflyer` },
     policy: { ...(demo.policy ?? {}), ...policy },
-  } as AppConfigFileInput;
+  } as RelayConfigInput;
 }
 
 /** Fast policy for tests: a short gate and settle window, quick retries. */
@@ -51,24 +56,30 @@ export const TEST_POLICY = {
 
 export interface RelayHarness {
   client: RelayClient;
+  /** A client of the harness's workflows, with the payload codec (fetchHistory still returns payloads as stored). */
   temporal: Client;
+  encryption: PayloadEncryption;
   taskQueue: string;
   emulator: Emulator;
-  loaded: LoadedAppConfig;
+  /** The delivery ledger the workers use. */
+  ledger: DeliveryLedger;
+  loaded: LoadedConfig;
   workers: RelayWorkers;
   /** Stops the workers only (the workflows stay on the server), e.g. to restart on a fresh worker. */
   stopWorkers(): Promise<void>;
   /** Starts workers again on the same task queue (fresh process state: replays from history), optionally with a new app configuration. */
-  restartWorkers(appConfig?: AppConfigFileInput): Promise<void>;
+  restartWorkers(appConfig?: RelayConfigInput): Promise<void>;
   stop(): Promise<void>;
 }
 
 export interface StartRelayOptions {
   policy?: Record<string, unknown>;
   /** Replace the whole app configuration (vendors are still pointed at the emulator). */
-  appConfig?: (emulatorUrl: string) => AppConfigFileInput;
+  appConfig?: (emulatorUrl: string) => RelayConfigInput;
   emulator?: StartEmulatorOptions;
   tuning?: WorkerTuning;
+  /** The delivery ledger (default: the test process's embedded one, test/helpers/ledger.ts). */
+  ledger?: DeliveryLedger;
 }
 
 export async function startRelay(options: StartRelayOptions = {}): Promise<RelayHarness> {
@@ -78,17 +89,30 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Relay
   const input = options.appConfig ? options.appConfig(emulator.url) : demoAppConfig(emulator.url, { ...TEST_POLICY, ...options.policy });
   let loaded = resolveAppConfig(input, { ...DEMO_SECRETS }, 'test configuration');
   const taskQueue = `test-${randomUUID()}`;
+  const encryption = readPayloadEncryption();
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const temporal = new Client({ connection });
+  const temporal = new Client({ connection, dataConverter: encryption.dataConverter });
   const client = new RelayClient(temporal, { taskQueue });
+  const ledger = options.ledger ?? (await testLedger());
   const makeWorkers = () =>
-    createRelayWorkers({ connection: nativeConnection, namespace: 'default', taskQueue, loaded, workflowBundlePath: inject('workflowBundlePath'), ...(options.tuning ? { tuning: options.tuning } : {}) });
+    createRelayWorkers({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      loaded,
+      dataConverter: encryption.dataConverter,
+      ledger,
+      workflowBundlePath: inject('workflowBundlePath'),
+      ...(options.tuning ? { tuning: options.tuning } : {}),
+    });
   let workers = await makeWorkers();
   let running = workers.run();
   const harness: RelayHarness = {
     client,
     temporal,
+    encryption,
+    ledger,
     taskQueue,
     emulator,
     get loaded() {
@@ -112,7 +136,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Relay
       let replay: ReplayReport | undefined;
       try {
         // Every history this harness's workflows wrote must replay on the current code (determinism).
-        replay = await replayTaskQueue(temporal, taskQueue, inject('workflowBundlePath'));
+        replay = await replayTaskQueue(temporal, taskQueue, inject('workflowBundlePath'), encryption.dataConverter);
       } finally {
         await connection.close();
         await nativeConnection.close();

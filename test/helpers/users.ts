@@ -1,6 +1,6 @@
 // Test users: install contexts for the demo apps, registered with the emulator as real installs.
 import { randomInt, randomUUID } from 'node:crypto';
-import type { InstallContextInput } from '../../domain/install';
+import type { Signup } from '../../domain/contract/install';
 import type { Emulator } from '../../emulator/server';
 import { testUserId } from './relay';
 
@@ -8,7 +8,7 @@ export function appsflyerId(): string {
   return `${Date.now()}-${String(randomInt(1_000_000, 9_999_999))}`;
 }
 
-export function iosInstall(overrides: Partial<InstallContextInput> = {}): InstallContextInput {
+export function iosInstall(overrides: Partial<Signup> = {}): Signup {
   return {
     userId: testUserId('ios'),
     app: 'demo-ios',
@@ -25,7 +25,7 @@ export function iosInstall(overrides: Partial<InstallContextInput> = {}): Instal
 }
 
 /** Tells the emulator the device was installed (and processed by the vendors) at installedAt. */
-export function registerInstall(emulator: Emulator, install: InstallContextInput, processingDelayMs = 0): void {
+export function registerInstall(emulator: Emulator, install: Signup, processingDelayMs = 0): void {
   emulator.registerInstall({
     appsflyerId: install.appsflyerId,
     deviceIds: install.deviceIds as Record<string, string>,

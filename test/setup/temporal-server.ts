@@ -1,12 +1,18 @@
-// Vitest global setup: one real Temporal dev server (from the provisioned CLI, throw-away database, Web UI
-// on a free port) and one pre-built workflow bundle for the whole run. Tests reach both through inject().
+// Vitest global setup: one real Temporal server and one pre-built workflow bundle for the whole run. Tests
+// reach both through inject(). By default the Temporal CLI's dev server (throw-away SQLite database, Web UI
+// on a free port); with S2S_TEST_TEMPORAL=postgres (`npm run test:cluster`) the production server on
+// PostgreSQL from scripts/temporal-server.sh, on databases of its own that are dropped afterwards.
+// Both project groups that need a server (the integration tests, then the privacy scan) list this setup; they
+// share one server: the first setup starts it, the last teardown stops it.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import 'vitest';
 import type { TestProject } from 'vitest/node';
 import { startDevServer, type DevServer } from '../../worker/dev-server';
-import { freePort } from '../../worker/net';
+import { freePort, freePortBlock } from '../../worker/net';
+import { startPostgresServer, type PostgresServer } from '../../worker/postgres-server';
 import { buildWorkflowBundle } from '../../worker/bundle';
 
 declare module 'vitest' {
@@ -17,22 +23,55 @@ declare module 'vitest' {
   }
 }
 
-let server: DevServer | undefined;
-let tmp: string | undefined;
+/** S2S_TEST_TEMPORAL: "dev" (default) or "postgres"; vitest.config.mts leaves out the dev-server-only tests for the latter. */
+function testServerKind(): 'dev' | 'postgres' {
+  const value = process.env.S2S_TEST_TEMPORAL?.trim() || 'dev';
+  if (value === 'dev' || value === 'postgres') return value;
+  throw new Error(`S2S_TEST_TEMPORAL must be "dev" (the Temporal CLI's dev server, the default) or "postgres" (scripts/temporal-server.sh); got "${value}"`);
+}
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 's2s-relay-test-'));
+interface SharedServer {
+  server: DevServer | PostgresServer;
+  tmp: string;
+  bundlePath: string;
+  users: number;
+}
+
+/** Shared by the setup modules of both projects (each project loads this module on its own). */
+const shared = globalThis as typeof globalThis & { s2sTestServer?: Promise<SharedServer> };
+
+async function startServer(dir: string): Promise<DevServer | PostgresServer> {
+  if (testServerKind() === 'postgres') {
+    const database = `s2s_test_${randomBytes(4).toString('hex')}`;
+    return startPostgresServer({ port: await freePortBlock(10), database, stateDir: path.join(dir, 'temporal-server') });
+  }
   const [port, uiPort] = [await freePort(), await freePort()];
+  return startDevServer({ port, uiPort, dbFile: path.join(dir, 'temporal.sqlite'), logFile: path.join(dir, 'temporal.log') });
+}
+
+async function start(): Promise<SharedServer> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 's2s-relay-test-'));
   const started = Date.now();
-  server = await startDevServer({ port, uiPort, dbFile: path.join(tmp, 'temporal.sqlite'), logFile: path.join(tmp, 'temporal.log') });
+  const server = await startServer(tmp);
   const bundlePath = path.join(tmp, 'workflow-bundle.js');
   fs.writeFileSync(bundlePath, await buildWorkflowBundle());
-  console.log(`[setup] Temporal dev server at ${server.address} (UI ${server.uiUrl}), workflow bundle ready in ${Date.now() - started} ms`);
-  project.provide('temporalAddress', server.address);
-  project.provide('temporalUiUrl', server.uiUrl ?? '');
-  project.provide('workflowBundlePath', bundlePath);
+  const what = 'drop' in server ? 'Temporal server on PostgreSQL (scripts/temporal-server.sh)' : 'Temporal dev server';
+  console.log(`[setup] ${what} at ${server.address}${server.uiUrl ? ` (UI ${server.uiUrl})` : ''}, workflow bundle ready in ${Date.now() - started} ms`);
+  return { server, tmp, bundlePath, users: 0 };
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const run = await (shared.s2sTestServer ??= start());
+  run.users += 1;
+  project.provide('temporalAddress', run.server.address);
+  project.provide('temporalUiUrl', run.server.uiUrl ?? '');
+  project.provide('workflowBundlePath', run.bundlePath);
   return async () => {
-    await server?.stop();
-    if (tmp && !process.env.S2S_KEEP_TEST_DATA) fs.rmSync(tmp, { recursive: true, force: true });
+    run.users -= 1;
+    if (run.users > 0) return;
+    const keep = Boolean(process.env.S2S_KEEP_TEST_DATA);
+    if ('drop' in run.server && !keep) await run.server.drop();
+    else await run.server.stop();
+    if (!keep) fs.rmSync(run.tmp, { recursive: true, force: true });
   };
 }

@@ -1,0 +1,91 @@
+// Long life on a real server: a user whose history crosses several continue-as-new boundaries while
+// signals keep arriving loses nothing and keeps order; a fresh worker (replaying from history) carries
+// on; the recorded histories replay deterministically with the SDK's replayer; held events without a
+// signup are dead-lettered after the configured wait and delivered by a redrive after the signup.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { userWorkflowId } from '../../../domain/ids';
+import { purchase, secondsAgo } from '../../helpers/events';
+import { runHistories, userRuns } from '../../helpers/histories';
+import { startRelay, waitFor, type RelayHarness } from '../../helpers/relay';
+import { iosInstall, registerInstall } from '../../helpers/users';
+
+let relay: RelayHarness;
+beforeAll(async () => {
+  relay = await startRelay({ policy: { postInstallDelay: '1s', settleWindow: '100ms', maxHistoryEvents: 25, installWaitTimeout: '3s' } });
+});
+afterAll(async () => {
+  await relay?.stop();
+});
+
+
+function laneRequests(userAfId: string, idfa: string) {
+  const adjust = relay.emulator.requests({ vendor: 'adjust' }).filter((r) => r.params?.idfa === idfa);
+  const appsflyer = relay.emulator.requests({ vendor: 'appsflyer' }).filter((r) => (r.json as { appsflyer_id?: string })?.appsflyer_id === userAfId);
+  return { adjust, appsflyer };
+}
+
+describe('long life', () => {
+  const install = iosInstall();
+  const total = 40;
+
+  it('crosses several continue-as-new boundaries under a steady signal stream without losing or reordering anything', async () => {
+    registerInstall(relay.emulator, install);
+    await relay.client.signup(install);
+    const base = Date.now() - 600_000;
+    for (let i = 0; i < total; i++) {
+      await relay.client.trackSignal(purchase(install.userId, `evt_stream_${i}`, new Date(base + i * 1000).toISOString(), `${i + 1}.00`));
+      if (i % 5 === 4) await new Promise((r) => setTimeout(r, 150));
+      // Halfway, restart on a fresh worker: it has no cached state and replays from history.
+      if (i === total / 2) {
+        await relay.stopWorkers();
+        await relay.restartWorkers();
+      }
+    }
+    const status = await waitFor('all delivered', async () => {
+      const s = await relay.client.status(install.userId);
+      return s.counters.delivered === total * 2 ? s : undefined;
+    }, 60_000);
+    expect(status.counters.received).toBe(total);
+    expect(status.counters.continuedAsNew).toBeGreaterThanOrEqual(3);
+    expect((await userRuns(relay.temporal, install.userId)).length).toBeGreaterThanOrEqual(4);
+
+    const { adjust, appsflyer } = laneRequests(install.appsflyerId!, install.deviceIds!.idfa!);
+    for (const reqs of [adjust, appsflyer]) {
+      expect(reqs).toHaveLength(total);
+      expect(new Set(reqs.map((r) => r.deliveryId)).size).toBe(total);
+      expect(reqs.every((r) => r.status === 200)).toBe(true);
+      const times = reqs.map((r) => r.eventTimeMs as number);
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+    }
+  });
+
+  it('replays every recorded history deterministically', async () => {
+    const all = await runHistories(relay.temporal, `WorkflowId = '${userWorkflowId(install.userId)}'`);
+    expect(all.length).toBeGreaterThanOrEqual(4);
+    let replayed = 0;
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: relay.encryption.dataConverter }, all)) {
+      expect(result.error, `replay of a run of ${result.workflowId}`).toBeUndefined();
+      replayed += 1;
+    }
+    expect(replayed).toBe(all.length);
+  });
+
+  it('dead-letters events held without a signup after the wait, and redrives them once the user signs up', async () => {
+    const late = iosInstall();
+    registerInstall(relay.emulator, late);
+    await relay.client.trackSignal(purchase(late.userId, 'evt_nosignup', secondsAgo(30)));
+    const status = await waitFor('held event dead-lettered', async () => {
+      const s = await relay.client.status(late.userId);
+      return s.deadLetters.length === 1 ? s : undefined;
+    }, 15_000);
+    expect(status.deadLetters[0]).toMatchObject({ kind: 'track', messageId: 'evt_nosignup', id: expect.stringMatching(/^dlm_/) });
+    expect(status.deadLetters[0]!.reason).toMatch(/no install context/);
+    expect(status.held).toBe(0);
+    await relay.client.signup(late);
+    const answer = await relay.client.redrive(late.userId, ['event:evt_nosignup']);
+    expect(answer.redriven).toHaveLength(1);
+    await waitFor('delivered after signup + redrive', async () => (await relay.client.status(late.userId)).counters.delivered === 2, 15_000);
+  });
+});

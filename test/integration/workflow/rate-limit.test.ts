@@ -1,0 +1,74 @@
+// Per-vendor rate limits in the real workers: with AppsFlyer's requests limited, they are spaced at the
+// configured rate (batches included) while Adjust, unlimited, takes the same events at once; with AppsFlyer's
+// task queue limited (Temporal's server-side rate, for all replicas), its send activities are.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { purchase, secondsAgo } from '../../helpers/events';
+import { startRelay, waitFor, type RelayHarness } from '../../helpers/relay';
+import { iosInstall, registerInstall } from '../../helpers/users';
+
+const RATE = 10;
+let relay: RelayHarness;
+beforeAll(async () => {
+  relay = await startRelay({ policy: { postInstallDelay: '1s', settleWindow: '100ms' }, tuning: { rateLimits: { appsflyer: RATE } } });
+});
+afterAll(async () => {
+  await relay?.stop();
+});
+
+describe('rate limits', () => {
+  it('spaces AppsFlyer requests at the limit, and leaves Adjust alone', async () => {
+    const users = [iosInstall(), iosInstall(), iosInstall()];
+    for (const install of users) {
+      registerInstall(relay.emulator, install);
+      await relay.client.signup(install);
+    }
+    const since = relay.emulator.requests({}).at(-1)?.id ?? 0;
+    const events = users.flatMap((u) => Array.from({ length: 6 }, (_, i) => purchase(u.userId, `evt_rate_${i}`, secondsAgo(30 - i))));
+    await Promise.all(events.map((e) => relay.client.trackSignal(e)));
+    const requests = await waitFor('all deliveries', () => {
+      const found = relay.emulator.requests({ since });
+      return found.filter((r) => r.status === 200).length >= events.length * 2 ? found : undefined;
+    }, 30_000);
+    const times = (vendor: string) => requests.filter((r) => r.vendor === vendor).map((r) => r.receivedAtMs).sort((a, b) => a - b);
+    const af = times('appsflyer');
+    const adj = times('adjust');
+    // 18 AppsFlyer requests at 10/s take at least 1.7 s end to end: each goes at its reserved instant or later
+    // (slack for the first one being late), and no two arrive much closer than 100 ms (request jitter).
+    expect(af.at(-1)! - af[0]!).toBeGreaterThanOrEqual(((af.length - 1) * 1000) / RATE - 150);
+    for (let i = 1; i < af.length; i++) expect(af[i]! - af[i - 1]!).toBeGreaterThanOrEqual(1000 / RATE / 2);
+    expect(adj.at(-1)! - adj[0]!).toBeLessThan(af.at(-1)! - af[0]!);
+  });
+});
+
+describe('task-queue rate limits (server-side, all replicas together)', () => {
+  const TQ_RATE = 4;
+  let limited: RelayHarness;
+  beforeAll(async () => {
+    // One event per activity, so activities/s = requests/s here.
+    limited = await startRelay({ policy: { postInstallDelay: '1s', settleWindow: '100ms', maxBatchSize: 1 }, tuning: { taskQueueRates: { appsflyer: TQ_RATE } } });
+  });
+  afterAll(async () => {
+    await limited?.stop();
+  });
+
+  it('starts AppsFlyer send activities no faster than the task queue allows', async () => {
+    const users = [iosInstall(), iosInstall(), iosInstall(), iosInstall()];
+    for (const install of users) {
+      registerInstall(limited.emulator, install);
+      await limited.client.signup(install);
+    }
+    const events = users.flatMap((u) => Array.from({ length: 3 }, (_, i) => purchase(u.userId, `evt_tq_${i}`, secondsAgo(30 - i))));
+    await Promise.all(events.map((e) => limited.client.trackSignal(e)));
+    const requests = await waitFor('all deliveries', () => {
+      const found = limited.emulator.requests({});
+      return found.filter((r) => r.status === 200).length >= events.length * 2 ? found : undefined;
+    }, 30_000);
+    const times = (vendor: string) => requests.filter((r) => r.vendor === vendor).map((r) => r.receivedAtMs).sort((a, b) => a - b);
+    const af = times('appsflyer');
+    const adj = times('adjust');
+    expect(af).toHaveLength(events.length);
+    // 12 activities at 4/s, allowing the server's rate limiter a burst of up to one second's worth.
+    expect(af.at(-1)! - af[0]!).toBeGreaterThanOrEqual(((af.length - 1 - TQ_RATE) * 1000) / TQ_RATE);
+    expect(adj.at(-1)! - adj[0]!).toBeLessThan(af.at(-1)! - af[0]!);
+  });
+});

@@ -1,0 +1,212 @@
+// The deployment documentation against the code: the README's sections exist, every environment variable the
+// worker, the connection settings, `npm start`, the CLI, compose and the setup script read is documented with its
+// default (and every variable the README's reference documents is one of those), every metric with its labels, the
+// image versions the files pin are named, and every link or path to a document (README, docs/, compose and deploy
+// files) points at a file, or a heading of that Markdown file, that exists. The documentation is the README and
+// docs/*.md: the README is being cut down to a front door, its reference moves to docs/; where docs/ documents a
+// variable, its row is the one checked.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import type { z } from 'zod';
+import { CliEnv } from '../../../client/cli';
+import { TemporalSettings } from '../../../client/connection';
+import { METRICS } from '../../../domain/metrics';
+import { WorkerEnv } from '../../../worker/config';
+import { PROJECT_ROOT } from '../../../worker/paths';
+import { StartEnv } from '../../../worker/start';
+import { readDockerfile } from '../../integration/deploy/dockerfile';
+import { knownWorkerVariables, schemaDefault } from '../../integration/deploy/env-schema';
+import { headingAnchors } from '../../integration/deploy/markdown';
+
+const doc = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+const read = (f: string) => fs.readFileSync(path.join(PROJECT_ROOT, f), 'utf8');
+const docFiles = fs.readdirSync(path.join(PROJECT_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
+/** docs/*.md, concatenated. */
+const docsText = docFiles.map(read).join('\n');
+
+function section(title: string): string {
+  const start = doc.indexOf(`\n## ${title}\n`);
+  expect(start, `section "## ${title}"`).toBeGreaterThanOrEqual(0);
+  const next = doc.indexOf('\n## ', start + 4);
+  return doc.slice(start, next < 0 ? undefined : next);
+}
+
+/** A `### ` subsection of a `## ` section, up to the next heading of either level. */
+function subsection(title: string, heading: string): string {
+  const text = section(title);
+  const start = text.indexOf(`\n${heading}`);
+  expect(start, `"${heading}" in "${title}"`).toBeGreaterThanOrEqual(0);
+  const next = text.indexOf('\n#', start + 1);
+  return text.slice(start, next < 0 ? undefined : next);
+}
+
+type Shape = Record<string, z.ZodType>;
+const composeVariables = () => new Set([...read('docker-compose.yml').matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1] as string));
+const setupVariables = () => new Set([...read('deploy/temporal/setup-namespace.sh').matchAll(/\$\{([A-Z_][A-Z0-9_]*):-/g)].map((m) => m[1] as string));
+
+/**
+ * Where variables are documented: the README's configuration reference, and the docs/ page of a feature
+ * that brings its own variables (e.g. S2S_LEDGER_URL in docs/fault-tolerance.md).
+ */
+function referenceAndDocs(): string {
+  const docs = fs.readdirSync(path.join(PROJECT_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => read(`docs/${f}`));
+  return [section('Configuration reference'), ...docs].join('\n');
+}
+
+/** The table rows of a section that document `name`: `| \`NAME\` | default | ... |` (or several names in one cell). */
+function rows(text: string, name: string): string[] {
+  return text.split('\n').filter((l) => l.startsWith('|') && (l.split('|')[1] ?? '').includes(`\`${name}\``));
+}
+
+/** The rows documenting `name`: those in docs/*.md if there are any, else those in the README's `section`. */
+function referenceRows(section: string, name: string): string[] {
+  const inDocs = rows(docsText, name);
+  return inDocs.length > 0 ? inDocs : rows(section, name);
+}
+
+describe('README: Deploying, Configuration reference, Scaling', () => {
+  it('has the Deploying, Configuration reference and Scaling sections', () => {
+    for (const title of ['Deploying', 'Configuration reference', 'Scaling']) expect(section(title).length).toBeGreaterThan(200);
+    expect(doc).toContain('(docs/app-config.md)');
+    const scaling = section('Scaling');
+    for (const topic of ['### Workers and replicas', '### Task-queue partitions', '### Rate limits', '### The cost of one open workflow per user', '### Retention', '### Continue-as-new']) {
+      expect(scaling).toContain(topic);
+    }
+  });
+
+  it('documents every worker and connection variable with its default', () => {
+    const reference = referenceAndDocs();
+    for (const name of knownWorkerVariables()) {
+      const [row] = referenceRows(reference, name);
+      expect(row, `${name} is documented`).toBeDefined();
+      const fallback = schemaDefault(name);
+      const cell = (row as string).split('|')[2] as string;
+      if (fallback === undefined) expect(cell, `${name} default`).toMatch(/required|unset/);
+      else expect(cell, `${name} default`).toContain(`\`${String(fallback)}\``);
+    }
+  });
+
+  it('documents the variables `npm start` adds, and the CLI\'s, with their defaults', () => {
+    const start = subsection('Configuration reference', '### `npm start`');
+    expect(Object.keys(StartEnv.shape)).toEqual(['TEMPORAL_UI_PORT', 'EMULATOR_PORT', 'S2S_DATA_DIR']);
+    for (const [name, schema] of Object.entries(StartEnv.shape as Shape)) {
+      const [row] = rows(start, name);
+      expect(row, name).toBeDefined();
+      const fallback = schema.parse(undefined) as unknown;
+      expect(row).toContain(name === 'S2S_DATA_DIR' ? '`.data`' : `\`${String(fallback)}\``);
+      if (name === 'S2S_DATA_DIR') expect(fallback).toBe(path.join(PROJECT_ROOT, '.data'));
+    }
+    const cli = subsection('Configuration reference', '### The `s2s` CLI');
+    for (const [name, schema] of Object.entries(CliEnv.shape as Shape)) {
+      const [row] = rows(cli, name);
+      expect(row, name).toBeDefined();
+      expect(row?.split('|')[2]).toContain(`\`${String(schema.parse(undefined))}\``);
+    }
+  });
+
+  it('documents in its configuration reference only variables that a schema reads, or compose or the setup script', () => {
+    const schemas = new Set([WorkerEnv, TemporalSettings, StartEnv, CliEnv].flatMap((schema) => Object.keys(schema.shape as Shape)));
+    const compose = composeVariables();
+    const setup = setupVariables();
+    const reference = section('Configuration reference');
+    const documented = reference.split('\n').filter((l) => l.startsWith('| `'));
+    expect(documented.length).toBeGreaterThan(30);
+    const composeTable = subsection('Configuration reference', '### Docker Compose and the setup script');
+    for (const row of documented) {
+      const cells = row.split('|').map((c) => c.trim());
+      const names = [...(cells[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1] as string);
+      expect(names.length, row).toBeGreaterThan(0);
+      for (const name of names) {
+        expect(name, row).toMatch(/^[A-Z][A-Z0-9_]*$/);
+        if (composeTable.includes(row)) {
+          // The compose table says who reads each one; that file must read it.
+          const usedBy = cells[3] ?? '';
+          expect(usedBy, row).toMatch(/^(compose|`setup-namespace\.sh`)$/);
+          expect(usedBy === 'compose' ? compose : setup, `${name} is read by ${usedBy}`).toContain(name);
+        } else {
+          expect(schemas, `${name} (documented in the configuration reference) is read by a zod schema: worker/config.ts, client/connection.ts, worker/start.ts or client/cli.ts`).toContain(name);
+        }
+      }
+    }
+  });
+
+  it('documents every variable the worker code reads directly, compose interpolates, or the setup script takes', () => {
+    const reference = referenceAndDocs();
+    const direct = new Set<string>();
+    for (const file of [...fs.readdirSync(path.join(PROJECT_ROOT, 'worker')).map((f) => `worker/${f}`), 'client/connection.ts']) {
+      if (!file.endsWith('.ts')) continue;
+      for (const m of read(file).matchAll(/process\.env(?:\.([A-Z_][A-Z0-9_]*)|\[['"]([A-Z_][A-Z0-9_]*)['"]\])/g)) direct.add((m[1] ?? m[2]) as string);
+    }
+    const compose = composeVariables();
+    const setup = setupVariables();
+    expect(compose.size).toBeGreaterThan(3);
+    expect(setup).toEqual(new Set(['NAMESPACE', 'NAMESPACE_RETENTION', 'TEMPORAL_ADDRESS']));
+    for (const name of [...direct, ...compose, ...setup]) expect(referenceRows(reference, name).length, `${name} is documented`).toBeGreaterThan(0);
+  });
+
+  it('documents every s2s-relay metric with its labels', () => {
+    for (const metric of Object.values(METRICS)) {
+      const found = [...rows(doc, metric.name), ...rows(docsText, metric.name)];
+      expect(found.length, metric.name).toBeGreaterThan(0);
+      for (const row of found) {
+        expect(row).toContain(metric.kind);
+        for (const label of metric.labels) expect(row, `${metric.name} label ${label}`).toContain(`\`${label}\``);
+      }
+    }
+  });
+
+  it('names the image versions the files pin', () => {
+    const compose = YAML.parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, { image?: string }> };
+    const documentation = `${doc}\n${docsText}`;
+    for (const s of Object.values(compose.services)) if (s.image && !s.image.startsWith('s2s-relay')) expect(documentation).toContain(`\`${s.image}\``);
+    const node = readDockerfile().args.NODE_IMAGE as string;
+    expect(documentation).toContain(`\`${node}\``);
+  });
+});
+
+describe('links and paths to documents', () => {
+  /** Files whose comments point readers at documentation: README, docs/, compose, the dry-run config, deploy/. */
+  const files = ['README.md', ...docFiles, 'docker-compose.yml', 'config/docker-emulator.yaml', 'Dockerfile', ...listFiles('deploy')];
+
+  function listFiles(dir: string): string[] {
+    return fs.readdirSync(path.join(PROJECT_ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(`${dir}/${e.name}`) : [`${dir}/${e.name}`]));
+  }
+
+  /** Every `docs/...` or `README.md[#anchor]` path in a file, and in Markdown every relative link target. */
+  function references(file: string): string[] {
+    const text = read(file);
+    const found = [...text.matchAll(/(?<![\w/.-])(?:\.\.?\/)*(?:docs\/[\w./-]*[\w/](?:#[\w-]+)?|README\.md(?:#[\w-]+)?)/g)].map((m) => m[0]);
+    if (file.endsWith('.md')) {
+      for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        const target = m[1] as string;
+        if (!/^[a-z][a-z0-9+.-]*:/i.test(target)) found.push(target);
+      }
+    }
+    return [...new Set(found)];
+  }
+
+  it('finds the references it checks', () => {
+    expect(references('README.md')).toEqual(expect.arrayContaining(['docs/app-config.md', 'docs/emulator.md', '#configuration-reference', 'scripts/temporal-cli.sh']));
+    expect(references('docker-compose.yml')).toContain('README.md#a-production-like-stack-with-docker-compose');
+    expect(references('deploy/temporal/dynamicconfig/development-sql.yaml')).toContain('README.md#task-queue-partitions');
+    expect(references('deploy/observability/alerts.yml')).toContain('docs/operations.md#dead-letters-appeared');
+    expect(references('docs/operations.md')).toContain('#fix-then-redrive');
+  });
+
+  it.each(files)('every document %s points at exists (files, and the Markdown headings anchors name)', (file) => {
+    for (const ref of references(file)) {
+      const [target = '', anchor] = ref.split('#');
+      // Paths in comments are relative to the repository; Markdown links (and ./ or ../ paths) to the file.
+      const base = target.startsWith('.') || (file.endsWith('.md') && !target.startsWith('docs/')) ? path.dirname(path.join(PROJECT_ROOT, file)) : PROJECT_ROOT;
+      const resolved = target === '' ? path.join(PROJECT_ROOT, file) : path.resolve(base, target);
+      expect(fs.existsSync(resolved), `${file} refers to ${ref}: ${path.relative(PROJECT_ROOT, resolved)} does not exist`).toBe(true);
+      if (anchor !== undefined) {
+        const target = path.relative(PROJECT_ROOT, resolved);
+        expect(target, `${file} refers to ${ref}: anchors point into Markdown files`).toMatch(/\.md$/);
+        expect(headingAnchors(read(target)), `${file} refers to ${ref}: ${target} has no heading with anchor #${anchor}`).toContain(anchor);
+      }
+    }
+  });
+});

@@ -1,0 +1,231 @@
+// Sending for one user: starts one batch per lane at a time, tracks what is in flight, and hands every answer
+// back to the user: the receipts, or what a failed send means for the delivery at the head of its batch.
+// The lanes that start together send their first attempts in one activity on the workflows' own task queue
+// (sendFirstAttempts, policy.firstSendAttempt `combined`): a lone event's deliveries to both vendors then cost
+// one activity and two workflow tasks. A part that fails in a way worth retrying shows on its lane, waits the
+// retry delay on a timer and goes to the send activity on its vendor's task queue, whose attempts continue the
+// count. Retries are Temporal's (that activity's retry policy, bounded by the batch's deadline); what reaches
+// the workflow is final: a 451 stops the lane, anything else (a rejection, an invalid request, a device never
+// found, the retry deadline) is a dead letter with the vendor's status and message. A retryable failure ended
+// only by a continue-as-new drain is no outcome: the delivery stays queued.
+import * as wf from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure, type Duration } from '@temporalio/common';
+import type { Policy } from '../domain/config';
+import { DESTINATIONS, type CombinedSendInput, type CombinedSendResult, type Destination, type SendActivities, type SendBatchInput, type SendBatchResult, type SendFailureData } from '../domain/delivery';
+import { NON_RETRYABLE_SEND_FAILURES, SendFailureType, type SendFailureDetails } from '../domain/errors';
+import type { LaneFailureReport, Pending } from '../domain/snapshot';
+import { workflowNow } from './clock';
+
+const send = wf.proxyActivities<SendActivities>({ startToCloseTimeout: '1 minute' });
+const ACTIVITY = { adjust: send.sendToAdjust, appsflyer: send.sendToAppsflyer } as const;
+
+export interface BatchRequest {
+  destination: Destination;
+  batch: Pending[];
+  deadlineMs: number;
+  input: SendBatchInput;
+  taskQueue: string;
+  summary: string;
+  policy: Policy;
+  /** Whether its first attempt goes in the combined activity (WorkflowSettings.combinedFirstAttempt). */
+  combined: boolean;
+}
+
+export interface BatchDone {
+  destination: Destination;
+  batch: Pending[];
+  result?: SendBatchResult;
+  failure?: SendFailureVerdict;
+}
+
+/** How a lane's part of the combined first attempt ended: its result, a failure worth retrying, or a final error. */
+export type FirstAttempt = { kind: 'result'; result: SendBatchResult } | { kind: 'retry'; report: LaneFailureReport; delay: Duration } | { kind: 'final'; error: unknown };
+
+export class Sender {
+  private readonly running: Partial<Record<Destination, Promise<void>>> = {};
+  private readonly scopes = { adjust: new wf.CancellationScope(), appsflyer: new wf.CancellationScope(), combined: new wf.CancellationScope() };
+  readonly inFlight: Record<Destination, string[]> = { adjust: [], appsflyer: [] };
+  private stopping = false;
+
+  constructor(
+    private readonly onDone: (done: BatchDone) => void,
+    /** A lane's part of the combined first attempt failed and will be retried: what the lane shows meanwhile. */
+    private readonly onRetrying: (report: LaneFailureReport) => void,
+  ) {}
+
+  busy(destination: Destination): boolean {
+    return this.stopping || this.running[destination] !== undefined;
+  }
+
+  get sending(): number {
+    return this.inFlight.adjust.length + this.inFlight.appsflyer.length;
+  }
+
+  /** Starts the batches one plan decided (one per idle lane): the first attempts of those allowed together, in one activity. */
+  start(requests: BatchRequest[], nowMs: number): void {
+    for (const r of requests) this.inFlight[r.destination] = r.batch.map((p) => p.item.deliveryId);
+    const together = requests.filter((r) => r.combined);
+    const attempts = together.length > 0 ? this.firstAttempts(together) : undefined;
+    for (const request of requests) {
+      const i = together.indexOf(request);
+      this.running[request.destination] = this.run(request, nowMs, attempts && i >= 0 ? attempts.then((all) => all[i] as FirstAttempt) : undefined);
+    }
+  }
+
+  private async run(request: BatchRequest, nowMs: number, firstAttempt?: Promise<FirstAttempt>): Promise<void> {
+    const { destination, batch } = request;
+    let done: BatchDone;
+    try {
+      const first = await firstAttempt;
+      if (first?.kind === 'final') throw first.error;
+      if (first?.kind === 'result') {
+        done = { destination, batch, result: first.result };
+      } else {
+        if (first) {
+          this.onRetrying(first.report);
+          await this.scopes[destination].run(() => wf.sleep(first.delay));
+        }
+        // After the first attempt, the vendor's activity continues its count (attempt 2 on), as a resend.
+        done = { destination, batch, result: await this.scopes[destination].run(() => this.activity(request, first ? workflowNow() : nowMs, first ? 1 : 0)) };
+      }
+    } catch (error) {
+      done = { destination, batch, failure: sendFailureVerdict(destination, error, wf.isCancellation(error)) };
+    }
+    this.inFlight[destination] = [];
+    delete this.running[destination];
+    this.onDone(done);
+  }
+
+  /** The combined first attempt of these lanes: one activity on the workflows' task queue, each lane's answer apart. */
+  private async firstAttempts(requests: BatchRequest[]): Promise<FirstAttempt[]> {
+    const input: CombinedSendInput = Object.fromEntries(requests.map((r) => [r.destination, r.input]));
+    const [first] = requests as [BatchRequest, ...BatchRequest[]];
+    let result: CombinedSendResult;
+    try {
+      result = await this.scopes.combined.run(() =>
+        send.sendFirstAttempts.executeWithOptions(
+          {
+            summary: requests.map((r) => r.summary).join(' | '),
+            startToCloseTimeout: first.policy.retry.attemptTimeout,
+            // One attempt: a failed part is retried by its vendor's activity, on its own schedule.
+            retry: { maximumAttempts: 1 },
+            cancellationType: wf.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+          },
+          [input],
+        ),
+      );
+    } catch (error) {
+      // The whole activity failed (a worker lost, a timeout, the drain): every lane decides from that.
+      return requests.map((r) => firstAttemptFailure(r, error));
+    }
+    return requests.map((r): FirstAttempt => {
+      const part = result[r.destination];
+      if (part?.ok) return { kind: 'result', result: part.result };
+      return firstAttemptFailure(r, part ? asFailure(part.failure) : ApplicationFailure.create({ message: `no answer for ${r.destination} in the combined first attempt`, type: SendFailureType.transient }));
+    });
+  }
+
+  /** The send activity on the vendor's task queue, with Temporal's durable retries up to the batch's deadline. */
+  private activity(request: BatchRequest, nowMs: number, priorAttempts: number): Promise<SendBatchResult> {
+    const { destination, deadlineMs, policy } = request;
+    const retry = policy.retry;
+    const input: SendBatchInput = priorAttempts > 0 ? { ...request.input, priorAttempts } : request.input;
+    return ACTIVITY[destination].executeWithOptions(
+      {
+        taskQueue: request.taskQueue,
+        summary: request.summary,
+        // One attempt timeout whatever the batch size: the activity stops early (returning what it sent)
+        // when less than one request's worst case is left, so a batch lost with its worker is retried.
+        startToCloseTimeout: retry.attemptTimeout,
+        // The activity ends retries at the deadline itself (S2SDeadlinePassed, with the vendor's last
+        // answer); this is the backstop, one attempt later, e.g. when no worker ran until past it.
+        scheduleToCloseTimeout: Math.max(1_000, deadlineMs - nowMs) + retry.attemptTimeout,
+        cancellationType: wf.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+        retry: {
+          initialInterval: retry.initialInterval,
+          backoffCoefficient: retry.backoffCoefficient,
+          maximumInterval: retry.maximumInterval,
+          nonRetryableErrorTypes: NON_RETRYABLE_SEND_FAILURES,
+        },
+      },
+      [input],
+    );
+  }
+
+  /** Stops starting sends and cancels those in flight; resolves when every one has ended (cleanly). */
+  async stop(): Promise<number> {
+    this.stopping = true;
+    const inFlight = this.sending;
+    for (const d of DESTINATIONS) this.scopes[d].cancel();
+    this.scopes.combined.cancel();
+    await Promise.all(Object.values(this.running));
+    return inFlight;
+  }
+}
+
+export type SendFailureVerdict =
+  | { kind: 'interrupted' }
+  | { kind: 'opted-out'; status?: number; message: string }
+  | { kind: 'dead-letter'; reason: string; status?: number; detail: string; attempts?: number };
+
+/**
+ * The drain cancelled the activity while an attempt was running; that attempt then failed in a way Temporal
+ * would have retried, so the server ended it with retry state CANCEL_REQUESTED instead of retrying.
+ */
+function interruptedByCancel(error: unknown): boolean {
+  if (!(error instanceof ActivityFailure) || error.retryState !== RetryState.CANCEL_REQUESTED) return false;
+  const cause = error.cause;
+  return !(cause instanceof ApplicationFailure && (cause.nonRetryable || NON_RETRYABLE_SEND_FAILURES.includes(cause.type ?? '')));
+}
+
+/** A lane's first-attempt failure: final (the send's failure), or retried by its vendor's activity after the delay. */
+export function firstAttemptFailure(request: BatchRequest, error: unknown): FirstAttempt {
+  if (wf.isCancellation(error)) return { kind: 'final', error };
+  const app = failureOf(error);
+  if (app && (app.nonRetryable || NON_RETRYABLE_SEND_FAILURES.includes(app.type ?? ''))) return { kind: 'final', error };
+  const details = app?.details?.[0] as SendFailureDetails | undefined;
+  const report: LaneFailureReport = {
+    destination: request.destination,
+    deliveryId: details?.deliveryId ?? (request.batch[0] as Pending).item.deliveryId,
+    attempt: 1,
+    type: (app?.type as SendFailureType | undefined) ?? SendFailureType.transient,
+    ...(details?.status !== undefined ? { status: details.status } : {}),
+    answer: details?.message ?? app?.message ?? (error instanceof ActivityFailure && error.cause ? error.cause.message : String(error)),
+  };
+  return { kind: 'retry', report, delay: app?.nextRetryDelay ?? request.policy.retry.initialInterval };
+}
+
+/** The ApplicationFailure a part of the combined first attempt would have thrown. */
+function asFailure(f: SendFailureData): ApplicationFailure {
+  return ApplicationFailure.create({
+    message: f.message,
+    type: f.type,
+    nonRetryable: f.nonRetryable,
+    ...(f.details ? { details: [f.details] } : {}),
+    ...(f.nextRetryDelayMs !== undefined ? { nextRetryDelay: f.nextRetryDelayMs } : {}),
+  });
+}
+
+/** The ApplicationFailure a send failed with (directly, or the cause of a timeout). */
+function failureOf(error: unknown): ApplicationFailure | undefined {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (cause instanceof ApplicationFailure) return cause;
+  return cause instanceof TimeoutFailure && cause.cause instanceof ApplicationFailure ? cause.cause : undefined;
+}
+
+export function sendFailureVerdict(destination: Destination, error: unknown, cancelled: boolean): SendFailureVerdict {
+  if (cancelled || interruptedByCancel(error)) return { kind: 'interrupted' };
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  const app = failureOf(error);
+  const details = app?.details?.[0] as SendFailureDetails | undefined;
+  const status = details?.status;
+  const message = details?.message ?? app?.message ?? (cause instanceof Error ? cause.message : String(cause));
+  if (app?.type === SendFailureType.optedOut) return { kind: 'opted-out', ...(status !== undefined ? { status } : {}), message };
+  const deadline = cause instanceof TimeoutFailure || app?.type === SendFailureType.deadlinePassed || (error instanceof ActivityFailure && error.retryState === RetryState.TIMEOUT);
+  const reason = deadline
+    ? `retry deadline passed (the vendor's age limit for this event); last error: ${message}`
+    : app?.type === SendFailureType.invalidRequest
+      ? `not sent: ${message}`
+      : `${destination} ${app?.type === SendFailureType.deviceNotFound ? 'never found the device' : 'rejected the event'}: ${message}`;
+  return { kind: 'dead-letter', reason, ...(status !== undefined ? { status } : {}), detail: message, ...(details?.attempt !== undefined ? { attempts: details.attempt } : {}) };
+}
