@@ -38,7 +38,10 @@ export function relayActivityInterceptors(options: RelayInterceptorOptions): Act
           const result = (await next(input)) as CombinedSendResult;
           for (const [part, attempt] of Object.entries(result ?? {}) as Array<[Destination, LaneAttempt]>) {
             if (attempt.ok) recordResult(ctx, part, attempt.result, performance.now() - started);
-            else recordFailure(ctx, part, attempt.failure, performance.now() - started);
+            else {
+              recordFailure(ctx, part, attempt.failure, performance.now() - started);
+              logPartFailure(ctx, part, parts[part], attempt.failure);
+            }
           }
           return result;
         }
@@ -58,7 +61,8 @@ export function relayActivityInterceptors(options: RelayInterceptorOptions): Act
     };
     const outbound: ActivityOutboundCallsInterceptor = {
       getLogAttributes: (input, next) => {
-        const merged: Record<string, unknown> = { ...withoutTaskToken(input), ...attributes };
+        // A line's own fields win (a combined attempt's failure line names its part's vendor and delivery).
+        const merged: Record<string, unknown> = { ...attributes, ...withoutTaskToken(input) };
         // The SDK adds the workflow id, which is `s2s-user-<userId>`: the raw id only when PII display is on.
         if (!options.showUserIds) delete merged.workflowId;
         return next(merged);
@@ -66,6 +70,23 @@ export function relayActivityInterceptors(options: RelayInterceptorOptions): Act
     };
     return { inbound, outbound };
   };
+}
+
+/**
+ * A vendor's part of a combined first attempt failed: the SDK logs no failure (the activity completed), so this
+ * line does, with the vendor's answer; the workflow retries the part with the vendor's send activity (or
+ * dead-letters it when it is final).
+ */
+function logPartFailure(ctx: Context, vendor: Destination, batch: SendBatchInput | undefined, failure: SendFailureData): void {
+  safely(() => {
+    const deliveryId = failure.details?.deliveryId ?? (Array.isArray(batch?.items) ? batch.items[0]?.deliveryId : undefined);
+    const { retryable } = failureClass(failure);
+    ctx.log.warn(`Send attempt failed (${retryable ? 'the send activity retries it' : 'final'})`, {
+      vendor,
+      ...(deliveryId ? { deliveryId } : {}),
+      failure: { type: failure.type, message: failure.message, ...(failure.details?.status !== undefined ? { status: failure.details.status } : {}), attempt: failure.details?.attempt ?? 1, nonRetryable: !retryable },
+    });
+  });
 }
 
 /** The log attributes of a combined first attempt: its vendors and every delivery id. */

@@ -18,6 +18,8 @@ export interface ExplainedSend {
   eventId: number;
   /** Its vendor's part of the combined first attempt (sendFirstAttempts). */
   combined: boolean;
+  /** The other vendors whose first attempts went in the same combined activity. */
+  combinedWith: Destination[];
   activityId: string;
   activity: string;
   scheduledAt: string;
@@ -113,6 +115,7 @@ function explainDelivery(userId: string, d: DeliveryTrace, trace: UserTrace, opt
     eventId: s.eventId,
     activityId: s.activityId,
     combined: s.combined,
+    combinedWith: s.combinedWith,
     activity: s.activityType,
     scheduledAt: s.scheduledAt,
     batch: { size: s.batchSize, position: s.position },
@@ -207,7 +210,8 @@ function timeline(destination: Destination, received: DeliveryExplanation['recei
   if (received) items.push({ when: received, what: `received by the workflow (${received.as})` });
   for (const s of sends) {
     const where = `activity ${s.activityId} of run ${s.runId.slice(0, 8)}${s.batch.size > 1 ? `, item ${s.batch.position} of ${s.batch.size}` : ''}`;
-    const how = s.combined ? `handed to sendFirstAttempts (the first attempt, with the other vendor's; ` : `handed to ${s.activity} (`;
+    const others = s.combinedWith.map((d) => `${VENDOR[d]}'s`).join(' and ');
+    const how = s.combined ? `handed to sendFirstAttempts (the first attempt${others ? `, with ${others}` : ''}; ` : `handed to ${s.activity} (`;
     items.push({ when: { at: s.scheduledAt, runId: s.runId, eventId: s.eventId }, what: `${how}${where})${s.sentAs ? `, restamped to ${s.sentAs}` : ''}` });
     for (const f of s.failures) {
       const retried = !NON_RETRYABLE_SEND_FAILURES.includes(f.type ?? '');

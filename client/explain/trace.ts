@@ -55,6 +55,8 @@ export interface SendTrace {
   eventId: number;
   /** Its vendor's part of the combined first attempt (sendFirstAttempts), on the workflows' task queue. */
   combined: boolean;
+  /** The other vendors whose first attempts went in the same combined activity. */
+  combinedWith: Destination[];
   activityId: string;
   activityType: string;
   scheduledAt: string;
@@ -120,13 +122,15 @@ export function traceUser(runs: Array<{ run: UserRun; history: History }>, value
       if (s && (SEND_ACTIVITIES.has(type) || type === COMBINED_SEND)) {
         const combined = type === COMBINED_SEND;
         const raw = value(s.input) as SendBatchInput | CombinedSendInput | undefined;
-        const parts: Array<[string, SendBatchInput | undefined]> = combined ? DESTINATIONS.map((d) => [VENDOR_ACTIVITY[d], (raw as CombinedSendInput | undefined)?.[d]]) : [[type, raw as SendBatchInput | undefined]];
+        const parts: Array<[string, SendBatchInput | undefined, Destination | undefined]> = combined ? DESTINATIONS.map((d) => [VENDOR_ACTIVITY[d], (raw as CombinedSendInput | undefined)?.[d], d]) : [[type, raw as SendBatchInput | undefined, undefined]];
+        const present = parts.flatMap(([, input, d]) => (input && d ? [d] : []));
         const traces: SendTrace[] = [];
-        for (const [activityType, input] of parts) {
+        for (const [activityType, input, destination] of parts) {
+          const combinedWith = present.filter((d) => d !== destination);
           const items = Array.isArray(input?.items) ? input.items : [];
           items.forEach((item, i) => {
             if (!wanted(item)) return;
-            const send: SendTrace = { runId: run.runId, eventId: here.eventId, combined, activityId: s.activityId ?? '', activityType, scheduledAt: at, input: input as SendBatchInput, item, batchSize: items.length, position: i + 1, failures: [] };
+            const send: SendTrace = { runId: run.runId, eventId: here.eventId, combined, combinedWith, activityId: s.activityId ?? '', activityType, scheduledAt: at, input: input as SendBatchInput, item, batchSize: items.length, position: i + 1, failures: [] };
             traces.push(send);
             addSend(trace, send);
           });

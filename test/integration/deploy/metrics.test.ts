@@ -175,14 +175,21 @@ describe('structured logs of the send activities', () => {
       if (line.msg !== 'Activity started') expect(line.deliveryId, JSON.stringify(line)).toMatch(/^dlv_(adj|af)_[0-9a-f]{16}$/);
     }
     expect(sdkLines.filter((l) => l.msg === 'Activity completed').every((l) => typeof l.deliveryId === 'string')).toBe(true);
-    // The delivery id on a line is the one the workflow computed for that user, event and vendor.
-    const failed = activityLines.find((l) => l.msg === 'Activity failed');
-    expect(failed).toBeDefined();
-    expect(failed?.vendor).toBe('adjust');
-    // The failure is logged with its stack, not just its message.
-    const error = failed?.error as { name?: string; type?: string; message?: string; stack?: string } | undefined;
-    expect(error).toMatchObject({ name: 'ApplicationFailure', type: 'S2STransient' });
-    expect(error?.stack, 'an error line carries its stack').toMatch(/^ApplicationFailure: .*\n\s+at /);
+    // The failed first attempts were parts of combined activities (which completed): each is logged with its
+    // vendor, delivery id and the vendor's answer, the transient one as retried by the send activity.
+    const combined = logLines.filter((l) => l.activityType === 'sendFirstAttempts');
+    expect(combined.some((l) => l.msg === 'Activity completed' && Array.isArray(l.deliveryIds))).toBe(true);
+    const failed = combined.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('Send attempt failed'));
+    expect(failed.map((l) => [l.msg, l.vendor, (l.failure as { type?: string }).type, (l.failure as { status?: number }).status])).toEqual([
+      ['Send attempt failed (the send activity retries it)', 'adjust', 'S2STransient', 500],
+      ['Send attempt failed (final)', 'adjust', 'S2SRejected', 400],
+    ]);
+    for (const line of failed) {
+      expect(line.deliveryId).toMatch(/^dlv_adj_[0-9a-f]{16}$/);
+      expect(line.userHash).toMatch(/^u_[0-9a-f]{16}$/);
+      expect(line.level).toBe('warn');
+      expect(JSON.stringify(line)).not.toContain(userIdOfTest);
+    }
   });
 
   it('never carry the activity task token (it embeds the raw workflow id), on any activity line', () => {

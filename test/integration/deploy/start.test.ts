@@ -24,6 +24,7 @@ import { PROJECT_ROOT } from '../../../worker/paths';
 import { waitFor } from '../../helpers/relay';
 import { decodedHistory, sendsIn } from '../../helpers/histories';
 import { clearPayloadSlots } from '../../../codec/history-payloads';
+import { readPayloadEncryption } from '../../../codec/payload-encryption';
 import { launchChromium } from '../ops/browser';
 
 const run = promisify(execFile);
@@ -179,7 +180,7 @@ describe('npm start', () => {
     const reopened = await startDevServer({ port: await freePort(), dbFile: path.join(dataDir, 'temporal.sqlite') });
     try {
       const connection = await Connection.connect({ address: reopened.address });
-      const events = (await new Client({ connection }).workflow.getHandle(`s2s-user-${userId}`).fetchHistory()).events ?? [];
+      const events = (await decodedHistory(new Client({ connection, dataConverter: readPayloadEncryption().dataConverter }), `s2s-user-${userId}`)).events ?? [];
       await connection.close();
       expect(activities(events, 'sendToAdjust')).toEqual({ scheduled: 2, completed: 2 });
       expect(activities(events, 'sendToAppsflyer')).toEqual({ scheduled: 2, completed: 2 });

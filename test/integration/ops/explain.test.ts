@@ -109,7 +109,7 @@ describe('s2s explain', () => {
     expect(human.out).toContain(`\nsent as ${adjust.sentAs} instead of `);
     expect(human.out).toMatch(/\n {2}POST http:\/\/127\.0\.0\.1:\d+\/adjust\/event\n {2}content-type: application\/x-www-form-urlencoded\n {2}authorization: Bearer \[redacted\]\n {2}body \(\d+ bytes\): s2s=1&app_token=2fm6y3pm9ahs&event_token=p4rch2&gps_adid=/);
     expect(human.out).toMatch(/\n {4}created_at_unix=\d+\n/);
-    expect(human.out).toMatch(/\n {2}\S+Z {2}handed to sendFirstAttempts \(the first attempt, with the other vendor's; activity \d+ of run \w+\), restamped to \S+\n/);
+    expect(human.out).toMatch(/\n {2}\S+Z {2}handed to sendFirstAttempts \(the first attempt, with AppsFlyer's; activity \d+ of run \w+\), restamped to \S+\n/);
     expect(human.out).toMatch(/\n {2}\S+Z {2}attempt 1 failed \(S2STransient\): Adjust 500: Adjust server error; answer: .* → retried\n {2}\S+Z {2}sendToAdjust retries it after the retry delay\n {2}\S+Z {2}handed to sendToAdjust \(activity \d+ of run \w+\), restamped to \S+\n {2}\S+Z {2}attempt 2 failed/);
     expect(human.out).toMatch(/\n {2}\S+Z {2}Adjust accepted it: 200 \{"status":"OK"\} \(attempt 3, sent \S+, \d+ ms\)/);
     const af = await s2s(['explain', userId, appsflyer.deliveryId]);
@@ -151,7 +151,7 @@ describe('s2s explain', () => {
     expectSameRequest(adjust.sends[0]!.request, recorded[0]!);
     expectSameRequest(adjust.sends[1]!.request, recorded[1]!);
     const human = await s2s(['explain', userId, 'evt_t_1']);
-    expect(human.out).toMatch(/failed for good \(S2SRejected\) at attempt 1: Adjust 400: .*Invalid event token.* → dead-lettered\n {2}\S+Z {2}redrive \(update, all dead letters\)\n {2}\S+Z {2}sent by sendToAdjust in the workflow task/);
+    expect(human.out).toMatch(/failed for good \(S2SRejected\) at attempt 1: Adjust 400: .*Invalid event token.* → dead-lettered\n {2}\S+Z {2}redrive \(update, all dead letters\)\n {2}\S+Z {2}handed to sendFirstAttempts \(the first attempt; activity \d+ of run \w+\)\n/);
   });
 
   it('exits 2 for an id the user never had, 4 for an unknown user; the binary reads S2S_APP_CONFIG', async () => {
