@@ -1,10 +1,12 @@
-// The deployment documentation against the code: the README's sections exist, every environment variable the
-// worker, the connection settings, `npm start`, the CLI, compose and the setup script read is documented with its
-// default (and every variable the README's reference documents is one of those), every metric with its labels, the
-// image versions the files pin are named, and every link or path to a document (README, docs/, compose and deploy
-// files) points at a file, or a heading of that Markdown file, that exists. The documentation is the README and
-// docs/*.md: the README is being cut down to a front door, its reference moves to docs/; where docs/ documents a
-// variable, its row is the one checked.
+// The documentation against the code. The README is the front door (under 260 lines, a table of contents
+// whose links reach its headings, a link to every docs/*.md page); the reference lives in docs/: every
+// environment variable the worker, the connection settings, `npm start`, the CLI, compose and the setup script
+// read is documented with its default (and every variable docs/configuration.md's environment reference
+// documents is one of those), every metric with its labels, the image versions the files pin are named, the
+// first-send-attempt policy's values are the schema's, docs/architecture.md's life of one event names files
+// that exist, and every link or path to a document (README, docs/, compose and deploy files) points at a file,
+// or a heading of that Markdown file, that exists. Where several docs/ pages document a variable, every row
+// found is a candidate and the first is the one checked.
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +14,7 @@ import YAML from 'yaml';
 import type { z } from 'zod';
 import { CliEnv } from '../../../client/cli';
 import { TemporalSettings } from '../../../client/connection';
+import { Policy } from '../../../domain/config';
 import { METRICS } from '../../../domain/metrics';
 import { WorkerEnv } from '../../../worker/config';
 import { PROJECT_ROOT } from '../../../worker/paths';
@@ -20,20 +23,24 @@ import { readDockerfile } from '../../integration/deploy/dockerfile';
 import { knownWorkerVariables, schemaDefault } from '../../integration/deploy/env-schema';
 import { headingAnchors } from '../../integration/deploy/markdown';
 
-const doc = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
 const read = (f: string) => fs.readFileSync(path.join(PROJECT_ROOT, f), 'utf8');
+/** The README: the front door. */
+const doc = read('README.md');
+/** docs/configuration.md: the configuration reference (every environment variable with its default). */
+const configuration = read('docs/configuration.md');
 const docFiles = fs.readdirSync(path.join(PROJECT_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
 /** docs/*.md, concatenated. */
 const docsText = docFiles.map(read).join('\n');
 
-function section(title: string): string {
-  const start = doc.indexOf(`\n## ${title}\n`);
+/** A `## ` section of a Markdown text (by default docs/configuration.md), up to the next `## ` heading. */
+function section(title: string, text = configuration): string {
+  const start = text.indexOf(`\n## ${title}\n`);
   expect(start, `section "## ${title}"`).toBeGreaterThanOrEqual(0);
-  const next = doc.indexOf('\n## ', start + 4);
-  return doc.slice(start, next < 0 ? undefined : next);
+  const next = text.indexOf('\n## ', start + 4);
+  return text.slice(start, next < 0 ? undefined : next);
 }
 
-/** A `### ` subsection of a `## ` section, up to the next heading of either level. */
+/** A `### ` subsection of a `## ` section of docs/configuration.md, up to the next heading of either level. */
 function subsection(title: string, heading: string): string {
   const text = section(title);
   const start = text.indexOf(`\n${heading}`);
@@ -42,17 +49,19 @@ function subsection(title: string, heading: string): string {
   return text.slice(start, next < 0 ? undefined : next);
 }
 
+/** The environment variable reference: docs/configuration.md's "Environment variables" section. */
+const ENV = 'Environment variables';
+
 type Shape = Record<string, z.ZodType>;
 const composeVariables = () => new Set([...read('docker-compose.yml').matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1] as string));
 const setupVariables = () => new Set([...read('deploy/temporal/setup-namespace.sh').matchAll(/\$\{([A-Z_][A-Z0-9_]*):-/g)].map((m) => m[1] as string));
 
 /**
- * Where variables are documented: the README's configuration reference, and the docs/ page of a feature
- * that brings its own variables (e.g. S2S_LEDGER_URL in docs/fault-tolerance.md).
+ * Where variables are documented: docs/configuration.md's environment reference, and the docs/ page of a
+ * feature that brings its own variables (e.g. S2S_LEDGER_URL in docs/fault-tolerance.md).
  */
 function referenceAndDocs(): string {
-  const docs = fs.readdirSync(path.join(PROJECT_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => read(`docs/${f}`));
-  return [section('Configuration reference'), ...docs].join('\n');
+  return [section(ENV), docsText].join('\n');
 }
 
 /** The table rows of a section that document `name`: `| \`NAME\` | default | ... |` (or several names in one cell). */
@@ -60,19 +69,25 @@ function rows(text: string, name: string): string[] {
   return text.split('\n').filter((l) => l.startsWith('|') && (l.split('|')[1] ?? '').includes(`\`${name}\``));
 }
 
-/** The rows documenting `name`: those in docs/*.md if there are any, else those in the README's `section`. */
+/** The rows documenting `name`: those in docs/*.md if there are any, else those in `section`. */
 function referenceRows(section: string, name: string): string[] {
   const inDocs = rows(docsText, name);
   return inDocs.length > 0 ? inDocs : rows(section, name);
 }
 
-describe('README: Deploying, Configuration reference, Scaling', () => {
-  it('has the Deploying, Configuration reference and Scaling sections', () => {
-    for (const title of ['Deploying', 'Configuration reference', 'Scaling']) expect(section(title).length).toBeGreaterThan(200);
+describe('docs/: deploying, configuration reference, scaling', () => {
+  it('has the deploying, configuration reference and scaling pages with their topics', () => {
+    expect(section(ENV).length).toBeGreaterThan(200);
+    for (const topic of ['### Temporal connection', '### Worker', '### `npm start`', '### The `s2s` CLI', '### Docker Compose and the setup script']) expect(section(ENV)).toContain(topic);
     expect(doc).toContain('(docs/app-config.md)');
-    const scaling = section('Scaling');
-    for (const topic of ['### Workers and replicas', '### Task-queue partitions', '### Rate limits', '### The cost of one open workflow per user', '### Retention', '### Continue-as-new']) {
-      expect(scaling).toContain(topic);
+    expect(configuration).toContain('(app-config.md)');
+    const deploying = read('docs/deploying.md');
+    for (const topic of ['## The worker image', '## A production-like stack with Docker Compose', '## Setting up a self-hosted cluster', '## Connecting to Temporal Cloud', '## Self-hosted TLS', '## Kubernetes and other orchestrators', '## Graceful shutdown', '## Metrics', '## Logs']) {
+      expect(deploying, topic).toContain(`\n${topic}\n`);
+    }
+    const scaling = read('docs/scaling.md');
+    for (const topic of ['## Workers and replicas', '## Task-queue partitions', '## Rate limits', '## The cost of one open workflow per user', '## Retention', '## Continue-as-new', '## Rolling deploys']) {
+      expect(scaling, topic).toContain(topic);
     }
   });
 
@@ -89,7 +104,7 @@ describe('README: Deploying, Configuration reference, Scaling', () => {
   });
 
   it('documents the variables `npm start` adds, and the CLI\'s, with their defaults', () => {
-    const start = subsection('Configuration reference', '### `npm start`');
+    const start = subsection(ENV, '### `npm start`');
     expect(Object.keys(StartEnv.shape)).toEqual(['TEMPORAL_UI_PORT', 'EMULATOR_PORT', 'S2S_DATA_DIR']);
     for (const [name, schema] of Object.entries(StartEnv.shape as Shape)) {
       const [row] = rows(start, name);
@@ -98,7 +113,7 @@ describe('README: Deploying, Configuration reference, Scaling', () => {
       expect(row).toContain(name === 'S2S_DATA_DIR' ? '`.data`' : `\`${String(fallback)}\``);
       if (name === 'S2S_DATA_DIR') expect(fallback).toBe(path.join(PROJECT_ROOT, '.data'));
     }
-    const cli = subsection('Configuration reference', '### The `s2s` CLI');
+    const cli = subsection(ENV, '### The `s2s` CLI');
     for (const [name, schema] of Object.entries(CliEnv.shape as Shape)) {
       const [row] = rows(cli, name);
       expect(row, name).toBeDefined();
@@ -110,10 +125,10 @@ describe('README: Deploying, Configuration reference, Scaling', () => {
     const schemas = new Set([WorkerEnv, TemporalSettings, StartEnv, CliEnv].flatMap((schema) => Object.keys(schema.shape as Shape)));
     const compose = composeVariables();
     const setup = setupVariables();
-    const reference = section('Configuration reference');
+    const reference = section(ENV);
     const documented = reference.split('\n').filter((l) => l.startsWith('| `'));
     expect(documented.length).toBeGreaterThan(30);
-    const composeTable = subsection('Configuration reference', '### Docker Compose and the setup script');
+    const composeTable = subsection(ENV, '### Docker Compose and the setup script');
     for (const row of documented) {
       const cells = row.split('|').map((c) => c.trim());
       const names = [...(cells[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1] as string);
@@ -126,7 +141,7 @@ describe('README: Deploying, Configuration reference, Scaling', () => {
           expect(usedBy, row).toMatch(/^(compose|`setup-namespace\.sh`)$/);
           expect(usedBy === 'compose' ? compose : setup, `${name} is read by ${usedBy}`).toContain(name);
         } else {
-          expect(schemas, `${name} (documented in the configuration reference) is read by a zod schema: worker/config.ts, client/connection.ts, worker/start.ts or client/cli.ts`).toContain(name);
+          expect(schemas, `${name} (documented in docs/configuration.md's environment reference) is read by a zod schema: worker/config.ts, client/connection.ts, worker/start.ts or client/cli.ts`).toContain(name);
         }
       }
     }
@@ -188,7 +203,8 @@ describe('links and paths to documents', () => {
   }
 
   it('finds the references it checks', () => {
-    expect(references('README.md')).toEqual(expect.arrayContaining(['docs/app-config.md', 'docs/emulator.md', '#configuration-reference', 'scripts/temporal-cli.sh']));
+    expect(references('README.md')).toEqual(expect.arrayContaining(['docs/app-config.md', 'docs/emulator.md', 'docs/configuration.md', '#quick-start', 'scripts/temporal-cli.sh']));
+    expect(references('docs/configuration.md')).toEqual(expect.arrayContaining(['app-config.md', 'scaling.md#rate-limits-and-the-ramp', '#the-delivery-policy']));
     expect(references('docker-compose.yml')).toContain('README.md#a-production-like-stack-with-docker-compose');
     expect(references('deploy/temporal/dynamicconfig/development-sql.yaml')).toContain('README.md#task-queue-partitions');
     expect(references('deploy/observability/alerts.yml')).toContain('docs/operations.md#dead-letters-appeared');
@@ -208,5 +224,83 @@ describe('links and paths to documents', () => {
         expect(headingAnchors(read(target)), `${file} refers to ${ref}: ${target} has no heading with anchor #${anchor}`).toContain(anchor);
       }
     }
+  });
+});
+
+describe('README: the front door', () => {
+  const lines = doc.split('\n');
+  const anchors = headingAnchors(doc);
+
+  it('is under 260 lines', () => {
+    expect(lines.length).toBeLessThan(260);
+  });
+
+  it('has its sections: what it is, the two commands, a first delivery, using it from a backend, operating it, results, where to go next', () => {
+    for (const title of ['Contents', 'Quick start', 'A first delivery', 'Using it from a backend', 'Operating it', 'Results', 'Where to go next']) {
+      expect(section(title, doc).length, title).toBeGreaterThan(100);
+    }
+    const quickStart = section('Quick start', doc);
+    for (const command of ['npm start', 'npm test']) expect(quickStart).toContain(command);
+    expect(section('Using it from a backend', doc)).toContain('(docs/contract.md)');
+    // The results are dated: every row of the table starts with the day it was measured.
+    const results = section('Results', doc).split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Measured'));
+    expect(results.length).toBeGreaterThan(2);
+    for (const row of results) expect(row, row).toMatch(/^\| \d{4}-\d{2}-\d{2} \|/);
+  });
+
+  it('has a table of contents whose links reach its headings, and that lists every section', () => {
+    const toc = section('Contents', doc);
+    const links = [...toc.matchAll(/\]\(#([\w-]+)\)/g)].map((m) => m[1] as string);
+    expect(links.length).toBeGreaterThan(4);
+    for (const anchor of links) expect(anchors, `the table of contents links #${anchor}, which is none of the README's headings`).toContain(anchor);
+    const sections = lines.filter((l) => l.startsWith('## ') && l !== '## Contents').map((l) => [...headingAnchors(l)][0] as string);
+    expect(new Set(links)).toEqual(new Set(sections));
+  });
+
+  it('links every docs/*.md page', () => {
+    for (const file of docFiles) expect(doc, `the README links ${file}`).toContain(`](${file})`);
+  });
+});
+
+describe('docs/architecture.md: the life of one event', () => {
+  const architecture = read('docs/architecture.md');
+  const life = section('The life of one event', architecture);
+
+  it('follows an event from track() to the vendor and back, file by file', () => {
+    expect(life).toContain('track(');
+    const steps = life.split('\n').filter((l) => /^\d+\. /.test(l));
+    expect(steps.length).toBeGreaterThanOrEqual(8);
+    for (const file of ['client/relay-client.ts', 'domain/contract/', 'workflows/user-workflow.ts', 'workflows/user.ts', 'workflows/inbox.ts', 'workflows/dedup.ts', 'workflows/deliveries.ts', 'workflows/lane.ts', 'workflows/sender.ts', 'activities/send.ts', 'activities/classify.ts', 'domain/vendors/', 'activities/ledger/', 'workflows/status-view.ts']) {
+      expect(life, file).toContain(`\`${file}`);
+    }
+    for (const name of ['sendFirstAttempts', 'sendToAdjust', 'firstSendAttempt', 'laneFailure']) expect(life, name).toContain(name);
+  });
+
+  it('names only files and folders that exist', () => {
+    const paths = [...life.matchAll(/`([\w.-]+\/[\w./-]*)`/g)].map((m) => m[1] as string);
+    expect(paths.length).toBeGreaterThan(20);
+    for (const p of paths) expect(fs.existsSync(path.join(PROJECT_ROOT, p)), `docs/architecture.md names ${p}, which does not exist`).toBe(true);
+  });
+
+  it('describes the first send attempt as the regular activity it is, never as a local activity', () => {
+    for (const file of ['README.md', ...docFiles]) {
+      const text = read(file);
+      for (const line of text.split('\n')) {
+        if (/first (send )?attempt/i.test(line)) expect(line, `${file}: ${line}`).not.toMatch(/local activit/i);
+      }
+    }
+  });
+});
+
+describe('docs/configuration.md: the delivery policy', () => {
+  it('documents the firstSendAttempt values and default the schema has', () => {
+    const schema = Policy.shape.firstSendAttempt;
+    const values = schema.unwrap().options as readonly string[];
+    const [row] = rows(section('The delivery policy'), 'firstSendAttempt');
+    expect(row, 'a firstSendAttempt row').toBeDefined();
+    const cells = (row as string).split('|');
+    expect(cells[2]).toContain(`\`${String(schema.parse(undefined))}\``);
+    const documented = new Set([...(cells[3] ?? '').matchAll(/`([a-z-]+)`:/g)].map((m) => m[1] as string));
+    expect(documented).toEqual(new Set(values));
   });
 });
