@@ -205,8 +205,8 @@ describe('links and paths to documents', () => {
   it('finds the references it checks', () => {
     expect(references('README.md')).toEqual(expect.arrayContaining(['docs/app-config.md', 'docs/emulator.md', 'docs/configuration.md', '#quick-start', 'scripts/temporal-cli.sh']));
     expect(references('docs/configuration.md')).toEqual(expect.arrayContaining(['app-config.md', 'scaling.md#rate-limits-and-the-ramp', '#the-delivery-policy']));
-    expect(references('docker-compose.yml')).toContain('README.md#a-production-like-stack-with-docker-compose');
-    expect(references('deploy/temporal/dynamicconfig/development-sql.yaml')).toContain('README.md#task-queue-partitions');
+    expect(references('docker-compose.yml')).toContain('docs/deploying.md#a-production-like-stack-with-docker-compose');
+    expect(references('deploy/temporal/dynamicconfig/development-sql.yaml')).toContain('docs/scaling.md#task-queue-partitions');
     expect(references('deploy/observability/alerts.yml')).toContain('docs/operations.md#dead-letters-appeared');
     expect(references('docs/operations.md')).toContain('#fix-then-redrive');
   });
