@@ -7,11 +7,18 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { userHash as hashOf, userWorkflowId } from '../domain/ids';
 import { SA } from '../domain/search-attributes';
+import type { Forget } from '../domain/contract/messages';
 import type { ForgetAnswer } from '../domain/status';
 import { appendAuditRecord, auditLogPath, type ForgetAuditRecord } from './audit-log';
 import { RelayClosedWorkflowError, RelayRejectedError, RelayUnknownUserError } from './errors';
-import type { RelayClient } from './relay-client';
-import { listUserRuns, type UserRun } from './user-runs';
+import { listUserRuns, type TemporalAccess, type UserRun } from './user-runs';
+
+/** What forgetting needs of the relay client (RelayClient.forget passes itself). */
+export interface ForgetPort extends TemporalAccess {
+  readonly options: { readonly taskQueue: string };
+  check(name: 'forget', input: unknown): Forget;
+  forgetUpdate(input: Forget): Promise<ForgetAnswer>;
+}
 
 export interface ForgetOptions {
   /** Kept in the audit record: never personal data. */
@@ -50,7 +57,7 @@ export interface ForgetResult {
 const POLL_MS = 250;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function forgetUser(relay: RelayClient, userId: string, options: ForgetOptions = {}): Promise<ForgetResult> {
+export async function forgetUser(relay: ForgetPort, userId: string, options: ForgetOptions = {}): Promise<ForgetResult> {
   const request = relay.check('forget', { userId, ...(options.reason !== undefined ? { reason: options.reason } : {}) });
   const auditLog = options.auditLog ? options.auditLog : auditLogPath();
   const timeoutMs = options.timeoutMs ?? 120_000;
@@ -124,7 +131,7 @@ export async function forgetUser(relay: RelayClient, userId: string, options: Fo
 }
 
 /** Sends the forget update; a workflow already being forgotten (an earlier, interrupted forget) or closed meanwhile is fine. */
-async function stopWorkflow(relay: RelayClient, userId: string, reason: string | undefined, options: ForgetOptions): Promise<ForgetAnswer | undefined> {
+async function stopWorkflow(relay: ForgetPort, userId: string, reason: string | undefined, options: ForgetOptions): Promise<ForgetAnswer | undefined> {
   const call = options.callUpdate ?? ((fn) => fn());
   try {
     return await call(() => relay.forgetUpdate({ userId, ...(reason !== undefined ? { reason } : {}) }));
@@ -135,7 +142,7 @@ async function stopWorkflow(relay: RelayClient, userId: string, reason: string |
 }
 
 /** Runs of the user's workflow id, and any workflow tagged with the user's id (S2SUserId), newest state. */
-async function userRunsAndTagged(relay: RelayClient, userId: string): Promise<Array<Pick<UserRun, 'workflowId' | 'runId' | 'status'>>> {
+async function userRunsAndTagged(relay: ForgetPort, userId: string): Promise<Array<Pick<UserRun, 'workflowId' | 'runId' | 'status'>>> {
   const runs = new Map<string, Pick<UserRun, 'workflowId' | 'runId' | 'status'>>();
   for (const run of await listUserRuns(relay, userId)) runs.set(`${run.workflowId}/${run.runId}`, run);
   for await (const wf of relay.client.workflow.list({ query: `${SA.userId.name} = '${userId}'`, pageSize: 1000 })) {
@@ -145,7 +152,7 @@ async function userRunsAndTagged(relay: RelayClient, userId: string): Promise<Ar
 }
 
 /** Deletes one run (a running one is terminated first by the server); true when this call deleted it. */
-async function deleteRun(relay: RelayClient, run: Pick<UserRun, 'workflowId' | 'runId'>): Promise<boolean> {
+async function deleteRun(relay: ForgetPort, run: Pick<UserRun, 'workflowId' | 'runId'>): Promise<boolean> {
   try {
     await relay.client.workflowService.deleteWorkflowExecution({ namespace: relay.client.options.namespace, workflowExecution: { workflowId: run.workflowId, runId: run.runId } });
     return true;

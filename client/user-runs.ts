@@ -3,11 +3,15 @@
 // visibility has not indexed yet, and each run's history with its payloads decoded by the client's codecs
 // (decrypted when payload keys are configured). Used by `s2s explain` (reads them) and forget (deletes them).
 import type { temporal } from '@temporalio/proto';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { userWorkflowId } from '../domain/ids';
 import { decodePayloadsInPlace } from '../codec/history-payloads';
-import type { RelayClient } from './relay-client';
+
+/** What reading a user's runs needs of the relay client: its Temporal client (with the payload codec). */
+export interface TemporalAccess {
+  readonly client: Client;
+}
 
 export type History = temporal.api.history.v1.IHistory;
 
@@ -27,7 +31,7 @@ export function userRunsQuery(userId: string): string {
 }
 
 /** Every run of the user's workflow, oldest first (empty when there is none). */
-export async function listUserRuns(relay: RelayClient, userId: string): Promise<UserRun[]> {
+export async function listUserRuns(relay: TemporalAccess, userId: string): Promise<UserRun[]> {
   const runs = new Map<string, UserRun>();
   for await (const wf of relay.client.workflow.list({ query: userRunsQuery(userId), pageSize: 1000 })) {
     runs.set(wf.runId, {
@@ -50,7 +54,7 @@ export async function listUserRuns(relay: RelayClient, userId: string): Promise<
 }
 
 /** A run's history with every payload decoded by the client's codecs (payloads they did not encode pass through). */
-export async function fetchDecodedHistory(relay: RelayClient, run: Pick<UserRun, 'workflowId' | 'runId'>): Promise<History> {
+export async function fetchDecodedHistory(relay: TemporalAccess, run: Pick<UserRun, 'workflowId' | 'runId'>): Promise<History> {
   const history = await relay.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
   const codecs = relay.client.options.loadedDataConverter.payloadCodecs;
   for (const codec of [...codecs].reverse()) await decodePayloadsInPlace(history, codec);
@@ -58,7 +62,7 @@ export async function fetchDecodedHistory(relay: RelayClient, run: Pick<UserRun,
 }
 
 /** The value of the first payload of a decoded `{payloads: [...]}` (undefined when there is none or it does not convert). */
-export function payloadValue(relay: RelayClient, payloads: { payloads?: Payload[] | null } | null | undefined, index = 0): unknown {
+export function payloadValue(relay: TemporalAccess, payloads: { payloads?: Payload[] | null } | null | undefined, index = 0): unknown {
   const payload = payloads?.payloads?.[index];
   if (!payload) return undefined;
   try {

@@ -73,11 +73,14 @@ const SHAPES: Array<[string, RegExp]> = [
   ['an AppsFlyer id', /\b\d{13}-\d{7,}\b/g],
 ];
 
+/** 127.0.0.0/8: the machine's own address (an endpoint in a connection error), never a device's. */
+const LOOPBACK = /^127\./;
+
 /** Places in a history's clear text where a known personal value, or a personal-data shape, can be read. */
 export function leaksIn(text: string, known: ReadonlySet<string>): string[] {
   const found: string[] = [];
   for (const token of text.match(/[A-Za-z0-9._:@+-]+/g) ?? []) if (known.has(token)) found.push(`"${token}" (a value the relay stored encrypted elsewhere)`);
-  for (const [what, shape] of SHAPES) for (const match of text.match(shape) ?? []) found.push(`"${match}" (${what})`);
+  for (const [what, shape] of SHAPES) for (const match of text.match(shape) ?? []) if (!LOOPBACK.test(match)) found.push(`"${match}" (${what})`);
   return found;
 }
 

@@ -42,6 +42,8 @@ describe('privacy scan of every history the suite wrote', () => {
     expect(clearPayloadPaths(signalled({ ids: ['dlv_adj_0123456789abcdef'] }))).toEqual(['events.0.workflowExecutionSignaledEventAttributes.input.payloads.0 (json/plain)']);
     const leaks = leaksIn(clearText(history), new Set(['cust-77']));
     expect(leaks).toEqual(expect.arrayContaining(['"cust-77" (a value the relay stored encrypted elsewhere)', '"198.51.100.9" (an IPv4 address)', '"0E4F854C-615D-4695-87CB-67BF9EF2DE85" (an IDFA/IDFV (upper-case UUID))', '"1700000000000-1234567" (an AppsFlyer id)']));
+    // A loopback address (a local endpoint in a connection error) is nobody's device.
+    expect(leaksIn('connect ECONNREFUSED 127.0.0.1:40101, from 203.0.113.7', new Set())).toEqual(['"203.0.113.7" (an IPv4 address)']);
   });
 
   it('no payload in clear, and no device id, AppsFlyer id, IP or customer user id readable without the key', async () => {
