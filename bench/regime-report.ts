@@ -204,6 +204,9 @@ export interface MemoryMeasure {
   beforeRssBytes: number;
   afterRssBytes: number;
   warmupWorkflows: number;
+  /** RSS with the first half of the workflows cached: the two halves' slopes show how steady the figure is. */
+  midWorkflows?: number;
+  midRssBytes?: number;
 }
 
 export interface RegimesInputs {
@@ -234,7 +237,22 @@ export function regimesJson(inputs: RegimesInputs) {
   const slope = (m?: MemoryMeasure) => (m ? rssSlopeMb({ rssBytes: m.beforeRssBytes, workflows: 0 }, { rssBytes: m.afterRssBytes, workflows: m.workflows }) : null);
   const replayOf = (cached?: RegimeRun, missing?: RegimeRun) =>
     cached?.cache && missing?.cache ? cpuPerReplayMs({ cpuSeconds: cached.worker.cpuSeconds, events: cached.events, replays: cached.cache.replays }, { cpuSeconds: missing.worker.cpuSeconds, events: missing.events, replays: missing.cache.replays }) : null;
-  const memory = (m?: MemoryMeasure) => (m ? { workflows: m.workflows, warmup_workflows: m.warmupWorkflows, rss_before_mb: round(m.beforeRssBytes / 2 ** 20, 1), rss_after_mb: round(m.afterRssBytes / 2 ** 20, 1) } : null);
+  const memory = (m?: MemoryMeasure) =>
+    m
+      ? {
+          workflows: m.workflows,
+          warmup_workflows: m.warmupWorkflows,
+          rss_before_mb: round(m.beforeRssBytes / 2 ** 20, 1),
+          rss_after_mb: round(m.afterRssBytes / 2 ** 20, 1),
+          ...(m.midWorkflows !== undefined && m.midRssBytes !== undefined
+            ? {
+                rss_mid_mb: round(m.midRssBytes / 2 ** 20, 1),
+                mb_per_workflow_first_half: rssSlopeMb({ rssBytes: m.beforeRssBytes, workflows: 0 }, { rssBytes: m.midRssBytes, workflows: m.midWorkflows }),
+                mb_per_workflow_second_half: rssSlopeMb({ rssBytes: m.midRssBytes, workflows: m.midWorkflows }, { rssBytes: m.afterRssBytes, workflows: m.workflows }),
+              }
+            : {}),
+        }
+      : null;
   const core = {
     sparse,
     cache_miss: cacheMiss,

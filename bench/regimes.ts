@@ -269,7 +269,11 @@ export async function runRegimes(ctx: RelayPhaseContext, spec: RegimesSpec): Pro
   await relayEvents('warm-up', warmup, 1, warmRate);
   await quiet(relayA.child, 'relay memory');
   const relayMemory: MemoryMeasure = { warmupWorkflows: warmup.length, workflows: users.length, beforeRssBytes: rss(relayA), afterRssBytes: 0 };
-  await signupAll('idle signup', users);
+  const half = Math.floor(users.length / 2);
+  await signupAll('idle signup', users.slice(0, half));
+  await quiet(relayA.child, 'relay memory');
+  Object.assign(relayMemory, { midWorkflows: half, midRssBytes: rss(relayA) });
+  await signupAll('idle signup', users.slice(half));
   await quiet(relayA.child, 'relay memory');
   relayMemory.afterRssBytes = rss(relayA);
   const relaySparse = await measure(relayA, 'sparse', plan.ratePerSecond, () => relayEvents('sparse relay', users, 1, plan.ratePerSecond));
@@ -281,7 +285,10 @@ export async function runRegimes(ctx: RelayPhaseContext, spec: RegimesSpec): Pro
   await floorEvents('warm-up floor', floorA, warmup, 1, warmRate);
   await quiet(floorA.child, 'floor memory');
   const floorMemory: MemoryMeasure = { warmupWorkflows: warmup.length, workflows: users.length, beforeRssBytes: rss(floorA), afterRssBytes: 0 };
-  await startFloorWorkflows('idle floor', users, 1 + E_);
+  await startFloorWorkflows('idle floor', users.slice(0, half), 1 + E_);
+  await quiet(floorA.child, 'floor memory');
+  Object.assign(floorMemory, { midWorkflows: half, midRssBytes: rss(floorA) });
+  await startFloorWorkflows('idle floor', users.slice(half), 1 + E_);
   await quiet(floorA.child, 'floor memory');
   floorMemory.afterRssBytes = rss(floorA);
   const floorSparse = await measure(floorA, 'sparse floor', plan.ratePerSecond, () => floorEvents('sparse floor', floorA, users, 1, plan.ratePerSecond));

@@ -196,7 +196,7 @@ describe('regimesJson', () => {
   const j = regimesJson({
     sparse: { setup: { users: 200 }, relay: run({ events: 200, cpu: 8, server: 4, actions: 3, tasks: 3, lagMs: 2_100 }), floor: run({ events: 200, cpu: 4, server: 4, actions: 2, tasks: 2, lagMs: 100 }), loneEvent: { userHistory: ['WORKFLOW_EXECUTION_SIGNALED'] } },
     cacheMiss: { setup: { users: 200, worker_cache_size: 20 }, relay: run({ events: 200, cpu: 20, server: 5, actions: 3, tasks: 3, lagMs: 2_500, drift: 60, replays: 3 }), floor: run({ events: 200, cpu: 5, server: 4, actions: 2, tasks: 2, lagMs: 150, replays: 2 }) },
-    memory: { relay: { workflows: 200, warmupWorkflows: 20, beforeRssBytes: 500 * 2 ** 20, afterRssBytes: 800 * 2 ** 20 }, floor: { workflows: 200, warmupWorkflows: 20, beforeRssBytes: 200 * 2 ** 20, afterRssBytes: 250 * 2 ** 20 } },
+    memory: { relay: { workflows: 200, warmupWorkflows: 20, beforeRssBytes: 500 * 2 ** 20, afterRssBytes: 800 * 2 ** 20, midWorkflows: 100, midRssBytes: 600 * 2 ** 20 }, floor: { workflows: 200, warmupWorkflows: 20, beforeRssBytes: 200 * 2 ** 20, afterRssBytes: 250 * 2 ** 20 } },
   });
 
   it('puts the relay figures at the top of each regime and the floor beside them', () => {
@@ -210,6 +210,8 @@ describe('regimesJson', () => {
   it('reports memory per cached workflow and CPU per replay for both, and the verdict per target', () => {
     expect(j.worker_rss_mb_per_cached_workflow).toBe(1.5);
     expect(j.floor_worker_rss_mb_per_cached_workflow).toBe(0.25);
+    expect(j.worker_rss_measure.relay).toMatchObject({ rss_mid_mb: 600, mb_per_workflow_first_half: 1, mb_per_workflow_second_half: 2 });
+    expect(j.worker_rss_measure.floor).not.toHaveProperty('rss_mid_mb');
     // relay: (100 - 40) ms per event over 3 replays per event; floor: (25 - 20) over 2
     expect(j.worker_cpu_ms_per_replay).toBe(20);
     expect(j.floor_worker_cpu_ms_per_replay).toBe(2.5);
