@@ -45,11 +45,37 @@ export const BenchOptions = z
     rampSpec: z.string().min(1).optional(),
     rampStep: duration('"15s"').optional(),
     stall: duration('"120s"').optional(),
+    /** Skip the cost-at-scale regimes (sparse, cache_miss, memory per cached workflow, CPU per replay). */
+    noRegimes: flag,
+    /** Only the regimes: skip the closed-loop comparison. */
+    regimesOnly: flag,
+    /** Regimes: idle users signed up (each gets one sparse event, then the cache_miss events). */
+    regimeUsers: wholeNumber('--regime-users 200', 10, 100_000).optional(),
+    /** Regimes: open-loop rate of the sparse and cache_miss events. */
+    regimeRate: positiveNumber('--regime-rate 20').optional(),
+    /** Regimes: the worker cache (maxCachedWorkflows, relay and floor alike) of the cache_miss regime. */
+    regimeCache: wholeNumber('--regime-cache 20', 2, 100_000).optional(),
+    /** Regimes: events per user in the cache_miss regime. */
+    regimeEvents: wholeNumber('--regime-events 1', 1, 100).optional(),
+    /** Open users at scale instead of the comparison: sign up --scale-users, then one event for --scale-events of them. */
+    scale: flag,
+    scaleUsers: wholeNumber('--scale-users 100000', 1, 10_000_000).optional(),
+    scaleEvents: wholeNumber('--scale-events 10000', 1, 10_000_000).optional(),
+    /** Scale: the events as an open loop at this rate (default: closed loop, --concurrency senders). */
+    scaleRate: positiveNumber('--scale-rate 20').optional(),
+    /** Scale: continue a run stopped part way (its run directory: database, ledger and progress). */
+    resume: filePath('--resume artifacts/bench/2026-12-02T10-00-00-000Z').optional(),
   })
   .superRefine((o, ctx) => {
     if (o.server === 'postgres' && o.temporal !== undefined) ctx.addIssue({ code: 'custom', path: ['server'], message: '--server postgres starts a server; --temporal uses a running one. Give one of them' });
     if (o.server === 'postgres' && o.db !== 'memory') ctx.addIssue({ code: 'custom', path: ['db'], message: '--db is the dev server\'s store; the PostgreSQL-backed server always persists' });
     if (o.rate !== undefined && o.duration !== undefined) ctx.addIssue({ code: 'custom', path: ['rate'], message: 'give --rate or --duration, not both (both set the open-loop arrival rate)' });
+    if (o.noRegimes && o.regimesOnly) ctx.addIssue({ code: 'custom', path: ['regimesOnly'], message: '--regimes-only runs only the regimes; --no-regimes skips them. Give one of them' });
+    if (o.resume !== undefined && !o.scale) ctx.addIssue({ code: 'custom', path: ['resume'], message: '--resume continues a --scale run: give --scale too' });
+    if (o.scale && o.temporal !== undefined) ctx.addIssue({ code: 'custom', path: ['scale'], message: '--scale starts the dev server with its database on disk (to measure it and to resume); leave out --temporal' });
+    if (o.scale && o.server === 'postgres') ctx.addIssue({ code: 'custom', path: ['scale'], message: '--scale measures the dev server\'s database file; leave out --server postgres' });
+    if (o.scaleUsers !== undefined && o.scaleEvents !== undefined && o.scaleEvents > o.scaleUsers) ctx.addIssue({ code: 'custom', path: ['scaleEvents'], message: `must be at most --scale-users (${o.scaleUsers}): one event for each of that many distinct users` });
+    if ((o.scaleUsers !== undefined || o.scaleEvents !== undefined || o.scaleRate !== undefined) && !o.scale) ctx.addIssue({ code: 'custom', path: [o.scaleUsers !== undefined ? 'scaleUsers' : o.scaleEvents !== undefined ? 'scaleEvents' : 'scaleRate'], message: 'is an option of --scale: give --scale too' });
     if (o.concurrency !== undefined && (o.rate !== undefined || o.duration !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['concurrency'], message: '--concurrency is for the closed loop; --rate/--duration make it an open loop. Give one of them' });
     }
@@ -100,6 +126,68 @@ export function benchPlan(o: BenchOptions): BenchPlan {
   };
 }
 
+export interface RegimesPlan {
+  /** Idle users signed up (relay) or started (floor) and measured for memory; each gets one sparse event. */
+  users: number;
+  /** Users signed up first on each fresh worker and given one event, unmeasured (JIT, first-workflow costs). */
+  warmupUsers: number;
+  /** Open-loop events per second of sparse and cache_miss. */
+  ratePerSecond: number;
+  /** The sparse regime's worker cache: the production default, so every user stays cached. */
+  sparseCacheSize: number;
+  /** The cache_miss regime's worker cache (relay and floor), far below `users`. */
+  cacheMissCacheSize: number;
+  cacheMissEventsPerUser: number;
+  settleWindowMs: number;
+}
+
+export const PRODUCTION_CACHE_SIZE = 2_000;
+
+/** The regimes (undefined with --no-regimes); --quick sizes them to about 3 minutes on 2 cores. */
+export function regimesPlan(o: BenchOptions): RegimesPlan | undefined {
+  if (o.noRegimes) return undefined;
+  const quick = o.quick === true;
+  const users = o.regimeUsers ?? (quick ? 200 : 1000);
+  const cacheSize = o.regimeCache ?? (quick ? 20 : 50);
+  const production = Number(o.workerEnv?.S2S_MAX_CACHED_WORKFLOWS ?? PRODUCTION_CACHE_SIZE);
+  return {
+    users,
+    warmupUsers: Math.min(20, Math.max(2, Math.floor(users / 10))),
+    ratePerSecond: o.regimeRate ?? 20,
+    sparseCacheSize: Math.max(production, users + 50),
+    cacheMissCacheSize: cacheSize,
+    cacheMissEventsPerUser: o.regimeEvents ?? (quick ? 1 : 2),
+    settleWindowMs: o.settleWindow ?? PRODUCTION_SETTLE_WINDOW_MS,
+  };
+}
+
+export interface ScalePlan {
+  users: number;
+  events: number;
+  mode: 'closed' | 'open';
+  concurrency: number;
+  ratePerSecond?: number;
+  cacheSize: number;
+  settleWindowMs: number;
+  resumeDir?: string;
+}
+
+/** `--scale`: 100,000 idle users and one event for 10,000 of them unless told otherwise; closed loop by default. */
+export function scalePlan(o: BenchOptions): ScalePlan | undefined {
+  if (!o.scale) return undefined;
+  const users = o.scaleUsers ?? 100_000;
+  return {
+    users,
+    events: o.scaleEvents ?? Math.max(1, Math.min(users, Math.round(users / 10))),
+    mode: o.scaleRate !== undefined ? 'open' : 'closed',
+    concurrency: o.concurrency ?? 32,
+    ...(o.scaleRate !== undefined ? { ratePerSecond: o.scaleRate } : {}),
+    cacheSize: Number(o.workerEnv?.S2S_MAX_CACHED_WORKFLOWS ?? PRODUCTION_CACHE_SIZE),
+    settleWindowMs: o.settleWindow ?? PRODUCTION_SETTLE_WINDOW_MS,
+    ...(o.resume !== undefined ? { resumeDir: o.resume } : {}),
+  };
+}
+
 export const BENCH_HELP = `npm run bench -- [options]
 
 Measures s2s-relay on this machine against the embedded stack (dev server, worker, emulator), next to two
@@ -128,4 +216,23 @@ history size, worker CPU/RSS and Temporal server CPU.
   --json FILE             write the results as JSON
   --ramp                  the rate-limit demo: AppsFlyer sends follow a ramp (--ramp-spec, --ramp-step)
   --seed N                workload seed (default 7)
+
+Cost at scale (issue 14), run after the comparison unless --no-regimes (--regimes-only: only these):
+  sparse       existing idle users (signed up, all cached), one event each, open loop at --regime-rate
+  cache_miss   the same users, --regime-events more each at the same rate, worker cache --regime-cache
+  and worker RSS per cached workflow (slope over the sparse users' signups) and worker CPU per replayed
+  workflow task (cache_miss over sparse), each for the relay and for the floor run the same way
+  --regime-users N        idle users (default 1000; --quick 200)
+  --regime-rate N         events/s of both regimes (default 20)
+  --regime-cache N        worker cache of cache_miss, relay and floor (default 50; --quick 20)
+  --regime-events N       events per user in cache_miss (default 2; --quick 1)
+
+Open users at scale (issue 14 item 5), instead of everything above:
+  --scale                 dev server with its database on disk; sign up --scale-users idle users, then one
+                          event for --scale-events random ones; reports signups/s, database bytes per idle
+                          user, worker RSS over time, events/s and CPU per event. Progress on stderr
+  --scale-users N         default 100000
+  --scale-events N        default a tenth of the users
+  --scale-rate N          the events as an open loop at N/s (default closed loop, --concurrency senders)
+  --resume DIR            continue a --scale run from its run directory (it prints it at the start)
 `;

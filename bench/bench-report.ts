@@ -4,6 +4,7 @@ import os from 'node:os';
 import { perEvent, type ActionCounts } from './actions';
 import { codecText, type CodecComparison } from './codec-cost';
 import type { PhaseHistories } from './histories';
+import { regimesText, type RegimesJson } from './regime-report';
 import type { PhaseResult } from './relay-phase';
 import { round } from './stats';
 
@@ -18,6 +19,8 @@ export interface BenchInputs {
   floorHistories?: PhaseHistories;
   raw?: PhaseResult;
   codec?: CodecComparison;
+  /** The cost-at-scale regimes (sparse, cache_miss, memory per cached workflow, CPU per replay), at the top level. */
+  regimes?: RegimesJson;
 }
 
 const strip = ({ acceptedAtMs: _a, workerReadyAtMs: _w, ...rest }: PhaseResult) => rest;
@@ -81,6 +84,7 @@ export function benchJson(inputs: BenchInputs): Record<string, unknown> {
     temporal_server_cpu_cores_peak: max.server?.peakCores ?? null,
     harness_cpu_seconds: max.harnessCpuSeconds,
     ...(inputs.codec ? { payload_encryption: inputs.codec } : {}),
+    ...(inputs.regimes ?? {}),
     phases: {
       relay_max: { ...strip(max), ...historySummary(inputs.maxHistories, max.events) },
       ...(half && inputs.halfHistories ? { relay_half: { ...strip(half), ...historySummary(inputs.halfHistories, half.events) } } : {}),
@@ -110,6 +114,7 @@ export function benchText(json: Record<string, unknown>): string {
     `ratio to floor ${j.ratio_to_floor}, to raw ${j.ratio_to_raw}; latency p50/p95/p99 ${JSON.stringify(j.latency_ms)} ms (${j.latency_measured_at})`,
     `actions/event ${j.actions_per_event} ${JSON.stringify(j.actions_per_event_by_kind)}; history events/event ${j.history_events_per_event}`,
     ...(j.payload_encryption ? codecText(j.payload_encryption as CodecComparison) : []),
+    ...(j.sparse && j.cache_miss ? regimesText(j as unknown as RegimesJson) : []),
   ]
     .filter((l) => l !== '')
     .join('\n');

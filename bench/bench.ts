@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { readPayloadEncryption } from '../codec/payload-encryption';
-import { BENCH_HELP, BenchOptions, benchPlan, type BenchPlan } from './bench-options';
-import { benchJson, benchText } from './bench-report';
+import { BENCH_HELP, BenchOptions, benchPlan, regimesPlan, scalePlan, type BenchPlan } from './bench-options';
+import { benchJson, benchText, machine } from './bench-report';
 import { parseOptions } from './cli-args';
 import { codecComparison, measureCodecAlone, type CodecComparison, type MeasuredPhase } from './codec-cost';
 import type { DriveOptions } from './driver';
@@ -18,6 +18,9 @@ import { Cleanup } from './processes';
 import { say } from './progress';
 import { runRamp } from './ramp-demo';
 import { runRawPhase } from './raw-phase';
+import { regimesJson, regimesText } from './regime-report';
+import { runRegimes } from './regimes';
+import { runScale } from './scale';
 import { runRelayPhase, type RelayPhaseContext } from './relay-phase';
 import { benchAppConfig, makeRunDir, startBenchEmulator, startTemporal, writeRelayBundle } from './stack';
 import { BENCH_MIX } from './workload';
@@ -30,13 +33,15 @@ async function main(): Promise<void> {
     return;
   }
   const plan = benchPlan(options);
+  const regimes = regimesPlan(options);
+  const scale = scalePlan(options);
   const cleanup = new Cleanup();
   cleanup.installSignalHandlers();
-  const runDir = makeRunDir('bench');
+  const runDir = scale?.resumeDir ? path.resolve(scale.resumeDir) : makeRunDir(scale ? 'scale' : 'bench');
   const runId = Date.now().toString(36);
   say(`bench: run directory ${path.relative(process.cwd(), runDir)}`);
   try {
-    const temporal = await startTemporal(cleanup, runDir, options.temporal, options.db === 'file', options.server);
+    const temporal = await startTemporal(cleanup, runDir, options.temporal, options.db === 'file' || scale !== undefined, options.server);
     say(`bench: Temporal at ${temporal.address}${temporal.server ? ` (${options.server === 'postgres' ? 'server on PostgreSQL' : 'dev server'} started by the harness)` : ' (existing server)'}`);
     const emulator = await startBenchEmulator(cleanup, 4_000_000);
     const bundlePath = await writeRelayBundle(runDir);
@@ -46,6 +51,28 @@ async function main(): Promise<void> {
     const ctx: RelayPhaseContext = { cleanup, temporal, client, emulator };
     const workerEnv = options.workerEnv ?? {};
     const workerNodeArgs = options.workerNodeArgs ? { workerNodeArgs: options.workerNodeArgs.split(/\s+/).filter(Boolean) } : {};
+
+    if (scale) {
+      const result = await runScale({ cleanup, temporal, client, emulator }, { runDir, runId, bundlePath, workerEnv, seed: options.seed, plan: scale, stallMs: plan.stallMs, command: `npm run bench -- ${argv.join(' ')}`.trim() });
+      if (options.json) fs.writeFileSync(options.json, `${JSON.stringify(result.json, null, 2)}\n`);
+      process.stdout.write(`${result.text}\n`);
+      return;
+    }
+
+    const runRegimesNow = async () => {
+      if (!regimes) return undefined;
+      const regimeConfig = benchAppConfig(emulator.url, { settleWindow: regimes.settleWindowMs, maxBatchSize: plan.maxBatchSize });
+      return regimesJson(await runRegimes({ cleanup, temporal, client, emulator }, { runDir, runId, bundlePath, appConfig: regimeConfig, workerEnv, seed: options.seed, plan: regimes, stallMs: plan.stallMs }));
+    };
+    const store = options.temporal ? 'existing server' : options.server === 'postgres' ? 'Temporal server on PostgreSQL' : options.db === 'file' ? 'dev server, SQLite file' : 'dev server, in memory';
+    if (options.regimesOnly) {
+      const only = await runRegimesNow();
+      const json = { date: new Date().toISOString(), command: `npm run bench -- ${argv.join(' ')}`.trim(), machine: machine(), policy: policyReport(plan, options.api, workerEnv, store), ...only };
+      fs.writeFileSync(path.join(runDir, 'bench.json'), `${JSON.stringify(json, null, 2)}\n`);
+      if (options.json) fs.writeFileSync(options.json, `${JSON.stringify(json, null, 2)}\n`);
+      if (only) process.stdout.write(`${regimesText(only).join('\n')}\n`);
+      return;
+    }
 
     if (options.ramp) {
       const result = await runRamp(ctx, {
@@ -96,18 +123,20 @@ async function main(): Promise<void> {
       ? await runRelayPhase(ctx, { ...common, eventsPerUser: halfPerUser, name: 'relay-half', drive: { mode: 'open', concurrency: plan.concurrency, ratePerSecond: halfRate }, api: options.api, appConfig, bundlePath, workerEnv, ...workerNodeArgs })
       : undefined;
 
+    const regimeResults = await runRegimesNow();
     say('bench: counting actions from the histories ...');
     const maxHistories = maxHistoriesEarly ?? (await phaseHistories(client, max.taskQueue, max.users));
     const halfHistories = half ? await phaseHistories(client, half.taskQueue, half.users) : undefined;
     const json = benchJson({
       command: `npm run bench -- ${argv.join(' ')}`.trim(),
-      policy: policyReport(plan, options.api, workerEnv, options.temporal ? 'existing server' : options.server === 'postgres' ? 'Temporal server on PostgreSQL' : options.db === 'file' ? 'dev server, SQLite file' : 'dev server, in memory'),
+      policy: policyReport(plan, options.api, workerEnv, store),
       max,
       maxHistories,
       ...(half && halfHistories ? { half, halfHistories } : {}),
       ...(floorRun ? { floor: floorRun.result, floorHistories: floorRun.histories } : {}),
       ...(raw ? { raw } : {}),
       ...(codec ? { codec } : {}),
+      ...(regimeResults ? { regimes: regimeResults } : {}),
     });
     fs.writeFileSync(path.join(runDir, 'bench.json'), `${JSON.stringify(json, null, 2)}\n`);
     if (options.json) fs.writeFileSync(options.json, `${JSON.stringify(json, null, 2)}\n`);

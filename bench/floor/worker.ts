@@ -1,6 +1,9 @@
 // The floor's worker process (`node --import tsx bench/floor/worker.ts`), tuned like the relay's worker:
 // same cache size and workflow/activity concurrency (S2S_MAX_CACHED_WORKFLOWS, ...), so only the
-// workflow code differs. SIGTERM shuts it down.
+// workflow code differs. SIGTERM shuts it down. For the bench's regimes: Prometheus metrics of the SDK
+// (FLOOR_METRICS_PORT, like the relay's S2S_METRICS_PORT) and a line per no-op activity in FLOOR_DONE_LOG
+// (the message id), so the harness sees the floor's progress without reading histories while it runs.
+import fs from 'node:fs';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { z } from 'zod';
 import { describeZod } from '../../domain/contract/issues';
@@ -13,19 +16,34 @@ const Env = z.object({
   S2S_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).default(2000),
   S2S_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(100),
   S2S_MAX_CONCURRENT_SENDS: z.coerce.number().int().min(1).default(200),
+  FLOOR_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  FLOOR_DONE_LOG: z.string().min(1).optional(),
 });
 
 async function main(): Promise<void> {
   const parsed = Env.safeParse(process.env);
   if (!parsed.success) throw new Error(`invalid floor worker settings: ${describeZod(parsed.error)}`);
   const env = parsed.data;
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    shutdownSignals: [],
+    ...(env.FLOOR_METRICS_PORT ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${env.FLOOR_METRICS_PORT}` } } } } : {}),
+  });
+  const doneLog = env.FLOOR_DONE_LOG;
+  const activities = doneLog
+    ? {
+        async noop(id: string) {
+          fs.appendFileSync(doneLog, `${id}\n`);
+          return id;
+        },
+      }
+    : floorActivities;
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const worker = await Worker.create({
     connection,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     workflowBundle: { codePath: env.FLOOR_WORKFLOW_BUNDLE },
-    activities: floorActivities,
+    activities,
     maxCachedWorkflows: env.S2S_MAX_CACHED_WORKFLOWS,
     maxConcurrentWorkflowTaskExecutions: env.S2S_MAX_CONCURRENT_WORKFLOW_TASKS,
     maxConcurrentActivityTaskExecutions: env.S2S_MAX_CONCURRENT_SENDS,
