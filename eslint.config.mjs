@@ -26,15 +26,21 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'http', 'https', 'net', 'crypto', 'child_process', 'os'], message: 'Code bundled into the workflow must not use Node modules.' },
-            { group: ['undici', '**/activities/*', '**/worker/*', '**/client/*', '**/codec/*'], message: 'Code bundled into the workflow must not do I/O; call an activity instead.' },
+            {
+              group: ['node:*', 'fs', 'path', 'http', 'https', 'net', 'crypto', 'child_process', 'os'],
+              message: 'Code bundled into the workflow must not use Node modules.',
+            },
+            {
+              group: ['undici', '**/activities/*', '**/worker/*', '**/client/*', '**/codec/*'],
+              message: 'Code bundled into the workflow must not do I/O; call an activity instead.',
+            },
           ],
         },
       ],
       'no-restricted-properties': [
         'error',
         { object: 'Date', property: 'now', message: 'Use workflowNow() from workflows/clock.ts (Temporal time).' },
-        { object: 'Math', property: 'random', message: 'Use Temporal\'s deterministic random if needed.' },
+        { object: 'Math', property: 'random', message: "Use Temporal's deterministic random if needed." },
         { object: 'process', property: 'env', message: 'Workflows get settings from the loadSettings local activity.' },
       ],
       'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'fetch'],
@@ -45,7 +51,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-syntax': [
         'error',
-        { selector: "CallExpression[callee.property.name='regex']", message: "Use pattern() from domain/contract/fields.ts: zod's .regex() writes lastIndex, which the sandbox's frozen shared modules refuse." },
+        {
+          selector: "CallExpression[callee.property.name='regex']",
+          message: "Use pattern() from domain/contract/fields.ts: zod's .regex() writes lastIndex, which the sandbox's frozen shared modules refuse.",
+        },
       ],
     },
   },

@@ -53,7 +53,12 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'privacy-scan', include: ['test/privacy-scan/**/*.test.ts'], globalSetup: ['test/setup/temporal-server.ts'], sequence: { groupOrder: 1 } },
+        test: {
+          name: 'privacy-scan',
+          include: ['test/privacy-scan/**/*.test.ts'],
+          globalSetup: ['test/setup/temporal-server.ts'],
+          sequence: { groupOrder: 1 },
+        },
       },
     ],
   },

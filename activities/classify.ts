@@ -8,15 +8,7 @@ import type { RelayConfig } from '../domain/config';
 import type { Destination } from '../domain/delivery';
 import { SendFailureType } from '../domain/errors';
 
-export type SendClass =
-  | 'delivered'
-  | 'duplicate'
-  | 'optedOut'
-  | 'rejected'
-  | 'misconfigured'
-  | 'deviceNotFound'
-  | 'transient'
-  | 'unknown';
+export type SendClass = 'delivered' | 'duplicate' | 'optedOut' | 'rejected' | 'misconfigured' | 'deviceNotFound' | 'transient' | 'unknown';
 
 /** What one HTTP attempt produced, as seen by the sender (http.ts). */
 export type HttpOutcome =
@@ -49,7 +41,12 @@ const is5xx = (s: number) => s >= 500 && s <= 599;
 export const ADJUST_TABLE: readonly Row[] = [
   { status: 400, says: 'ignoring event, earlier unique event tracked', class: 'duplicate', reason: 'unique event already tracked for this device' },
   { status: 400, says: 'invalid app token', class: 'misconfigured', reason: 'Adjust app token not set correctly' },
-  { status: 400, says: 'bad event state', class: 'rejected', reason: 'event does not fit the device state (e.g. created_at before installed_at, or out of order)' },
+  {
+    status: 400,
+    says: 'bad event state',
+    class: 'rejected',
+    reason: 'event does not fit the device state (e.g. created_at before installed_at, or out of order)',
+  },
   { status: 400, says: 'invalid callback parameters', class: 'rejected', reason: 'callback parameters could not be extracted' },
   { status: 400, says: 'invalid event token', class: 'rejected', reason: 'event token unknown or not of this app' },
   { status: 400, says: 'invalid revenue', class: 'rejected', reason: 'revenue amount invalid or above 100,000,000,000' },
@@ -105,7 +102,12 @@ function classifySuccess(vendor: Destination, status: number, body: string): Cla
   const text = body.trim();
   if (vendor === 'adjust') {
     if (/authentication token/i.test(text)) {
-      return { class: 'delivered', status, reason: 'accepted', warning: `Adjust accepted the event but says: ${text.slice(0, 200)} (S2S security is off for the app, or the token is wrong)` };
+      return {
+        class: 'delivered',
+        status,
+        reason: 'accepted',
+        warning: `Adjust accepted the event but says: ${text.slice(0, 200)} (S2S security is off for the app, or the token is wrong)`,
+      };
     }
     if (isAdjustOk(text)) return { class: 'delivered', status, reason: 'accepted' };
     return { class: 'delivered', status, reason: 'accepted', warning: `unexpected ${status} body from Adjust: ${text.slice(0, 200) || '(empty)'}` };
@@ -139,7 +141,10 @@ export function acceptedByLostAttempt(vendor: Destination, resend: boolean, c: C
   const at = text.indexOf('bad event state');
   if (at < 0) return undefined;
   // Adjust documents no detail for this answer; the emulator adds one. Only "out of order" (or none) qualifies.
-  const detail = text.slice(at + 'bad event state'.length).replace(/^[:\s]+/, '').replace(/[)"}\s]+$/, '');
+  const detail = text
+    .slice(at + 'bad event state'.length)
+    .replace(/^[:\s]+/, '')
+    .replace(/[)"}\s]+$/, '');
   if (detail !== '' && !/out of order|earlier than/.test(detail)) return undefined;
   return {
     class: 'duplicate',

@@ -24,7 +24,8 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_0
 const NUMBER = '(\\d+(?:\\.\\d+)?)';
 const RAMP = new RegExp(`^${NUMBER}\\s+to\\s+${NUMBER}\\s+by\\s+${NUMBER}\\s+every\\s+${NUMBER}\\s*(ms|s|m|h)$`, 'i');
 
-export const RATE_LIMIT_SYNTAX = 'requests per second (e.g. 500; 0 = unlimited) or a ramp "<start> to <max> by <step> every <interval>" (e.g. "100 to 500 by 20 every 1m")';
+export const RATE_LIMIT_SYNTAX =
+  'requests per second (e.g. 500; 0 = unlimited) or a ramp "<start> to <max> by <step> every <interval>" (e.g. "100 to 500 by 20 every 1m")';
 
 /** Parses "0", "500" or "100 to 500 by 20 every 1m"; returns the problem as a string when it cannot. */
 export function parseRateLimit(text: string): RateLimit | string {

@@ -6,7 +6,20 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { msOptionalToNumber } from '@temporalio/common/lib/time';
 import type { LoadedConfig, RelayConfig } from '../domain/config';
-import { DESTINATIONS, messageId, type CombinedSendInput, type CombinedSendResult, type DeliveryItem, type DeliveryReceipt, type Destination, type LaneAttempt, type SendActivities, type SendBatchInput, type SendBatchResult, type SendFailureData } from '../domain/delivery';
+import {
+  DESTINATIONS,
+  messageId,
+  type CombinedSendInput,
+  type CombinedSendResult,
+  type DeliveryItem,
+  type DeliveryReceipt,
+  type Destination,
+  type LaneAttempt,
+  type SendActivities,
+  type SendBatchInput,
+  type SendBatchResult,
+  type SendFailureData,
+} from '../domain/delivery';
 import { InvalidRequestError, SendFailureType, VendorConfigMissingError, type SendFailureDetails } from '../domain/errors';
 import { buildAdjustRequest } from '../domain/vendors/adjust';
 import { buildAppsflyerEventRequest } from '../domain/vendors/appsflyer';
@@ -74,7 +87,13 @@ export function createSendActivities(loaded: LoadedConfig, options: SendActivity
     } catch (error) {
       // Never send blind: a resend could count revenue twice. Retried like a transient vendor failure.
       const first = input.items[0] as DeliveryItem;
-      const outcome: Failed = { ok: false, class: 'transient', message: `${(error as Error).message}; nothing was sent (a duplicate costs real money, a delay does not)`, durationMs: 0, warnings: [] };
+      const outcome: Failed = {
+        ok: false,
+        class: 'transient',
+        message: `${(error as Error).message}; nothing was sent (a duplicate costs real money, a delay does not)`,
+        durationMs: 0,
+        warnings: [],
+      };
       const decision = decide(outcome, attempt, Date.now() - (first.firstAttemptAtMs ?? context.info.scheduledTimestampMs), input.deadlineMs, loaded);
       context.log.error('s2s delivery ledger unavailable: batch not sent, retried', { ...base, deliveryId: first.deliveryId, reason: outcome.message });
       throw failure(vendor, first, outcome, decision);
@@ -86,12 +105,22 @@ export function createSendActivities(loaded: LoadedConfig, options: SendActivity
       // Before the activity returns: an acceptance Temporal may never hear of (this worker dies next) is still known.
       const flushed = await writer.flush();
       if (flushed.unrecorded.length > 0) {
-        context.log.error('s2s delivery ledger: accepted deliveries not recorded; a workflow reset could send them again', { ...base, deliveryIds: flushed.unrecorded, reason: flushed.error?.message });
+        context.log.error('s2s delivery ledger: accepted deliveries not recorded; a workflow reset could send them again', {
+          ...base,
+          deliveryIds: flushed.unrecorded,
+          reason: flushed.error?.message,
+        });
       }
     }
   };
 
-  const sendItems = async (vendor: Destination, input: SendBatchInput, known: ReadonlyMap<string, LedgerEntry>, writer: AcceptanceWriter, started: number): Promise<SendBatchResult> => {
+  const sendItems = async (
+    vendor: Destination,
+    input: SendBatchInput,
+    known: ReadonlyMap<string, LedgerEntry>,
+    writer: AcceptanceWriter,
+    started: number,
+  ): Promise<SendBatchResult> => {
     const context = Context.current();
     const { info } = context;
     const attempt = attemptOf(context, input);
@@ -117,7 +146,13 @@ export function createSendActivities(loaded: LoadedConfig, options: SendActivity
       const entry = known.get(item.deliveryId);
       if (entry) {
         receipts.push({ ...entry.receipt, fromLedger: true });
-        context.log.info('s2s already accepted (delivery ledger): not sent again', { ...base, deliveryId: item.deliveryId, messageId: messageId(item.message), acceptedAt: entry.receipt.sentAt, acceptedAttempt: entry.receipt.attempt });
+        context.log.info('s2s already accepted (delivery ledger): not sent again', {
+          ...base,
+          deliveryId: item.deliveryId,
+          messageId: messageId(item.message),
+          acceptedAt: entry.receipt.sentAt,
+          acceptedAttempt: entry.receipt.attempt,
+        });
         continue;
       }
       // The ledger stopped taking writes: send no more until it records again (the rest goes in a new activity).
@@ -133,7 +168,8 @@ export function createSendActivities(loaded: LoadedConfig, options: SendActivity
         // run past its attempt, and a first request that cannot go in time is retried when the rate allows.
         const at = pacer.reserve(index > 0 ? deadline - perRequestMs : deadline - Math.min(perRequestMs, 1_000));
         if (at === undefined) {
-          if (index > 0) return stopAt(index, `rate limit (${pacer.currentRate()} requests/s): ${input.items.length - index} item(s) left for the next activity`);
+          if (index > 0)
+            return stopAt(index, `rate limit (${pacer.currentRate()} requests/s): ${input.items.length - index} item(s) left for the next activity`);
           throw rateLimited(vendor, item, attempt, pacer);
         }
         if (!(await pacer.waitUntil(at, context.cancellationSignal))) {
@@ -146,7 +182,10 @@ export function createSendActivities(loaded: LoadedConfig, options: SendActivity
       const outcome = await sendItem(ctx, input, item);
       // Retries of one delivery can span several activities (a batch that stopped early, a continue-as-new
       // drain), so bounded classes measure from its first attempt, not from this activity's schedule.
-      const decision = outcome.ok || index > 0 ? undefined : decide(outcome, attempt, Date.now() - (item.firstAttemptAtMs ?? info.scheduledTimestampMs), input.deadlineMs, loaded);
+      const decision =
+        outcome.ok || index > 0
+          ? undefined
+          : decide(outcome, attempt, Date.now() - (item.firstAttemptAtMs ?? info.scheduledTimestampMs), input.deadlineMs, loaded);
       log(context, base, item, outcome, decision);
       if (outcome.ok) {
         receipts.push(outcome.receipt);
@@ -214,7 +253,8 @@ function failure(vendor: Destination, item: DeliveryItem, outcome: Failed, decis
 
 /** A failure as data (a part of the combined first attempt): what its ApplicationFailure would carry. */
 export function failureData(error: unknown): SendFailureData {
-  if (!(error instanceof ApplicationFailure)) return { type: 'unexpected', message: error instanceof Error ? error.message : String(error), nonRetryable: false };
+  if (!(error instanceof ApplicationFailure))
+    return { type: 'unexpected', message: error instanceof Error ? error.message : String(error), nonRetryable: false };
   const details = error.details?.[0] as SendFailureDetails | undefined;
   const delay = error.nextRetryDelay;
   return {
@@ -312,10 +352,7 @@ export async function sendItem(ctx: SendContext, input: SendBatchInput, item: De
   const classification = (outcome.kind === 'response' && acceptedByLostAttempt(ctx.vendor, resend, first, outcome.body)) || first;
   const warnings = [...request.warnings];
   if (classification.warning) warnings.push(redact(classification.warning, ctx.allSecrets));
-  const answer =
-    outcome.kind === 'response'
-      ? redact(outcome.body.trim(), ctx.allSecrets)
-      : redact(`${outcome.code}: ${outcome.message}`, ctx.allSecrets);
+  const answer = outcome.kind === 'response' ? redact(outcome.body.trim(), ctx.allSecrets) : redact(`${outcome.code}: ${outcome.message}`, ctx.allSecrets);
 
   if (classification.class === 'delivered' || classification.class === 'duplicate') {
     const receipt: DeliveryReceipt = {
@@ -344,7 +381,8 @@ export async function sendItem(ctx: SendContext, input: SendBatchInput, item: De
 
 function build(ctx: SendContext, input: SendBatchInput, item: DeliveryItem): BuiltRequest {
   const app = ctx.config.apps[input.app];
-  if (!app) throw new VendorConfigMissingError(`app "${input.app}" is not in the worker's app configuration (configured: ${Object.keys(ctx.config.apps).join(', ')})`);
+  if (!app)
+    throw new VendorConfigMissingError(`app "${input.app}" is not in the worker's app configuration (configured: ${Object.keys(ctx.config.apps).join(', ')})`);
   if (ctx.vendor === 'adjust') return buildAdjustRequest(item, input.user, app, ctx.config.vendors, ctx.secret);
   if (ctx.secret === undefined) throw new VendorConfigMissingError(`no AppsFlyer key is configured for app "${input.app}"`);
   return buildAppsflyerEventRequest(item, input.user, app, ctx.config.vendors, ctx.secret);

@@ -32,7 +32,16 @@ export interface ActionCounts {
   total: number;
 }
 
-export const ACTION_KINDS = ['workflowStarts', 'continueAsNew', 'signals', 'updates', 'activities', 'timers', 'localActivityTasks', 'searchAttributeUpserts'] as const;
+export const ACTION_KINDS = [
+  'workflowStarts',
+  'continueAsNew',
+  'signals',
+  'updates',
+  'activities',
+  'timers',
+  'localActivityTasks',
+  'searchAttributeUpserts',
+] as const;
 
 export function emptyCounts(): ActionCounts {
   return { workflowStarts: 0, continueAsNew: 0, signals: 0, updates: 0, activities: 0, timers: 0, localActivityTasks: 0, searchAttributeUpserts: 0, total: 0 };
@@ -91,7 +100,10 @@ export function countActions(events: readonly HistoryEventLike[]): ActionCounts 
 }
 
 /** Workflow tasks in a history and the worker time they took (started to completed, by the server's clock). */
-export function workflowTaskTimes(events: readonly (HistoryEventLike & { eventTime?: { seconds?: unknown; nanos?: number | null } | null })[]): { tasks: number; totalMs: number } {
+export function workflowTaskTimes(events: readonly (HistoryEventLike & { eventTime?: { seconds?: unknown; nanos?: number | null } | null })[]): {
+  tasks: number;
+  totalMs: number;
+} {
   let tasks = 0;
   let totalMs = 0;
   let startedAt: number | undefined;

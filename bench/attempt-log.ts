@@ -62,7 +62,8 @@ export function readAttemptLog(file: string): AttemptRecord[] {
       continue; // a line cut by a SIGKILL
     }
     const key = `${line.pid}/${line.run}/${line.activityId}/${line.attempt}`;
-    if (line.ev === 'start') attempts.set(key, { pid: line.pid, activityId: line.activityId, attempt: line.attempt, deliveryIds: line.deliveryIds ?? [], startedAtMs: line.at });
+    if (line.ev === 'start')
+      attempts.set(key, { pid: line.pid, activityId: line.activityId, attempt: line.attempt, deliveryIds: line.deliveryIds ?? [], startedAtMs: line.at });
     else {
       const a = attempts.get(key);
       if (a) a.endedAtMs = line.at;

@@ -5,7 +5,9 @@ import { address, duration, envPairs, filePath, flag, positiveNumber, wholeNumbe
 
 /** `--server dev|postgres` (bench and chaos): which Temporal server the harness starts. */
 export const serverKind = z
-  .enum(['dev', 'postgres'], { error: 'must be "dev" (the Temporal CLI\'s dev server) or "postgres" (the production server on PostgreSQL, scripts/temporal-server.sh)' })
+  .enum(['dev', 'postgres'], {
+    error: 'must be "dev" (the Temporal CLI\'s dev server) or "postgres" (the production server on PostgreSQL, scripts/temporal-server.sh)',
+  })
   .default('dev');
 
 export const BenchOptions = z
@@ -67,17 +69,41 @@ export const BenchOptions = z
     resume: filePath('--resume artifacts/bench/2026-12-02T10-00-00-000Z').optional(),
   })
   .superRefine((o, ctx) => {
-    if (o.server === 'postgres' && o.temporal !== undefined) ctx.addIssue({ code: 'custom', path: ['server'], message: '--server postgres starts a server; --temporal uses a running one. Give one of them' });
-    if (o.server === 'postgres' && o.db !== 'memory') ctx.addIssue({ code: 'custom', path: ['db'], message: '--db is the dev server\'s store; the PostgreSQL-backed server always persists' });
-    if (o.rate !== undefined && o.duration !== undefined) ctx.addIssue({ code: 'custom', path: ['rate'], message: 'give --rate or --duration, not both (both set the open-loop arrival rate)' });
-    if (o.noRegimes && o.regimesOnly) ctx.addIssue({ code: 'custom', path: ['regimesOnly'], message: '--regimes-only runs only the regimes; --no-regimes skips them. Give one of them' });
+    if (o.server === 'postgres' && o.temporal !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['server'], message: '--server postgres starts a server; --temporal uses a running one. Give one of them' });
+    if (o.server === 'postgres' && o.db !== 'memory')
+      ctx.addIssue({ code: 'custom', path: ['db'], message: "--db is the dev server's store; the PostgreSQL-backed server always persists" });
+    if (o.rate !== undefined && o.duration !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['rate'], message: 'give --rate or --duration, not both (both set the open-loop arrival rate)' });
+    if (o.noRegimes && o.regimesOnly)
+      ctx.addIssue({ code: 'custom', path: ['regimesOnly'], message: '--regimes-only runs only the regimes; --no-regimes skips them. Give one of them' });
     if (o.resume !== undefined && !o.scale) ctx.addIssue({ code: 'custom', path: ['resume'], message: '--resume continues a --scale run: give --scale too' });
-    if (o.scale && o.temporal !== undefined) ctx.addIssue({ code: 'custom', path: ['scale'], message: '--scale starts the dev server with its database on disk (to measure it and to resume); leave out --temporal' });
-    if (o.scale && o.server === 'postgres') ctx.addIssue({ code: 'custom', path: ['scale'], message: '--scale measures the dev server\'s database file; leave out --server postgres' });
-    if (o.scaleUsers !== undefined && o.scaleEvents !== undefined && o.scaleEvents > o.scaleUsers) ctx.addIssue({ code: 'custom', path: ['scaleEvents'], message: `must be at most --scale-users (${o.scaleUsers}): one event for each of that many distinct users` });
-    if ((o.scaleUsers !== undefined || o.scaleEvents !== undefined || o.scaleRate !== undefined) && !o.scale) ctx.addIssue({ code: 'custom', path: [o.scaleUsers !== undefined ? 'scaleUsers' : o.scaleEvents !== undefined ? 'scaleEvents' : 'scaleRate'], message: 'is an option of --scale: give --scale too' });
+    if (o.scale && o.temporal !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scale'],
+        message: '--scale starts the dev server with its database on disk (to measure it and to resume); leave out --temporal',
+      });
+    if (o.scale && o.server === 'postgres')
+      ctx.addIssue({ code: 'custom', path: ['scale'], message: "--scale measures the dev server's database file; leave out --server postgres" });
+    if (o.scaleUsers !== undefined && o.scaleEvents !== undefined && o.scaleEvents > o.scaleUsers)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scaleEvents'],
+        message: `must be at most --scale-users (${o.scaleUsers}): one event for each of that many distinct users`,
+      });
+    if ((o.scaleUsers !== undefined || o.scaleEvents !== undefined || o.scaleRate !== undefined) && !o.scale)
+      ctx.addIssue({
+        code: 'custom',
+        path: [o.scaleUsers !== undefined ? 'scaleUsers' : o.scaleEvents !== undefined ? 'scaleEvents' : 'scaleRate'],
+        message: 'is an option of --scale: give --scale too',
+      });
     if (o.concurrency !== undefined && (o.rate !== undefined || o.duration !== undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['concurrency'], message: '--concurrency is for the closed loop; --rate/--duration make it an open loop. Give one of them' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['concurrency'],
+        message: '--concurrency is for the closed loop; --rate/--duration make it an open loop. Give one of them',
+      });
     }
   });
 export type BenchOptions = z.infer<typeof BenchOptions>;

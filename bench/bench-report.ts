@@ -40,7 +40,13 @@ function historySummary(h: PhaseHistories, events: number) {
 }
 
 export function machine(): Record<string, unknown> {
-  return { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? 'unknown', memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
+  return {
+    cpus: os.cpus().length,
+    cpu_model: os.cpus()[0]?.model ?? 'unknown',
+    memory_gb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
 }
 
 export function benchJson(inputs: BenchInputs): Record<string, unknown> {
@@ -63,7 +69,9 @@ export function benchJson(inputs: BenchInputs): Record<string, unknown> {
     ratio_to_floor: ratio(max.eventsPerSecond, floor?.eventsPerSecond),
     ratio_to_raw: ratio(max.eventsPerSecond, raw?.eventsPerSecond),
     latency_ms: { p50: latencyPhase.latencyMs.p50, p95: latencyPhase.latencyMs.p95, p99: latencyPhase.latencyMs.p99 },
-    latency_measured_at: half ? `open loop at ${half.drive.ratePerSecond} messages/s (half the closed-loop maximum)` : `${max.drive.mode} loop (the throughput run)`,
+    latency_measured_at: half
+      ? `open loop at ${half.drive.ratePerSecond} messages/s (half the closed-loop maximum)`
+      : `${max.drive.mode} loop (the throughput run)`,
     latency_ms_at_max: { p50: max.latencyMs.p50, p95: max.latencyMs.p95, p99: max.latencyMs.p99 },
     floor_latency_ms: floor ? { p50: floor.latencyMs.p50, p95: floor.latencyMs.p95, p99: floor.latencyMs.p99 } : null,
     actions_per_event: round(actions.total / max.events),

@@ -42,7 +42,9 @@ async function main(): Promise<void> {
   say(`bench: run directory ${path.relative(process.cwd(), runDir)}`);
   try {
     const temporal = await startTemporal(cleanup, runDir, options.temporal, options.db === 'file' || scale !== undefined, options.server);
-    say(`bench: Temporal at ${temporal.address}${temporal.server ? ` (${options.server === 'postgres' ? 'server on PostgreSQL' : 'dev server'} started by the harness)` : ' (existing server)'}`);
+    say(
+      `bench: Temporal at ${temporal.address}${temporal.server ? ` (${options.server === 'postgres' ? 'server on PostgreSQL' : 'dev server'} started by the harness)` : ' (existing server)'}`,
+    );
     const emulator = await startBenchEmulator(cleanup, 4_000_000);
     const bundlePath = await writeRelayBundle(runDir);
     const connection = await Connection.connect({ address: temporal.address });
@@ -53,7 +55,10 @@ async function main(): Promise<void> {
     const workerNodeArgs = options.workerNodeArgs ? { workerNodeArgs: options.workerNodeArgs.split(/\s+/).filter(Boolean) } : {};
 
     if (scale) {
-      const result = await runScale({ cleanup, temporal, client, emulator }, { runDir, runId, bundlePath, workerEnv, seed: options.seed, plan: scale, stallMs: plan.stallMs, command: `npm run bench -- ${argv.join(' ')}`.trim() });
+      const result = await runScale(
+        { cleanup, temporal, client, emulator },
+        { runDir, runId, bundlePath, workerEnv, seed: options.seed, plan: scale, stallMs: plan.stallMs, command: `npm run bench -- ${argv.join(' ')}`.trim() },
+      );
       if (options.json) fs.writeFileSync(options.json, `${JSON.stringify(result.json, null, 2)}\n`);
       process.stdout.write(`${result.text}\n`);
       return;
@@ -62,12 +67,29 @@ async function main(): Promise<void> {
     const runRegimesNow = async () => {
       if (!regimes) return undefined;
       const regimeConfig = benchAppConfig(emulator.url, { settleWindow: regimes.settleWindowMs, maxBatchSize: plan.maxBatchSize });
-      return regimesJson(await runRegimes({ cleanup, temporal, client, emulator }, { runDir, runId, bundlePath, appConfig: regimeConfig, workerEnv, seed: options.seed, plan: regimes, stallMs: plan.stallMs }));
+      return regimesJson(
+        await runRegimes(
+          { cleanup, temporal, client, emulator },
+          { runDir, runId, bundlePath, appConfig: regimeConfig, workerEnv, seed: options.seed, plan: regimes, stallMs: plan.stallMs },
+        ),
+      );
     };
-    const store = options.temporal ? 'existing server' : options.server === 'postgres' ? 'Temporal server on PostgreSQL' : options.db === 'file' ? 'dev server, SQLite file' : 'dev server, in memory';
+    const store = options.temporal
+      ? 'existing server'
+      : options.server === 'postgres'
+        ? 'Temporal server on PostgreSQL'
+        : options.db === 'file'
+          ? 'dev server, SQLite file'
+          : 'dev server, in memory';
     if (options.regimesOnly) {
       const only = await runRegimesNow();
-      const json = { date: new Date().toISOString(), command: `npm run bench -- ${argv.join(' ')}`.trim(), machine: machine(), policy: policyReport(plan, options.api, workerEnv, store), ...only };
+      const json = {
+        date: new Date().toISOString(),
+        command: `npm run bench -- ${argv.join(' ')}`.trim(),
+        machine: machine(),
+        policy: policyReport(plan, options.api, workerEnv, store),
+        ...only,
+      };
       fs.writeFileSync(path.join(runDir, 'bench.json'), `${JSON.stringify(json, null, 2)}\n`);
       if (options.json) fs.writeFileSync(options.json, `${JSON.stringify(json, null, 2)}\n`);
       if (only) process.stdout.write(`${regimesText(only).join('\n')}\n`);
@@ -93,7 +115,10 @@ async function main(): Promise<void> {
     const policy = { settleWindow: plan.settleWindowMs, maxBatchSize: plan.maxBatchSize };
     const appConfig = benchAppConfig(emulator.url, policy);
     const mix = { ...BENCH_MIX, refundRate: plan.refundRate };
-    const drive: DriveOptions = plan.mode === 'closed' ? { mode: 'closed', concurrency: plan.concurrency } : { mode: 'open', concurrency: plan.concurrency, ratePerSecond: plan.ratePerSecond as number };
+    const drive: DriveOptions =
+      plan.mode === 'closed'
+        ? { mode: 'closed', concurrency: plan.concurrency }
+        : { mode: 'open', concurrency: plan.concurrency, ratePerSecond: plan.ratePerSecond as number };
     const common = { runDir, runId, users: plan.users, eventsPerUser: plan.eventsPerUser, mix, seed: options.seed, stallMs: plan.stallMs };
 
     const floorRun = plan.floor ? await runFloorPhase({ cleanup, temporal, client }, { ...common, drive, workerEnv }) : undefined;
@@ -106,7 +131,16 @@ async function main(): Promise<void> {
       const encryption = readPayloadEncryption({ S2S_PAYLOAD_KEYS: keys });
       const encryptedCtx: RelayPhaseContext = { ...ctx, client: new Client({ connection, dataConverter: encryption.dataConverter }) };
       const measure = async (name: string, encrypted: boolean): Promise<MeasuredPhase> => {
-        const result = await runRelayPhase(encrypted ? encryptedCtx : ctx, { ...common, name, drive, api: options.api, appConfig, bundlePath, workerEnv: encrypted ? { ...workerEnv, S2S_PAYLOAD_KEYS: keys } : workerEnv, ...workerNodeArgs });
+        const result = await runRelayPhase(encrypted ? encryptedCtx : ctx, {
+          ...common,
+          name,
+          drive,
+          api: options.api,
+          appConfig,
+          bundlePath,
+          workerEnv: encrypted ? { ...workerEnv, S2S_PAYLOAD_KEYS: keys } : workerEnv,
+          ...workerNodeArgs,
+        });
         return { result, histories: await phaseHistories(client, result.taskQueue, result.users) };
       };
       const encrypted = [await measure('relay-codec', true), await measure('relay-codec-2', true)];
@@ -120,7 +154,17 @@ async function main(): Promise<void> {
     const halfRate = Math.max(1, Math.round(max.eventsPerSecond / 2));
     const halfPerUser = Math.max(1, Math.min(plan.eventsPerUser, Math.ceil((halfRate * (plan.quick ? 30 : 60)) / plan.users)));
     const half = plan.halfLoad
-      ? await runRelayPhase(ctx, { ...common, eventsPerUser: halfPerUser, name: 'relay-half', drive: { mode: 'open', concurrency: plan.concurrency, ratePerSecond: halfRate }, api: options.api, appConfig, bundlePath, workerEnv, ...workerNodeArgs })
+      ? await runRelayPhase(ctx, {
+          ...common,
+          eventsPerUser: halfPerUser,
+          name: 'relay-half',
+          drive: { mode: 'open', concurrency: plan.concurrency, ratePerSecond: halfRate },
+          api: options.api,
+          appConfig,
+          bundlePath,
+          workerEnv,
+          ...workerNodeArgs,
+        })
       : undefined;
 
     const regimeResults = await runRegimesNow();
@@ -149,7 +193,8 @@ async function main(): Promise<void> {
 function policyReport(plan: BenchPlan, api: string, workerEnv: Record<string, string>, db: string): Record<string, unknown> {
   return {
     settle_window_ms: plan.settleWindowMs,
-    settle_window_note: plan.settleWindowMs === 2_000 ? 'production default (adds up to 2 s to every latency by design)' : 'smaller than the production default of 2 s',
+    settle_window_note:
+      plan.settleWindowMs === 2_000 ? 'production default (adds up to 2 s to every latency by design)' : 'smaller than the production default of 2 s',
     max_batch_size: plan.maxBatchSize,
     post_install_delay: 'past for every user (installs 2 h old)',
     client_api: api === 'signal' ? 'trackSignal / refundSignal (signal-with-start / signal)' : 'track / refund (updates)',

@@ -94,7 +94,14 @@ export function intendedFor(message: SentMessageFacts, install: Signup, apps: Ap
         key: `adjust/${message.id}`,
         vendor: 'adjust',
         ...(message.purchaseId ? { purchaseKey: `adjust/${message.purchaseId}` } : {}),
-        expected: { vendor: 'adjust', appToken: adjust.appToken, device, token, createdAtSec: Math.floor(message.occurredAtMs / 1000), ...(revenue ? { revenue: message.revenue, currency: message.currency } : {}) },
+        expected: {
+          vendor: 'adjust',
+          appToken: adjust.appToken,
+          device,
+          token,
+          createdAtSec: Math.floor(message.occurredAtMs / 1000),
+          ...(revenue ? { revenue: message.revenue, currency: message.currency } : {}),
+        },
       });
     }
   }
@@ -107,7 +114,14 @@ export function intendedFor(message: SentMessageFacts, install: Signup, apps: Ap
       key: `appsflyer/${message.id}`,
       vendor: 'appsflyer',
       ...(message.purchaseId ? { purchaseKey: `appsflyer/${message.purchaseId}`, purchaseMustBeAccepted: true } : {}),
-      expected: { vendor: 'appsflyer', appId: af.appId, appsflyerId: install.appsflyerId, eventName, eventTimeMs: message.occurredAtMs, ...(revenue !== undefined ? { revenue, currency: message.currency } : {}) },
+      expected: {
+        vendor: 'appsflyer',
+        appId: af.appId,
+        appsflyerId: install.appsflyerId,
+        eventName,
+        eventTimeMs: message.occurredAtMs,
+        ...(revenue !== undefined ? { revenue, currency: message.currency } : {}),
+      },
     });
   }
   return out;
@@ -129,7 +143,15 @@ export function contentOf(r: RawRequest): { content: Content; marker?: string } 
       const device = p.idfa ? `idfa:${p.idfa.toLowerCase()}` : p.gps_adid ? `gps_adid:${p.gps_adid.toLowerCase()}` : '';
       const createdAtSec = p.created_at_unix !== undefined ? Number(p.created_at_unix) : Math.floor(Date.parse(p.created_at ?? '') / 1000);
       const callback = p.callback_params ? (JSON.parse(p.callback_params) as Record<string, string>) : {};
-      const content: AdjustContent = { vendor: 'adjust', appToken: p.app_token ?? '', device, token: p.event_token ?? '', createdAtSec, ...(p.revenue !== undefined ? { revenue: p.revenue } : {}), ...(p.currency !== undefined ? { currency: p.currency } : {}) };
+      const content: AdjustContent = {
+        vendor: 'adjust',
+        appToken: p.app_token ?? '',
+        device,
+        token: p.event_token ?? '',
+        createdAtSec,
+        ...(p.revenue !== undefined ? { revenue: p.revenue } : {}),
+        ...(p.currency !== undefined ? { currency: p.currency } : {}),
+      };
       return { content, ...(callback[CHAOS_MARKER] ? { marker: callback[CHAOS_MARKER] } : {}) };
     }
     const body = JSON.parse(r.body) as Record<string, unknown>;
@@ -149,7 +171,8 @@ export function contentOf(r: RawRequest): { content: Content; marker?: string } 
   }
 }
 
-const sameAmount = (a: string | undefined, b: string | undefined) => (a === undefined || b === undefined ? a === b : Number(a) === Number(b) && a.startsWith('-') === b.startsWith('-'));
+const sameAmount = (a: string | undefined, b: string | undefined) =>
+  a === undefined || b === undefined ? a === b : Number(a) === Number(b) && a.startsWith('-') === b.startsWith('-');
 
 /**
  * The fields that differ (empty: a match). An Adjust created_at later than the event is a restamp, allowed

@@ -10,7 +10,12 @@ import type { SentBad } from './chaos-workload';
 import type { SentLog } from './relay-sender';
 
 /** Every delivery the accepted messages must produce. */
-export function intendedDeliveries(log: SentLog, installs: ReadonlyMap<string, Signup>, apps: RelayConfigInput['apps'], postInstallDelayMs: number): IntendedDelivery[] {
+export function intendedDeliveries(
+  log: SentLog,
+  installs: ReadonlyMap<string, Signup>,
+  apps: RelayConfigInput['apps'],
+  postInstallDelayMs: number,
+): IntendedDelivery[] {
   const out: IntendedDelivery[] = [];
   for (const id of log.accepted) {
     const sent = log.messages.get(id);
@@ -20,8 +25,24 @@ export function intendedDeliveries(log: SentLog, installs: ReadonlyMap<string, S
     const p = sent.payload;
     const facts: SentMessageFacts =
       p.kind === 'event'
-        ? { userId: sent.userId, id, kind: 'event', name: p.event.name, occurredAtMs: sent.occurredAtMs, ...(p.event.revenue !== undefined ? { revenue: String(p.event.revenue), currency: p.event.currency as string } : {}) }
-        : { userId: sent.userId, id, kind: 'refund', name: 'refund', occurredAtMs: sent.occurredAtMs, revenue: String(p.refund.amount), currency: p.refund.currency, purchaseId: p.refund.purchaseEventId };
+        ? {
+            userId: sent.userId,
+            id,
+            kind: 'event',
+            name: p.event.name,
+            occurredAtMs: sent.occurredAtMs,
+            ...(p.event.revenue !== undefined ? { revenue: String(p.event.revenue), currency: p.event.currency as string } : {}),
+          }
+        : {
+            userId: sent.userId,
+            id,
+            kind: 'refund',
+            name: 'refund',
+            occurredAtMs: sent.occurredAtMs,
+            revenue: String(p.refund.amount),
+            currency: p.refund.currency,
+            purchaseId: p.refund.purchaseEventId,
+          };
     out.push(...intendedFor(facts, install, apps, postInstallDelayMs));
   }
   return out;
@@ -46,7 +67,7 @@ export function checkRefusals(sentBad: ReadonlyMap<string, SentBad>, statuses: R
   for (const bad of sentBad.values()) {
     const status = statuses.get(bad.userId);
     const rejection = status?.recentRejections.find((r) => r.id === bad.id);
-    if (!rejection) notRefused.push({ id: bad.id, bad: bad.bad, detail: status ? 'not among the user\'s rejections' : 'the user\'s workflow did not answer' });
+    if (!rejection) notRefused.push({ id: bad.id, bad: bad.bad, detail: status ? "not among the user's rejections" : "the user's workflow did not answer" });
     else if (!bad.refusal.test(rejection.reason)) notRefused.push({ id: bad.id, bad: bad.bad, detail: `refused for another reason: ${rejection.reason}` });
     else refused += 1;
   }
@@ -61,7 +82,8 @@ export function checkRefusals(sentBad: ReadonlyMap<string, SentBad>, statuses: R
       if (validRefusedSamples.length < 10) validRefusedSamples.push({ userId, ...(r.id !== undefined ? { id: r.id } : {}), reason: r.reason });
     }
     const kept = status.recentRejections.length;
-    if (kept < status.counters.rejectedMessages && kept >= 50) throw new Error(`user ${userId} has more rejections than the status keeps; lower the bad-message rate`);
+    if (kept < status.counters.rejectedMessages && kept >= 50)
+      throw new Error(`user ${userId} has more rejections than the status keeps; lower the bad-message rate`);
   }
   return { badSent: sentBad.size, refused, notRefused, validRefused, validRefusedSamples };
 }

@@ -32,8 +32,10 @@ export const ChaosOptions = z
     ledger: z.string().min(1, 'needs a value: off, pglite:<dir> or postgres://...').optional(),
   })
   .superRefine((o, ctx) => {
-    if (o.killMin !== undefined && o.killMax !== undefined && o.killMin > o.killMax) ctx.addIssue({ code: 'custom', path: ['killMin'], message: 'must not be longer than --kill-max' });
-    if (o.users !== undefined && o.events !== undefined && o.events < o.users) ctx.addIssue({ code: 'custom', path: ['events'], message: 'must be at least --users (every user gets one message or more)' });
+    if (o.killMin !== undefined && o.killMax !== undefined && o.killMin > o.killMax)
+      ctx.addIssue({ code: 'custom', path: ['killMin'], message: 'must not be longer than --kill-max' });
+    if (o.users !== undefined && o.events !== undefined && o.events < o.users)
+      ctx.addIssue({ code: 'custom', path: ['events'], message: 'must be at least --users (every user gets one message or more)' });
   });
 export type ChaosOptions = z.infer<typeof ChaosOptions>;
 

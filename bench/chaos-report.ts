@@ -37,13 +37,33 @@ export interface ChaosFacts {
  * without being killed, a bad message the relay took or a valid one it refused, and any dead letter (the
  * workload holds nothing a vendor refuses, so each would be a false alarm or a loss the record does not show).
  */
-export function chaosFailures(f: { check: Pick<CheckResult, 'failures'>; complete: boolean; crashes: number; refusals: RefusalCheck; relay: ChaosFacts['relay'] }): string[] {
+export function chaosFailures(f: {
+  check: Pick<CheckResult, 'failures'>;
+  complete: boolean;
+  crashes: number;
+  refusals: RefusalCheck;
+  relay: ChaosFacts['relay'];
+}): string[] {
   return [
     ...f.check.failures,
     ...(f.complete ? [] : ['the relay did not deliver everything before the stall timeout']),
     ...(f.crashes > 0 ? [`the worker died ${f.crashes} time(s) without being killed (see worker-*.log in the run directory)`] : []),
-    ...(f.refusals.notRefused.length > 0 ? [`${f.refusals.notRefused.length} of ${f.refusals.badSent} bad messages were not refused as expected (e.g. ${f.refusals.notRefused.slice(0, 3).map((n) => `${n.id} ${n.bad}: ${n.detail}`).join('; ')})`] : []),
-    ...(f.refusals.validRefused > 0 ? [`${f.refusals.validRefused} valid messages rejected by the relay (e.g. ${f.refusals.validRefusedSamples.slice(0, 2).map((r) => `${r.id ?? '?'}: ${r.reason}`).join('; ')})`] : []),
+    ...(f.refusals.notRefused.length > 0
+      ? [
+          `${f.refusals.notRefused.length} of ${f.refusals.badSent} bad messages were not refused as expected (e.g. ${f.refusals.notRefused
+            .slice(0, 3)
+            .map((n) => `${n.id} ${n.bad}: ${n.detail}`)
+            .join('; ')})`,
+        ]
+      : []),
+    ...(f.refusals.validRefused > 0
+      ? [
+          `${f.refusals.validRefused} valid messages rejected by the relay (e.g. ${f.refusals.validRefusedSamples
+            .slice(0, 2)
+            .map((r) => `${r.id ?? '?'}: ${r.reason}`)
+            .join('; ')})`,
+        ]
+      : []),
     ...(f.relay.deadLetters > 0 ? [`${f.relay.deadLetters} dead letters in the relay, for a workload the vendors accept in full`] : []),
     ...(f.relay.unreachable > 0 ? [`${f.relay.unreachable} user workflows did not answer the final status query`] : []),
   ];
@@ -78,11 +98,22 @@ export function chaosJson(f: ChaosFacts): Record<string, unknown> {
     duplicate_causes: DUPLICATE_CAUSES,
     unexplained_duplicates: c.unexplainedDuplicates,
     accept_then_reset_accepted: c.acceptThenResetAccepted,
-    bad_messages: { sent: f.refusals.badSent, refused: f.refusals.refused, not_refused: f.refusals.notRefused, valid_refused: f.refusals.validRefused, valid_refused_samples: f.refusals.validRefusedSamples },
+    bad_messages: {
+      sent: f.refusals.badSent,
+      refused: f.refusals.refused,
+      not_refused: f.refusals.notRefused,
+      valid_refused: f.refusals.validRefused,
+      valid_refused_samples: f.refusals.validRefusedSamples,
+    },
     order_violations: c.orderViolations,
     early_sends: c.earlySends,
     refunds_before_purchase: c.refundsBeforePurchase,
-    vendor_rejections: { order: c.vendorRejections.order, age: c.vendorRejections.age, other: c.vendorRejections.other, of_already_accepted_resends: c.vendorRejections.ofAlreadyAccepted },
+    vendor_rejections: {
+      order: c.vendorRejections.order,
+      age: c.vendorRejections.age,
+      other: c.vendorRejections.other,
+      of_already_accepted_resends: c.vendorRejections.ofAlreadyAccepted,
+    },
     unexpected_requests: c.unexpectedRequests,
     organic: c.organic,
     worker_kills: f.kills.filter((k) => !k.crashed).length,
@@ -104,7 +135,11 @@ export function chaosJson(f: ChaosFacts): Record<string, unknown> {
     plan: f.plan,
     policy: f.policy,
     timeline: {
-      worker_kills: f.kills.map((k) => ({ at: new Date(k.killedAtMs).toISOString(), down_ms: k.restartedAtMs ? k.restartedAtMs - k.killedAtMs : null, crashed: k.crashed ?? false })),
+      worker_kills: f.kills.map((k) => ({
+        at: new Date(k.killedAtMs).toISOString(),
+        down_ms: k.restartedAtMs ? k.restartedAtMs - k.killedAtMs : null,
+        crashed: k.crashed ?? false,
+      })),
       server_restarts: f.serverRestarts.map((r) => ({ at: new Date(r.stoppedAtMs).toISOString(), down_ms: r.readyAtMs ? r.readyAtMs - r.stoppedAtMs : null })),
     },
     samples: c.samples,
@@ -121,7 +156,10 @@ export function chaosText(json: Record<string, unknown>): string {
     ['lost', j.lost],
     ['content mismatches', j.content_mismatches],
     ['AppsFlyer not_recorded answers', j.not_recorded],
-    ['duplicates (unexplained)', `${j.duplicates} (${j.unexplained_duplicates}) by cause ${JSON.stringify(j.duplicates_by_cause)}; per 10,000 deliveries ${j.duplicates_per_10k} ${JSON.stringify(j.duplicates_per_10k_by_cause)}`],
+    [
+      'duplicates (unexplained)',
+      `${j.duplicates} (${j.unexplained_duplicates}) by cause ${JSON.stringify(j.duplicates_by_cause)}; per 10,000 deliveries ${j.duplicates_per_10k} ${JSON.stringify(j.duplicates_per_10k_by_cause)}`,
+    ],
     ['bad messages refused', `${(j.bad_messages as { refused: number }).refused} of ${(j.bad_messages as { sent: number }).sent}`],
     ['order violations', j.order_violations],
     ['early sends (before the gate)', j.early_sends],

@@ -46,7 +46,14 @@ export const BAD_MESSAGES: Record<string, BadMessageKind> = {
     needsPurchase: true,
     build: ({ userId, id, nowMs, purchase }) => ({
       signal: 'refund',
-      payload: { userId, refundId: id, purchaseEventId: purchase?.id, amount: addAmounts(purchase?.remaining ?? '0', '1'), currency: purchase?.currency, occurredAt: new Date(nowMs).toISOString() },
+      payload: {
+        userId,
+        refundId: id,
+        purchaseEventId: purchase?.id,
+        amount: addAmounts(purchase?.remaining ?? '0', '1'),
+        currency: purchase?.currency,
+        occurredAt: new Date(nowMs).toISOString(),
+      },
     }),
     refusal: /exceeds what remains refundable/,
   },
@@ -54,7 +61,14 @@ export const BAD_MESSAGES: Record<string, BadMessageKind> = {
     needsPurchase: true,
     build: ({ userId, id, nowMs, purchase }) => ({
       signal: 'refund',
-      payload: { userId, refundId: id, purchaseEventId: purchase?.id, amount: '1', currency: purchase?.currency === 'CHF' ? 'SEK' : 'CHF', occurredAt: new Date(nowMs).toISOString() },
+      payload: {
+        userId,
+        refundId: id,
+        purchaseEventId: purchase?.id,
+        amount: '1',
+        currency: purchase?.currency === 'CHF' ? 'SEK' : 'CHF',
+        occurredAt: new Date(nowMs).toISOString(),
+      },
     }),
     refusal: /currency \w+ differs/,
   },
@@ -62,18 +76,31 @@ export const BAD_MESSAGES: Record<string, BadMessageKind> = {
     needsPurchase: true,
     build: ({ userId, id, purchase }) => ({
       signal: 'refund',
-      payload: { userId, refundId: id, purchaseEventId: purchase?.id, amount: '1', currency: purchase?.currency, occurredAt: new Date((purchase?.occurredAtMs ?? 0) - 60_000).toISOString() },
+      payload: {
+        userId,
+        refundId: id,
+        purchaseEventId: purchase?.id,
+        amount: '1',
+        currency: purchase?.currency,
+        occurredAt: new Date((purchase?.occurredAtMs ?? 0) - 60_000).toISOString(),
+      },
     }),
     refusal: /before the purchase/,
   },
   revenueWithComma: {
     needsPurchase: false,
-    build: ({ userId, id, nowMs }) => ({ signal: 'track', payload: { userId, eventId: id, name: 'purchase', occurredAt: new Date(nowMs).toISOString(), revenue: '4,99', currency: 'EUR' } }),
+    build: ({ userId, id, nowMs }) => ({
+      signal: 'track',
+      payload: { userId, eventId: id, name: 'purchase', occurredAt: new Date(nowMs).toISOString(), revenue: '4,99', currency: 'EUR' },
+    }),
     refusal: /revenue/,
   },
   revenueWithoutCurrency: {
     needsPurchase: false,
-    build: ({ userId, id, nowMs }) => ({ signal: 'track', payload: { userId, eventId: id, name: 'purchase', occurredAt: new Date(nowMs).toISOString(), revenue: '4.99' } }),
+    build: ({ userId, id, nowMs }) => ({
+      signal: 'track',
+      payload: { userId, eventId: id, name: 'purchase', occurredAt: new Date(nowMs).toISOString(), revenue: '4.99' },
+    }),
     refusal: /currency/,
   },
 };
@@ -183,14 +210,27 @@ export interface SentBad {
  * Sends a bad message as a raw signal to the user's workflow, bypassing the client library's own checks
  * (the workflow must refuse it by itself). The refunded purchase's amounts come from the sent log.
  */
-export async function sendBad(client: RelayClient, log: SentLog, userId: string, planned: Extract<PlannedMessage, { kind: 'bad' }>, sentBad: Map<string, SentBad>, refunded: (purchaseId: string) => string): Promise<void> {
+export async function sendBad(
+  client: RelayClient,
+  log: SentLog,
+  userId: string,
+  planned: Extract<PlannedMessage, { kind: 'bad' }>,
+  sentBad: Map<string, SentBad>,
+  refunded: (purchaseId: string) => string,
+): Promise<void> {
   const kind = BAD_MESSAGES[planned.bad];
   if (!kind) throw new Error(`unknown bad message kind ${planned.bad}`);
   const sent = planned.purchaseId ? log.messages.get(planned.purchaseId) : undefined;
   const event = sent?.payload.kind === 'event' ? sent.payload.event : undefined;
   const purchase =
     event && event.revenue !== undefined && event.currency !== undefined
-      ? { id: event.eventId, amount: String(event.revenue), currency: event.currency, occurredAtMs: sent?.occurredAtMs ?? 0, remaining: subtractAmounts(String(event.revenue), refunded(event.eventId)) }
+      ? {
+          id: event.eventId,
+          amount: String(event.revenue),
+          currency: event.currency,
+          occurredAtMs: sent?.occurredAtMs ?? 0,
+          remaining: subtractAmounts(String(event.revenue), refunded(event.eventId)),
+        }
       : undefined;
   if (kind.needsPurchase && !purchase) throw new Error(`bad message ${planned.id} (${planned.bad}) refers to ${planned.purchaseId}, which was not sent first`);
   const { signal, payload } = kind.build({ userId, id: planned.id, nowMs: Date.now(), ...(purchase ? { purchase } : {}) });

@@ -48,7 +48,9 @@ async function main(): Promise<number> {
   let ticker: NodeJS.Timeout | undefined;
   try {
     const temporal = await startTemporal(cleanup, runDir, undefined, true, plan.server);
-    say(`chaos: ${plan.server === 'postgres' ? 'Temporal server on PostgreSQL' : 'Temporal dev server'} at ${temporal.address}, ${plan.replicas} worker replica(s)`);
+    say(
+      `chaos: ${plan.server === 'postgres' ? 'Temporal server on PostgreSQL' : 'Temporal dev server'} at ${temporal.address}, ${plan.replicas} worker replica(s)`,
+    );
     const emulator = await startBenchEmulator(cleanup, 4_000_000);
     const bundlePath = await writeRelayBundle(runDir);
     const policy = {
@@ -61,8 +63,17 @@ async function main(): Promise<number> {
     // --codec: the workers and the client encrypt payloads with a key of this run's own.
     const payloadKeys = options.codec ? `chaos:${randomBytes(32).toString('base64')}` : undefined;
     const attemptLog = path.join(runDir, 'attempts.jsonl');
-    const workerEnv = { S2S_SHUTDOWN_GRACE: '10s', S2S_CHAOS_ATTEMPT_LOG: attemptLog, ...(options.ledger ? { S2S_LEDGER_URL: options.ledger } : {}), ...(payloadKeys ? { S2S_PAYLOAD_KEYS: payloadKeys } : {}) };
-    const supervisor = new WorkerSupervisor(cleanup, { runDir, temporalAddress: temporal.address, taskQueue, appConfig, bundlePath, script: 'bench/chaos-worker.ts', env: workerEnv }, plan.replicas);
+    const workerEnv = {
+      S2S_SHUTDOWN_GRACE: '10s',
+      S2S_CHAOS_ATTEMPT_LOG: attemptLog,
+      ...(options.ledger ? { S2S_LEDGER_URL: options.ledger } : {}),
+      ...(payloadKeys ? { S2S_PAYLOAD_KEYS: payloadKeys } : {}),
+    };
+    const supervisor = new WorkerSupervisor(
+      cleanup,
+      { runDir, temporalAddress: temporal.address, taskQueue, appConfig, bundlePath, script: 'bench/chaos-worker.ts', env: workerEnv },
+      plan.replicas,
+    );
     await supervisor.start();
     const connection = await Connection.connect({ address: temporal.address });
     cleanup.add('client', () => connection.close());
@@ -94,33 +105,58 @@ async function main(): Promise<number> {
     const size = (g: ChaosGroup) => ('signup' in g ? 1 : g.length);
     const totalSends = groups.reduce((n, g) => n + g.reduce((m, x) => m + size(x), 0), 0);
     let sent = 0;
-    const driver = new Driver<ChaosGroup>(groups, size, async (user, group) => {
-      if ('signup' in group) {
-        let install = installs.get(userIds[user] as string);
-        if (!install) {
-          install = benchUser(rng, userIds[user] as string, Date.now() - 2_000);
-          installs.set(install.userId, install);
-          emulator.registerInstall({ deviceIds: install.deviceIds as Record<string, string>, appsflyerId: install.appsflyerId, installedAt: install.installedAt, processingDelayMs: 0 });
-        }
-        await relay.signup(install);
-      } else await sendMessages(user, group);
-    }, { mode: 'open', concurrency: 64, ratePerSecond: totalSends / (plan.durationMs / 1000), retryForMs: 300_000, onProgress: (n) => (sent = n) });
+    const driver = new Driver<ChaosGroup>(
+      groups,
+      size,
+      async (user, group) => {
+        if ('signup' in group) {
+          let install = installs.get(userIds[user] as string);
+          if (!install) {
+            install = benchUser(rng, userIds[user] as string, Date.now() - 2_000);
+            installs.set(install.userId, install);
+            emulator.registerInstall({
+              deviceIds: install.deviceIds as Record<string, string>,
+              appsflyerId: install.appsflyerId,
+              installedAt: install.installedAt,
+              processingDelayMs: 0,
+            });
+          }
+          await relay.signup(install);
+        } else await sendMessages(user, group);
+      },
+      { mode: 'open', concurrency: 64, ratePerSecond: totalSends / (plan.durationMs / 1000), retryForMs: 300_000, onProgress: (n) => (sent = n) },
+    );
 
     const expectedIds = new Set(plans.flatMap((p, i) => distinctMessages(p).flatMap((m) => Object.values(deliveryIdsFor(userIds[i] as string, m)))));
     const watch = new DeliveryWatch(emulator, expectedIds, true);
     emulator.setFaults(faultMix(plan.faultRate, options.seed));
-    const monkey = new ChaosMonkey(rngFor(options.seed + 1), {
-      killMinMs: plan.killMinMs,
-      killMaxMs: plan.killMaxMs,
-      serverRestartsAtMs: Array.from({ length: plan.serverRestarts }, (_, i) => Math.round((plan.durationMs * (i + 1)) / (plan.serverRestarts + 1))),
-    }, supervisor, temporal, cleanup);
+    const monkey = new ChaosMonkey(
+      rngFor(options.seed + 1),
+      {
+        killMinMs: plan.killMinMs,
+        killMaxMs: plan.killMaxMs,
+        serverRestartsAtMs: Array.from({ length: plan.serverRestarts }, (_, i) => Math.round((plan.durationMs * (i + 1)) / (plan.serverRestarts + 1))),
+      },
+      supervisor,
+      temporal,
+      cleanup,
+    );
     const badPlanned = plans.reduce((n, p) => n + p.flat().filter((m) => m.kind === 'bad').length, 0);
-    say(`chaos: ${plan.users} users, ${expectedIds.size / 2} messages and ${badPlanned} bad ones (${totalSends} client calls with signups and repeats) over ${plan.durationMs / 1000} s; faults on ${Math.round(plan.faultRate * 100)}% of vendor requests; ledger ${options.ledger ?? 'embedded (run directory)'}`);
+    say(
+      `chaos: ${plan.users} users, ${expectedIds.size / 2} messages and ${badPlanned} bad ones (${totalSends} client calls with signups and repeats) over ${plan.durationMs / 1000} s; faults on ${Math.round(plan.faultRate * 100)}% of vendor requests; ledger ${options.ledger ?? 'embedded (run directory)'}`,
+    );
     monkey.start();
     const progress = new Progress('chaos', expectedIds.size, 'deliveries');
     let driveDone = false;
     const driving = driver.run().finally(() => (driveDone = true));
-    ticker = setInterval(() => progress.update(watch.poll(), `sent ${sent}/${totalSends}${driveDone ? ' (all)' : ''} · kills ${supervisor.kills.length} · server restarts ${monkey.serverRestarts.length}`), 500);
+    ticker = setInterval(
+      () =>
+        progress.update(
+          watch.poll(),
+          `sent ${sent}/${totalSends}${driveDone ? ' (all)' : ''} · kills ${supervisor.kills.length} · server restarts ${monkey.serverRestarts.length}`,
+        ),
+      500,
+    );
     const drive = await driving;
     await monkey.stop();
     const faultsAt = emulator.getFaults();

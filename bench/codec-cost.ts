@@ -64,8 +64,27 @@ function side(phases: MeasuredPhase[]): CodecSide {
  */
 export async function measureCodecAlone(rounds = 20_000): Promise<CodecAlone> {
   const codec = new AesGcmPayloadCodec(readPayloadKeys({ S2S_PAYLOAD_KEYS: `bench:${randomBytes(32).toString('base64')}` }));
-  const user = { userId: 'user_1042', app: 'demo-ios', platform: 'ios', installedAt: '2026-11-22T09:00:00.000Z', deviceIds: { idfa: 'D2CADB5F-410F-4963-AC0C-2A78534BDF1E', idfv: '0E4F854C-615D-4695-87CB-67BF9EF2DE85' }, appsflyerId: '1700000000000-1234567', ip: '198.51.100.23', osVersion: '17.1', attStatus: 3 };
-  const items = Array.from({ length: 4 }, (_, i) => ({ deliveryId: `dlv_adj_${'0'.repeat(24)}${i}`, destination: 'adjust', kind: 'event', sourceId: `evt_${i}`, name: 'purchase', occurredAtMs: 1_764_000_000_000 + i, revenue: '4.99', currency: 'USD' }));
+  const user = {
+    userId: 'user_1042',
+    app: 'demo-ios',
+    platform: 'ios',
+    installedAt: '2026-11-22T09:00:00.000Z',
+    deviceIds: { idfa: 'D2CADB5F-410F-4963-AC0C-2A78534BDF1E', idfv: '0E4F854C-615D-4695-87CB-67BF9EF2DE85' },
+    appsflyerId: '1700000000000-1234567',
+    ip: '198.51.100.23',
+    osVersion: '17.1',
+    attStatus: 3,
+  };
+  const items = Array.from({ length: 4 }, (_, i) => ({
+    deliveryId: `dlv_adj_${'0'.repeat(24)}${i}`,
+    destination: 'adjust',
+    kind: 'event',
+    sourceId: `evt_${i}`,
+    name: 'purchase',
+    occurredAtMs: 1_764_000_000_000 + i,
+    revenue: '4.99',
+    currency: 'USD',
+  }));
   const payload = defaultPayloadConverter.toPayload({ app: 'demo-ios', user, items });
   const payloads = Array.from({ length: rounds }, () => payload);
   const cpu = () => {
@@ -105,7 +124,9 @@ export function codecText(c: CodecComparison): string[] {
   return [
     'payload encryption (A-B-B-A, same workload):',
     ...(c.alone
-      ? [`  codec alone: ${c.alone.encrypt_us} µs CPU to encrypt, ${c.alone.decrypt_us} µs to decrypt a ${c.alone.payload_bytes}-byte payload; ${c.alone.stored_payloads_per_event ?? '?'} encrypted payloads per event in the histories`]
+      ? [
+          `  codec alone: ${c.alone.encrypt_us} µs CPU to encrypt, ${c.alone.decrypt_us} µs to decrypt a ${c.alone.payload_bytes}-byte payload; ${c.alone.stored_payloads_per_event ?? '?'} encrypted payloads per event in the histories`,
+        ]
       : []),
     line('plain', c.plain),
     line('encrypted', c.encrypted),

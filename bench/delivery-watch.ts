@@ -30,7 +30,8 @@ export class DeliveryWatch {
       if (this.keepRecords) this.records.push(r);
       if (!r.deliveryId || !this.expected.has(r.deliveryId)) continue;
       if (r.outcome === 'rejected' || r.outcome === 'fault') continue;
-      if (!this.accepted.has(r.deliveryId)) this.accepted.set(r.deliveryId, { deliveryId: r.deliveryId, vendor: r.vendor, receivedAtMs: r.receivedAtMs, recordId: r.id });
+      if (!this.accepted.has(r.deliveryId))
+        this.accepted.set(r.deliveryId, { deliveryId: r.deliveryId, vendor: r.vendor, receivedAtMs: r.receivedAtMs, recordId: r.id });
     }
     return this.accepted.size;
   }
@@ -39,7 +40,13 @@ export class DeliveryWatch {
    * Polls until every expected delivery is accepted (true). After `stallMs` without progress it throws, or
    * returns false with `giveUp: 'return'` (the chaos verdict then reports what is missing).
    */
-  async waitAll(opts: { everyMs?: number; stallMs: number; onPoll?: (accepted: number) => void; label: string; giveUp?: 'throw' | 'return' }): Promise<boolean> {
+  async waitAll(opts: {
+    everyMs?: number;
+    stallMs: number;
+    onPoll?: (accepted: number) => void;
+    label: string;
+    giveUp?: 'throw' | 'return';
+  }): Promise<boolean> {
     let last = -1;
     let lastChange = Date.now();
     for (;;) {
@@ -52,7 +59,9 @@ export class DeliveryWatch {
       } else if (Date.now() - lastChange > opts.stallMs) {
         if (opts.giveUp === 'return') return false;
         const missing = [...this.expected].filter((id) => !this.accepted.has(id));
-        throw new Error(`${opts.label}: no delivery accepted for ${Math.round(opts.stallMs / 1000)} s; ${missing.length} of ${this.expected.size} still missing (e.g. ${missing.slice(0, 3).join(', ')})`);
+        throw new Error(
+          `${opts.label}: no delivery accepted for ${Math.round(opts.stallMs / 1000)} s; ${missing.length} of ${this.expected.size} still missing (e.g. ${missing.slice(0, 3).join(', ')})`,
+        );
       }
       await new Promise((r) => setTimeout(r, opts.everyMs ?? 200));
     }

@@ -36,7 +36,10 @@ function timestampMs(ts: { seconds?: unknown; nanos?: number | null } | null | u
   return Number(String(ts.seconds ?? 0)) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6);
 }
 
-export async function runFloorPhase(ctx: { cleanup: Cleanup; temporal: TemporalEndpoint; client: Client }, spec: FloorPhaseSpec): Promise<{ result: PhaseResult; histories: PhaseHistories }> {
+export async function runFloorPhase(
+  ctx: { cleanup: Cleanup; temporal: TemporalEndpoint; client: Client },
+  spec: FloorPhaseSpec,
+): Promise<{ result: PhaseResult; histories: PhaseHistories }> {
   const bundle = path.join(spec.runDir, 'floor-workflow-bundle.js');
   if (!fs.existsSync(bundle)) fs.writeFileSync(bundle, await buildFloorBundle());
   const taskQueue = `bench-${spec.runId}-floor`;
@@ -44,10 +47,25 @@ export async function runFloorPhase(ctx: { cleanup: Cleanup; temporal: TemporalE
     name: 'floor-worker',
     script: 'bench/floor/worker.ts',
     logFile: path.join(spec.runDir, 'floor-worker.log'),
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: ctx.temporal.address, TEMPORAL_TASK_QUEUE: taskQueue, FLOOR_WORKFLOW_BUNDLE: bundle, ...spec.workerEnv },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TEMPORAL_ADDRESS: ctx.temporal.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      FLOOR_WORKFLOW_BUNDLE: bundle,
+      ...spec.workerEnv,
+    },
   });
   ctx.cleanup.add('floor-worker', () => worker.stop(), worker.pid);
-  await untilPolling(worker, ctx.temporal.address, [{ name: taskQueue, kind: 'workflow' }, { name: taskQueue, kind: 'activity' }], path.join(spec.runDir, 'floor-worker.log'));
+  await untilPolling(
+    worker,
+    ctx.temporal.address,
+    [
+      { name: taskQueue, kind: 'workflow' },
+      { name: taskQueue, kind: 'activity' },
+    ],
+    path.join(spec.runDir, 'floor-worker.log'),
+  );
 
   const rng = rngFor(spec.seed);
   const userIds = Array.from({ length: spec.users }, (_, i) => `${spec.runId}-floor-u${i}`);
@@ -56,10 +74,14 @@ export async function runFloorPhase(ctx: { cleanup: Cleanup; temporal: TemporalE
   const workflowId = (i: number) => `bench-floor-${userIds[i]}`;
   const starting = new Progress('floor start', userIds.length, 'workflows');
   let started = 0;
-  await mapLimit(userIds.map((_, i) => i), 32, async (i) => {
-    await ctx.client.workflow.start('floorWorkflow', { workflowId: workflowId(i), taskQueue, args: [counts[i] as number] });
-    starting.update((started += 1));
-  });
+  await mapLimit(
+    userIds.map((_, i) => i),
+    32,
+    async (i) => {
+      await ctx.client.workflow.start('floorWorkflow', { workflowId: workflowId(i), taskQueue, args: [counts[i] as number] });
+      starting.update((started += 1));
+    },
+  );
   starting.done();
 
   const sentAt: number[][] = userIds.map(() => []);
@@ -67,17 +89,28 @@ export async function runFloorPhase(ctx: { cleanup: Cleanup; temporal: TemporalE
   const workerSampler = new ProcSampler(() => (worker.running() ? worker.pid : undefined)).start();
   const serverSampler = ctx.temporal.server ? new ProcSampler(() => ctx.temporal.server?.process.pid).start() : undefined;
   const cpuBefore = process.cpuUsage();
-  const driver = new Driver(plans, (g) => g.length, async (user, group) => {
-    for (const m of group) {
-      if (m.kind === 'duplicate') continue;
-      (sentAt[user] as number[]).push(Date.now());
-      if (m.kind === 'event') {
-        await ctx.client.workflow.signalWithStart('floorWorkflow', { workflowId: workflowId(user), taskQueue, args: [counts[user] as number], signal: 'track', signalArgs: [{ id: m.id }] });
-      } else {
-        await ctx.client.workflow.getHandle(workflowId(user)).signal('refund', { id: m.id });
+  const driver = new Driver(
+    plans,
+    (g) => g.length,
+    async (user, group) => {
+      for (const m of group) {
+        if (m.kind === 'duplicate') continue;
+        (sentAt[user] as number[]).push(Date.now());
+        if (m.kind === 'event') {
+          await ctx.client.workflow.signalWithStart('floorWorkflow', {
+            workflowId: workflowId(user),
+            taskQueue,
+            args: [counts[user] as number],
+            signal: 'track',
+            signalArgs: [{ id: m.id }],
+          });
+        } else {
+          await ctx.client.workflow.getHandle(workflowId(user)).signal('refund', { id: m.id });
+        }
       }
-    }
-  }, spec.drive);
+    },
+    spec.drive,
+  );
   const driving = driver.run();
   let driveError: unknown;
   driving.catch((error: unknown) => (driveError = error));
@@ -93,7 +126,8 @@ export async function runFloorPhase(ctx: { cleanup: Cleanup; temporal: TemporalE
     if (count !== last) {
       last = count;
       lastChange = Date.now();
-    } else if (Date.now() - lastChange > spec.stallMs) throw new Error(`floor: no workflow completed for ${Math.round(spec.stallMs / 1000)} s (${count}/${userIds.length} done)`);
+    } else if (Date.now() - lastChange > spec.stallMs)
+      throw new Error(`floor: no workflow completed for ${Math.round(spec.stallMs / 1000)} s (${count}/${userIds.length} done)`);
     await new Promise((r) => setTimeout(r, 300));
   }
   const drive = await driving;
@@ -131,7 +165,12 @@ export async function runFloorPhase(ctx: { cleanup: Cleanup; temporal: TemporalE
       deliveries: events,
       startedAtMs: drive.startedAtMs,
       endedAtMs,
-      drive: { mode: spec.drive.mode, ...(spec.drive.mode === 'closed' ? { concurrency: spec.drive.concurrency } : { ratePerSecond: spec.drive.ratePerSecond as number }), sendMs: drive.endedAtMs - drive.startedAtMs, retries: drive.retries },
+      drive: {
+        mode: spec.drive.mode,
+        ...(spec.drive.mode === 'closed' ? { concurrency: spec.drive.concurrency } : { ratePerSecond: spec.drive.ratePerSecond as number }),
+        sendMs: drive.endedAtMs - drive.startedAtMs,
+        retries: drive.retries,
+      },
       eventsPerSecond: ratePerSecond(events, drive.startedAtMs, endedAtMs),
       deliveriesPerSecond: ratePerSecond(events, drive.startedAtMs, endedAtMs),
       latencyMs: summarize(latencies),

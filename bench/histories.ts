@@ -36,7 +36,14 @@ export function historyTotals(perRun: ReadonlyArray<{ events: readonly unknown[]
     tasks += times.tasks;
     taskMs += times.totalMs;
   }
-  return { historyEvents, historyBytes, encryptedPayloads, actions, workflowTasks: tasks, workflowTaskMeanMs: tasks > 0 ? Math.round((taskMs / tasks) * 10) / 10 : 0 };
+  return {
+    historyEvents,
+    historyBytes,
+    encryptedPayloads,
+    actions,
+    workflowTasks: tasks,
+    workflowTaskMeanMs: tasks > 0 ? Math.round((taskMs / tasks) * 10) / 10 : 0,
+  };
 }
 
 /** Runs `fn` over `items` with at most `limit` at once. */
@@ -59,7 +66,8 @@ export async function listRuns(client: Client, taskQueue: string, minRuns: numbe
   const deadline = Date.now() + 30_000;
   for (;;) {
     const runs: Array<{ workflowId: string; runId: string }> = [];
-    for await (const wf of client.workflow.list({ query: `TaskQueue = '${taskQueue}'`, pageSize: 1000 })) runs.push({ workflowId: wf.workflowId, runId: wf.runId });
+    for await (const wf of client.workflow.list({ query: `TaskQueue = '${taskQueue}'`, pageSize: 1000 }))
+      runs.push({ workflowId: wf.workflowId, runId: wf.runId });
     if (runs.length >= minRuns || Date.now() > deadline) return runs;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -67,6 +75,8 @@ export async function listRuns(client: Client, taskQueue: string, minRuns: numbe
 
 export async function phaseHistories(client: Client, taskQueue: string, minRuns: number): Promise<PhaseHistories> {
   const runs = await listRuns(client, taskQueue, minRuns);
-  const perRun = await mapLimit(runs, 16, async ({ workflowId, runId }) => ({ events: (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [] }));
+  const perRun = await mapLimit(runs, 16, async ({ workflowId, runId }) => ({
+    events: (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [],
+  }));
   return { runs: runs.length, ...historyTotals(perRun) };
 }

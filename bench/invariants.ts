@@ -120,12 +120,24 @@ class Matcher {
    */
   match(vendor: Destination, content: Content, marker: string | undefined, matched: (d: IntendedDelivery) => boolean): IntendedDelivery | undefined {
     if (marker !== undefined) return this.byMarker.get(`${vendor}/${marker}`);
-    const candidates = (this.refundsByDevice.get(deviceOf(content)) ?? []).filter((d) => (d.expected.vendor === 'adjust' ? d.expected.token === (content as { token?: string }).token : d.expected.eventName === (content as { eventName?: string }).eventName));
+    const candidates = (this.refundsByDevice.get(deviceOf(content)) ?? []).filter((d) =>
+      d.expected.vendor === 'adjust'
+        ? d.expected.token === (content as { token?: string }).token
+        : d.expected.eventName === (content as { eventName?: string }).eventName,
+    );
     const prefer = (list: IntendedDelivery[]) => list.find((d) => !matched(d)) ?? list[0];
-    if (content.vendor === 'appsflyer') return prefer(candidates.filter((d) => d.expected.vendor === 'appsflyer' && d.expected.eventTimeMs === content.eventTimeMs));
+    if (content.vendor === 'appsflyer')
+      return prefer(candidates.filter((d) => d.expected.vendor === 'appsflyer' && d.expected.eventTimeMs === content.eventTimeMs));
     const exact = prefer(candidates.filter((d) => d.expected.vendor === 'adjust' && d.expected.createdAtSec === content.createdAtSec));
     // A restamped refund: the latest one that happened before the second it was sent with.
-    return exact ?? prefer(candidates.filter((d) => d.expected.vendor === 'adjust' && d.expected.createdAtSec < content.createdAtSec).sort((a, b) => b.occurredAtMs - a.occurredAtMs));
+    return (
+      exact ??
+      prefer(
+        candidates
+          .filter((d) => d.expected.vendor === 'adjust' && d.expected.createdAtSec < content.createdAtSec)
+          .sort((a, b) => b.occurredAtMs - a.occurredAtMs),
+      )
+    );
   }
 }
 
@@ -217,7 +229,11 @@ export function checkInvariants(input: CheckInput): CheckResult {
     }
     if (accepted.length === 0) {
       lost += 1;
-      sample('lost', d.key, `${d.vendor} ${d.kind} ${d.messageId} of ${d.userId}: ${records.length} request(s) (${records.map((r) => r.outcome).join(', ') || 'none'}), none delivered`);
+      sample(
+        'lost',
+        d.key,
+        `${d.vendor} ${d.kind} ${d.messageId} of ${d.userId}: ${records.length} request(s) (${records.map((r) => r.outcome).join(', ') || 'none'}), none delivered`,
+      );
       continue;
     }
     delivered += 1;
@@ -226,11 +242,18 @@ export function checkInvariants(input: CheckInput): CheckResult {
     acceptThenResetAccepted += accepted.filter((a) => a.fault === 'reset').length;
     for (let i = 1; i < accepted.length; i++) {
       duplicates += 1;
-      const cause = accepted.slice(0, i).map((a) => lostAnswerCause(a, input.evidence)).find((c) => c !== undefined);
+      const cause = accepted
+        .slice(0, i)
+        .map((a) => lostAnswerCause(a, input.evidence))
+        .find((c) => c !== undefined);
       if (cause) duplicatesByCause[cause] += 1;
       else {
         unexplainedDuplicates += 1;
-        sample('duplicates', d.key, `${d.vendor} delivered ${accepted.length} times (#${accepted.map((a) => a.id).join(', #')}) with no evidence that an earlier answer was lost`);
+        sample(
+          'duplicates',
+          d.key,
+          `${d.vendor} delivered ${accepted.length} times (#${accepted.map((a) => a.id).join(', #')}) with no evidence that an earlier answer was lost`,
+        );
       }
     }
   }
@@ -249,7 +272,11 @@ export function checkInvariants(input: CheckInput): CheckResult {
     for (const { d } of lane) {
       if (newest && d.occurredAtMs < newest.occurredAtMs) {
         orderViolations += 1;
-        sample('order', d.key, `${d.vendor} got ${d.messageId} (${new Date(d.occurredAtMs).toISOString()}) after ${newest.messageId} (${new Date(newest.occurredAtMs).toISOString()}) for ${d.userId}`);
+        sample(
+          'order',
+          d.key,
+          `${d.vendor} got ${d.messageId} (${new Date(d.occurredAtMs).toISOString()}) after ${newest.messageId} (${new Date(newest.occurredAtMs).toISOString()}) for ${d.userId}`,
+        );
       } else newest = d;
     }
   }
@@ -263,7 +290,11 @@ export function checkInvariants(input: CheckInput): CheckResult {
     const purchase = d.purchaseMustBeAccepted ? firstAccepted.get(d.purchaseKey) : (byKey.get(d.purchaseKey) ?? [])[0]?.r;
     if (!purchase || first.id < purchase.id) {
       refundsBeforePurchase += 1;
-      sample('refundsBeforePurchase', d.key, `${d.vendor} refund ${d.messageId} sent (#${first.id}) before its purchase was ${d.purchaseMustBeAccepted ? 'accepted' : 'sent'} (${purchase ? `#${purchase.id}` : 'never'})`);
+      sample(
+        'refundsBeforePurchase',
+        d.key,
+        `${d.vendor} refund ${d.messageId} sent (#${first.id}) before its purchase was ${d.purchaseMustBeAccepted ? 'accepted' : 'sent'} (${purchase ? `#${purchase.id}` : 'never'})`,
+      );
     }
   }
 

@@ -43,7 +43,10 @@ export const envPairs = z
     for (const pair of Array.isArray(v) ? v : [v]) {
       const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(pair);
       if (!m) {
-        ctx.addIssue({ code: 'custom', message: `takes KEY=VALUE with an upper-case variable name, e.g. S2S_MAX_CACHED_WORKFLOWS=5000; got ${JSON.stringify(pair)}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `takes KEY=VALUE with an upper-case variable name, e.g. S2S_MAX_CACHED_WORKFLOWS=5000; got ${JSON.stringify(pair)}`,
+        });
         return z.NEVER;
       }
       out[m[1] as string] = m[2] as string;

@@ -94,7 +94,9 @@ export async function runRamp(ctx: RelayPhaseContext, o: RampOptions): Promise<{
   const text = [
     `ramp demo: S2S_APPSFLYER_RATE_LIMIT="${spec}" (${describeRateLimit(limit)}), offered ${offered} events/s`,
     '  from   scheduled  AppsFlyer  Adjust (unlimited)   requests/s',
-    ...rows.map((r) => `  ${String(r.fromS).padStart(4)}s  ${String(r.scheduled).padStart(9)}  ${String(r.appsflyer).padStart(9)}  ${String(r.adjust).padStart(9)}`),
+    ...rows.map(
+      (r) => `  ${String(r.fromS).padStart(4)}s  ${String(r.scheduled).padStart(9)}  ${String(r.appsflyer).padStart(9)}  ${String(r.adjust).padStart(9)}`,
+    ),
     over.length === 0 ? 'AppsFlyer never exceeded its schedule.' : `AppsFlyer exceeded its schedule in ${over.length} step(s).`,
   ].join('\n');
   return { json, text };

@@ -34,7 +34,13 @@ export async function runRawPhase(emulator: Emulator, spec: RawPhaseSpec): Promi
   const installedAtMs = Date.now() - 2 * 3_600_000;
   const users: Signup[] = Array.from({ length: spec.users }, (_, i) => benchUser(rng, `${spec.runId}-raw-u${i}`, installedAtMs));
   const plans: PlannedGroup[][] = users.map((u) => planUserMessages(rng, u.userId, spec.eventsPerUser, spec.mix));
-  for (const u of users) emulator.registerInstall({ deviceIds: u.deviceIds as Record<string, string>, appsflyerId: u.appsflyerId, installedAt: u.installedAt, processingDelayMs: 0 });
+  for (const u of users)
+    emulator.registerInstall({
+      deviceIds: u.deviceIds as Record<string, string>,
+      appsflyerId: u.appsflyerId,
+      installedAt: u.installedAt,
+      processingDelayMs: 0,
+    });
   const events = plans.reduce((n, p) => n + distinctMessages(p).length, 0);
 
   const latencies: number[] = [];
@@ -44,9 +50,10 @@ export async function runRawPhase(emulator: Emulator, spec: RawPhaseSpec): Promi
   const send = async (user: Signup, item: DeliveryItem): Promise<void> => {
     const app = loaded.config.apps[user.app];
     if (!app) throw new Error(`no app ${user.app}`);
-    const request = item.destination === 'adjust'
-      ? buildAdjustRequest(item, user, app, loaded.config.vendors, loaded.secrets.adjust[user.app])
-      : buildAppsflyerEventRequest(item, user, app, loaded.config.vendors, loaded.secrets.appsflyer[user.app] as string);
+    const request =
+      item.destination === 'adjust'
+        ? buildAdjustRequest(item, user, app, loaded.config.vendors, loaded.secrets.adjust[user.app])
+        : buildAppsflyerEventRequest(item, user, app, loaded.config.vendors, loaded.secrets.appsflyer[user.app] as string);
     const started = Date.now();
     const outcome = await http.send(request);
     if (outcome.kind === 'response' && outcome.status === 200) accepted += 1;
@@ -55,21 +62,26 @@ export async function runRawPhase(emulator: Emulator, spec: RawPhaseSpec): Promi
     progress.update(accepted + failed);
   };
   const sampler = new ProcSampler(() => process.pid).start();
-  const driver = new Driver(plans, (g) => g.length, async (u, group) => {
-    const user = users[u] as Signup;
-    for (const m of group) {
-      if (m.kind === 'duplicate' || m.kind === 'bad') continue;
-      const ids = deliveryIdsFor(user.userId, m);
-      const occurredAtMs = Date.now();
-      const occurredAt = new Date(occurredAtMs).toISOString();
-      const message: Message =
-        m.kind === 'event'
-          ? { kind: 'track', track: { userId: user.userId, eventId: m.id, name: 'purchase', occurredAt, revenue: m.revenue, currency: 'USD' } }
-          : { kind: 'refund', refund: { userId: user.userId, refundId: m.id, purchaseEventId: m.purchaseId, amount: m.amount, currency: 'USD', occurredAt } };
-      const item = (destination: Destination): DeliveryItem => ({ deliveryId: ids[destination], destination, message, occurredAtMs });
-      await Promise.all([send(user, item('adjust')), send(user, item('appsflyer'))]);
-    }
-  }, spec.drive);
+  const driver = new Driver(
+    plans,
+    (g) => g.length,
+    async (u, group) => {
+      const user = users[u] as Signup;
+      for (const m of group) {
+        if (m.kind === 'duplicate' || m.kind === 'bad') continue;
+        const ids = deliveryIdsFor(user.userId, m);
+        const occurredAtMs = Date.now();
+        const occurredAt = new Date(occurredAtMs).toISOString();
+        const message: Message =
+          m.kind === 'event'
+            ? { kind: 'track', track: { userId: user.userId, eventId: m.id, name: 'purchase', occurredAt, revenue: m.revenue, currency: 'USD' } }
+            : { kind: 'refund', refund: { userId: user.userId, refundId: m.id, purchaseEventId: m.purchaseId, amount: m.amount, currency: 'USD', occurredAt } };
+        const item = (destination: Destination): DeliveryItem => ({ deliveryId: ids[destination], destination, message, occurredAtMs });
+        await Promise.all([send(user, item('adjust')), send(user, item('appsflyer'))]);
+      }
+    },
+    spec.drive,
+  );
   const drive = await driver.run();
   progress.done(failed > 0 ? `raw: ${failed} requests not accepted` : '');
   const usage = sampler.stop();
@@ -82,7 +94,12 @@ export async function runRawPhase(emulator: Emulator, spec: RawPhaseSpec): Promi
     deliveries: events * 2,
     startedAtMs: drive.startedAtMs,
     endedAtMs: drive.endedAtMs,
-    drive: { mode: spec.drive.mode, ...(spec.drive.mode === 'closed' ? { concurrency: spec.drive.concurrency } : { ratePerSecond: spec.drive.ratePerSecond as number }), sendMs: drive.endedAtMs - drive.startedAtMs, retries: drive.retries },
+    drive: {
+      mode: spec.drive.mode,
+      ...(spec.drive.mode === 'closed' ? { concurrency: spec.drive.concurrency } : { ratePerSecond: spec.drive.ratePerSecond as number }),
+      sendMs: drive.endedAtMs - drive.startedAtMs,
+      retries: drive.retries,
+    },
     eventsPerSecond: ratePerSecond(events, drive.startedAtMs, drive.endedAtMs),
     deliveriesPerSecond: ratePerSecond(accepted, drive.startedAtMs, drive.endedAtMs),
     latencyMs: summarize(latencies),

@@ -8,7 +8,9 @@ import type { ProcUsage } from './proc-sampler';
 import { round, summarize, type LatencySummary } from './stats';
 
 const E = temporal.api.enums.v1.EventType;
-const EVENT_NAMES = new Map<number, string>(Object.entries(E as unknown as Record<string, number>).map(([name, value]) => [value, name.replace(/^EVENT_TYPE_/, '')]));
+const EVENT_NAMES = new Map<number, string>(
+  Object.entries(E as unknown as Record<string, number>).map(([name, value]) => [value, name.replace(/^EVENT_TYPE_/, '')]),
+);
 
 export type TimedEvent = HistoryEventLike & { eventTime?: { seconds?: unknown; nanos?: number | null } | null };
 
@@ -27,7 +29,9 @@ export function historyWindow<T extends TimedEvent>(events: readonly T[], fromMs
 
 /** Event type names (SIGNALED, TIMER_STARTED, ...) in history order: what a history shows, readable. */
 export function historyShape(events: readonly HistoryEventLike[]): string[] {
-  return events.map((e) => (typeof e.eventType === 'number' ? (EVENT_NAMES.get(e.eventType) ?? String(e.eventType)) : String(e.eventType).replace(/^EVENT_TYPE_/, '')));
+  return events.map((e) =>
+    typeof e.eventType === 'number' ? (EVENT_NAMES.get(e.eventType) ?? String(e.eventType)) : String(e.eventType).replace(/^EVENT_TYPE_/, ''),
+  );
 }
 
 export interface WindowCosts {
@@ -191,7 +195,10 @@ export function rssSlopeMb(before: { rssBytes: number; workflows: number }, afte
  * Worker CPU per replayed workflow task: the extra CPU per event of the phase whose tasks replay (small cache)
  * over the all-cached phase, divided by the extra replays per event. Null when the cache phase did not replay more.
  */
-export function cpuPerReplayMs(cached: { cpuSeconds: number; events: number; replays: number }, missing: { cpuSeconds: number; events: number; replays: number }): number | null {
+export function cpuPerReplayMs(
+  cached: { cpuSeconds: number; events: number; replays: number },
+  missing: { cpuSeconds: number; events: number; replays: number },
+): number | null {
   if (cached.events <= 0 || missing.events <= 0) return null;
   const extraReplays = missing.replays / missing.events - cached.replays / cached.events;
   if (extraReplays <= 0.05) return null;
@@ -216,27 +223,56 @@ export interface RegimesInputs {
 }
 
 /** The issue 14 targets, each with what this run measured and whether it is met. */
-export function targetVerdicts(j: { sparse: ReturnType<typeof regimeJson>; cache_miss: ReturnType<typeof regimeJson>; worker_rss_mb_per_cached_workflow: number | null; worker_cpu_ms_per_replay: number | null }) {
+export function targetVerdicts(j: {
+  sparse: ReturnType<typeof regimeJson>;
+  cache_miss: ReturnType<typeof regimeJson>;
+  worker_rss_mb_per_cached_workflow: number | null;
+  worker_cpu_ms_per_replay: number | null;
+}) {
   const rows: Array<{ target: string; measured: unknown; limit: unknown; met: boolean | null }> = [];
   const rss = j.worker_rss_mb_per_cached_workflow;
   rows.push({ target: 'worker RSS per cached workflow (MB)', measured: rss, limit: 0.3, met: rss === null ? null : rss <= 0.3 });
   const replay = j.worker_cpu_ms_per_replay;
   rows.push({ target: 'worker CPU per replay (ms)', measured: replay, limit: 10, met: replay === null ? null : replay <= 10 });
-  rows.push({ target: 'cache_miss keeps up with the offered load of the all-cached regime', measured: { events_per_s: j.cache_miss.events_per_s, offered: j.cache_miss.offered_events_per_s, latency_drift_ms: j.cache_miss.latency_drift_ms, sparse_events_per_s: j.sparse.events_per_s }, limit: 'keeps_up', met: j.cache_miss.keeps_up });
+  rows.push({
+    target: 'cache_miss keeps up with the offered load of the all-cached regime',
+    measured: {
+      events_per_s: j.cache_miss.events_per_s,
+      offered: j.cache_miss.offered_events_per_s,
+      latency_drift_ms: j.cache_miss.latency_drift_ms,
+      sparse_events_per_s: j.sparse.events_per_s,
+    },
+    limit: 'keeps_up',
+    met: j.cache_miss.keeps_up,
+  });
   rows.push({ target: 'lone event: actions', measured: j.sparse.actions_per_event, limit: 3, met: j.sparse.actions_per_event <= 3 });
   rows.push({ target: 'lone event: workflow tasks', measured: j.sparse.workflow_tasks_per_event, limit: 2, met: j.sparse.workflow_tasks_per_event <= 2 });
   const cpu = j.sparse.worker_plus_server_cpu_ms_per_event;
   const floorCpu = j.sparse.floor_worker_plus_server_cpu_ms_per_event;
-  rows.push({ target: 'sparse worker+server CPU per event (ms) at most the floor\'s', measured: cpu, limit: floorCpu, met: cpu === null || floorCpu === null ? null : cpu <= floorCpu });
+  rows.push({
+    target: "sparse worker+server CPU per event (ms) at most the floor's",
+    measured: cpu,
+    limit: floorCpu,
+    met: cpu === null || floorCpu === null ? null : cpu <= floorCpu,
+  });
   return rows;
 }
 
 export function regimesJson(inputs: RegimesInputs) {
-  const sparse = { ...regimeJson(inputs.sparse.setup, inputs.sparse.relay, inputs.sparse.floor), ...(inputs.sparse.loneEvent ? { lone_event_history: inputs.sparse.loneEvent.userHistory } : {}) };
+  const sparse = {
+    ...regimeJson(inputs.sparse.setup, inputs.sparse.relay, inputs.sparse.floor),
+    ...(inputs.sparse.loneEvent ? { lone_event_history: inputs.sparse.loneEvent.userHistory } : {}),
+  };
   const cacheMiss = regimeJson(inputs.cacheMiss.setup, inputs.cacheMiss.relay, inputs.cacheMiss.floor);
-  const slope = (m?: MemoryMeasure) => (m ? rssSlopeMb({ rssBytes: m.beforeRssBytes, workflows: 0 }, { rssBytes: m.afterRssBytes, workflows: m.workflows }) : null);
+  const slope = (m?: MemoryMeasure) =>
+    m ? rssSlopeMb({ rssBytes: m.beforeRssBytes, workflows: 0 }, { rssBytes: m.afterRssBytes, workflows: m.workflows }) : null;
   const replayOf = (cached?: RegimeRun, missing?: RegimeRun) =>
-    cached?.cache && missing?.cache ? cpuPerReplayMs({ cpuSeconds: cached.worker.cpuSeconds, events: cached.events, replays: cached.cache.replays }, { cpuSeconds: missing.worker.cpuSeconds, events: missing.events, replays: missing.cache.replays }) : null;
+    cached?.cache && missing?.cache
+      ? cpuPerReplayMs(
+          { cpuSeconds: cached.worker.cpuSeconds, events: cached.events, replays: cached.cache.replays },
+          { cpuSeconds: missing.worker.cpuSeconds, events: missing.events, replays: missing.cache.replays },
+        )
+      : null;
   const memory = (m?: MemoryMeasure) =>
     m
       ? {
@@ -248,7 +284,10 @@ export function regimesJson(inputs: RegimesInputs) {
             ? {
                 rss_mid_mb: round(m.midRssBytes / 2 ** 20, 1),
                 mb_per_workflow_first_half: rssSlopeMb({ rssBytes: m.beforeRssBytes, workflows: 0 }, { rssBytes: m.midRssBytes, workflows: m.midWorkflows }),
-                mb_per_workflow_second_half: rssSlopeMb({ rssBytes: m.midRssBytes, workflows: m.midWorkflows }, { rssBytes: m.afterRssBytes, workflows: m.workflows }),
+                mb_per_workflow_second_half: rssSlopeMb(
+                  { rssBytes: m.midRssBytes, workflows: m.midWorkflows },
+                  { rssBytes: m.afterRssBytes, workflows: m.workflows },
+                ),
               }
             : {}),
         }
@@ -259,14 +298,16 @@ export function regimesJson(inputs: RegimesInputs) {
     worker_rss_mb_per_cached_workflow: slope(inputs.memory.relay),
     floor_worker_rss_mb_per_cached_workflow: slope(inputs.memory.floor),
     worker_rss_measure: {
-      method: 'worker process RSS after signing up (relay) or starting (floor) this many idle users, all cached, minus RSS before them (after warm-up users); each worker fresh',
+      method:
+        'worker process RSS after signing up (relay) or starting (floor) this many idle users, all cached, minus RSS before them (after warm-up users); each worker fresh',
       relay: memory(inputs.memory.relay),
       floor: memory(inputs.memory.floor),
     },
     worker_cpu_ms_per_replay: replayOf(inputs.sparse.relay, inputs.cacheMiss.relay),
     floor_worker_cpu_ms_per_replay: replayOf(inputs.sparse.floor, inputs.cacheMiss.floor),
     worker_replay_measure: {
-      method: 'extra worker CPU per event of cache_miss over sparse (same users, same rate), divided by the extra replayed workflow tasks per event (Temporal Core metrics: workflow tasks executed minus sticky cache hits)',
+      method:
+        'extra worker CPU per event of cache_miss over sparse (same users, same rate), divided by the extra replayed workflow tasks per event (Temporal Core metrics: workflow tasks executed minus sticky cache hits)',
       relay_replays_per_event: { sparse: sparse.replays_per_event ?? null, cache_miss: cacheMiss.replays_per_event ?? null },
       floor_replays_per_event: { sparse: sparse.floor?.replays_per_event ?? null, cache_miss: cacheMiss.floor?.replays_per_event ?? null },
     },
@@ -290,6 +331,8 @@ export function regimesText(j: RegimesJson): string[] {
     `  worker RSS per cached workflow: relay ${j.worker_rss_mb_per_cached_workflow} MB, floor ${j.floor_worker_rss_mb_per_cached_workflow} MB`,
     `  worker CPU per replay: relay ${j.worker_cpu_ms_per_replay} ms, floor ${j.floor_worker_cpu_ms_per_replay} ms`,
     'issue 14 targets:',
-    ...j.issue_14_targets.map((t) => `  ${t.met === null ? '  ?  ' : t.met ? ' met ' : ' NOT '} ${t.target}: ${JSON.stringify(t.measured)} (limit ${JSON.stringify(t.limit)})`),
+    ...j.issue_14_targets.map(
+      (t) => `  ${t.met === null ? '  ?  ' : t.met ? ' met ' : ' NOT '} ${t.target}: ${JSON.stringify(t.measured)} (limit ${JSON.stringify(t.limit)})`,
+    ),
   ].filter((l) => l !== '');
 }

@@ -24,7 +24,20 @@ import { mapLimit } from './histories';
 import { ProcSampler, sampleTree } from './proc-sampler';
 import { spawnTsx, type ManagedChild } from './processes';
 import { Progress, say } from './progress';
-import { cacheCounts, cacheDelta, eventTimeMs, historyShape, historyWindow, parsePrometheus, windowCosts, type CacheCounts, type MemoryMeasure, type RegimeRun, type RegimesInputs, type TimedEvent } from './regime-report';
+import {
+  cacheCounts,
+  cacheDelta,
+  eventTimeMs,
+  historyShape,
+  historyWindow,
+  parsePrometheus,
+  windowCosts,
+  type CacheCounts,
+  type MemoryMeasure,
+  type RegimeRun,
+  type RegimesInputs,
+  type TimedEvent,
+} from './regime-report';
 import type { RelayPhaseContext } from './relay-phase';
 import { relaySender, SentLog } from './relay-sender';
 import { startRelayWorker, untilPolling } from './stack';
@@ -50,7 +63,10 @@ interface Worker {
 const E = temporal.api.enums.v1.EventType;
 
 /** Waits until the processes are idle (below `maxCores` together for `forMs`), at most `timeoutMs`. */
-export async function waitQuiet(pids: ReadonlyArray<() => number | undefined>, opts: { maxCores?: number; forMs?: number; timeoutMs?: number } = {}): Promise<boolean> {
+export async function waitQuiet(
+  pids: ReadonlyArray<() => number | undefined>,
+  opts: { maxCores?: number; forMs?: number; timeoutMs?: number } = {},
+): Promise<boolean> {
   const maxCores = opts.maxCores ?? 0.25;
   const forMs = opts.forMs ?? 3_000;
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
@@ -99,11 +115,17 @@ export async function runRegimes(ctx: RelayPhaseContext, spec: RegimesSpec): Pro
   // After a phase the quiet stretch outlasts the sticky queue's 5 s schedule-to-start timeout, so a task that
   // waited it out still counts in the phase (the same idle stretch for relay and floor).
   const quiet = async (worker: ManagedChild, label: string, forMs = 3_000) => {
-    if (!(await waitQuiet([() => (worker.running() ? worker.pid : undefined), serverPid], { forMs }))) say(`bench: ${label}: worker and server not idle after 60 s; measuring anyway`);
+    if (!(await waitQuiet([() => (worker.running() ? worker.pid : undefined), serverPid], { forMs })))
+      say(`bench: ${label}: worker and server not idle after 60 s; measuring anyway`);
   };
 
   // One measured window: quiet, samplers and metrics on, drive, wait, quiet, off.
-  const measure = async (worker: Worker, label: string, offeredPerSecond: number, drive: () => Promise<{ sentAtMs: Map<string, number>; doneAtMs: Map<string, number> }>): Promise<Window> => {
+  const measure = async (
+    worker: Worker,
+    label: string,
+    offeredPerSecond: number,
+    drive: () => Promise<{ sentAtMs: Map<string, number>; doneAtMs: Map<string, number> }>,
+  ): Promise<Window> => {
     await quiet(worker.child, label);
     const before = await scrape(worker.metricsPort);
     const workerSampler = new ProcSampler(() => (worker.child.running() ? worker.child.pid : undefined)).start();
@@ -115,13 +137,28 @@ export async function runRegimes(ctx: RelayPhaseContext, spec: RegimesSpec): Pro
     const workerUsage = workerSampler.stop();
     const server = serverSampler?.stop();
     const after = await scrape(worker.metricsPort);
-    return { fromMs, toMs, worker: workerUsage, ...(server ? { server } : {}), ...(before && after ? { cache: cacheDelta(before, after) } : {}), sentAtMs, doneAtMs, offeredPerSecond };
+    return {
+      fromMs,
+      toMs,
+      worker: workerUsage,
+      ...(server ? { server } : {}),
+      ...(before && after ? { cache: cacheDelta(before, after) } : {}),
+      sentAtMs,
+      doneAtMs,
+      offeredPerSecond,
+    };
   };
 
   const rng = rngFor(spec.seed + 14);
   const installedAtMs = Date.now() - 2 * 3_600_000;
   const all: Signup[] = Array.from({ length: plan.warmupUsers + plan.users }, (_, i) => benchUser(rng, `${spec.runId}-rg-u${i}`, installedAtMs));
-  for (const u of all) ctx.emulator.registerInstall({ deviceIds: u.deviceIds as Record<string, string>, appsflyerId: u.appsflyerId, installedAt: u.installedAt, processingDelayMs: 0 });
+  for (const u of all)
+    ctx.emulator.registerInstall({
+      deviceIds: u.deviceIds as Record<string, string>,
+      appsflyerId: u.appsflyerId,
+      installedAt: u.installedAt,
+      processingDelayMs: 0,
+    });
   const warmup = all.slice(0, plan.warmupUsers);
   const users = all.slice(plan.warmupUsers);
   const relayQueue = `bench-${spec.runId}-regimes`;
@@ -152,10 +189,28 @@ export async function runRegimes(ctx: RelayPhaseContext, spec: RegimesSpec): Pro
       name,
       script: 'bench/floor/worker.ts',
       logFile,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: ctx.temporal.address, TEMPORAL_TASK_QUEUE: floorQueue, FLOOR_WORKFLOW_BUNDLE: floorBundle, ...spec.workerEnv, S2S_MAX_CACHED_WORKFLOWS: String(cacheSize), FLOOR_METRICS_PORT: String(metricsPort), FLOOR_DONE_LOG: doneLog },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        TEMPORAL_ADDRESS: ctx.temporal.address,
+        TEMPORAL_TASK_QUEUE: floorQueue,
+        FLOOR_WORKFLOW_BUNDLE: floorBundle,
+        ...spec.workerEnv,
+        S2S_MAX_CACHED_WORKFLOWS: String(cacheSize),
+        FLOOR_METRICS_PORT: String(metricsPort),
+        FLOOR_DONE_LOG: doneLog,
+      },
     });
     ctx.cleanup.add(name, () => child.stop(), child.pid);
-    await untilPolling(child, ctx.temporal.address, [{ name: floorQueue, kind: 'workflow' }, { name: floorQueue, kind: 'activity' }], logFile);
+    await untilPolling(
+      child,
+      ctx.temporal.address,
+      [
+        { name: floorQueue, kind: 'workflow' },
+        { name: floorQueue, kind: 'activity' },
+      ],
+      logFile,
+    );
     return { child, metricsPort, doneLog };
   };
   const stop = async (worker: Worker) => {
@@ -167,7 +222,9 @@ export async function runRegimes(ctx: RelayPhaseContext, spec: RegimesSpec): Pro
   let eventSeq = 0;
   const relayEvents = async (label: string, who: readonly Signup[], perUser: number, rate: number) => {
     const tag = `x${(eventSeq += 1)}e`;
-    const plans: PlannedGroup[][] = who.map((u) => Array.from({ length: perUser }, (_, k) => [{ kind: 'event' as const, id: `${u.userId}.${tag}${k}`, revenue: '4.99', offsetMs: 0 }]));
+    const plans: PlannedGroup[][] = who.map((u) =>
+      Array.from({ length: perUser }, (_, k) => [{ kind: 'event' as const, id: `${u.userId}.${tag}${k}`, revenue: '4.99', offsetMs: 0 }]),
+    );
     const expected = new Map<string, string>();
     who.forEach((u, i) => {
       for (const [m] of plans[i] as PlannedGroup[]) {
@@ -180,7 +237,17 @@ export async function runRegimes(ctx: RelayPhaseContext, spec: RegimesSpec): Pro
     const watch = new DeliveryWatch(ctx.emulator, new Set(expected.keys()));
     watch.poll();
     const log = new SentLog();
-    const driver = new Driver(plans, (g) => g.length, relaySender(relay, who.map((u) => u.userId), 'signal', log), { mode: 'open', concurrency: 32, ratePerSecond: rate });
+    const driver = new Driver(
+      plans,
+      (g) => g.length,
+      relaySender(
+        relay,
+        who.map((u) => u.userId),
+        'signal',
+        log,
+      ),
+      { mode: 'open', concurrency: 32, ratePerSecond: rate },
+    );
     const driving = driver.run();
     let driveError: unknown;
     driving.catch((error: unknown) => (driveError = error));
@@ -223,10 +290,21 @@ export async function runRegimes(ctx: RelayPhaseContext, spec: RegimesSpec): Pro
     const sentAtMs = new Map<string, number>();
     const total = who.length * perUser;
     const doneBefore = fs.existsSync(worker.doneLog) ? fs.readFileSync(worker.doneLog, 'utf8').split('\n').filter(Boolean).length : 0;
-    const driver = new Driver(plans, () => 1, async (user, id) => {
-      sentAtMs.set(id, Date.now());
-      await ctx.client.workflow.signalWithStart('floorWorkflow', { workflowId: floorId(who[user] as Signup), taskQueue: floorQueue, args: [1], signal: 'track', signalArgs: [{ id }] });
-    }, { mode: 'open', concurrency: 32, ratePerSecond: rate });
+    const driver = new Driver(
+      plans,
+      () => 1,
+      async (user, id) => {
+        sentAtMs.set(id, Date.now());
+        await ctx.client.workflow.signalWithStart('floorWorkflow', {
+          workflowId: floorId(who[user] as Signup),
+          taskQueue: floorQueue,
+          args: [1],
+          signal: 'track',
+          signalArgs: [{ id }],
+        });
+      },
+      { mode: 'open', concurrency: 32, ratePerSecond: rate },
+    );
     const driving = driver.run();
     let driveError: unknown;
     driving.catch((error: unknown) => (driveError = error));
@@ -241,7 +319,8 @@ export async function runRegimes(ctx: RelayPhaseContext, spec: RegimesSpec): Pro
       if (done !== last) {
         last = done;
         lastChange = Date.now();
-      } else if (Date.now() - lastChange > spec.stallMs) throw new Error(`${label}: no floor activity ran for ${Math.round(spec.stallMs / 1000)} s (${done}/${total})`);
+      } else if (Date.now() - lastChange > spec.stallMs)
+        throw new Error(`${label}: no floor activity ran for ${Math.round(spec.stallMs / 1000)} s (${done}/${total})`);
       await new Promise((r) => setTimeout(r, 200));
     }
     await driving;
@@ -308,8 +387,16 @@ export async function runRegimes(ctx: RelayPhaseContext, spec: RegimesSpec): Pro
 
   // Histories: what each window added.
   say('bench: regimes: reading the histories ...');
-  const relayHistories = await mapLimit(users, 16, async (u) => ((await ctx.client.workflow.getHandle(userWorkflowId(u.userId)).fetchHistory()).events ?? []) as TimedEvent[]);
-  const floorHistories = await mapLimit(users, 16, async (u) => ((await ctx.client.workflow.getHandle(floorId(u)).fetchHistory()).events ?? []) as TimedEvent[]);
+  const relayHistories = await mapLimit(
+    users,
+    16,
+    async (u) => ((await ctx.client.workflow.getHandle(userWorkflowId(u.userId)).fetchHistory()).events ?? []) as TimedEvent[],
+  );
+  const floorHistories = await mapLimit(
+    users,
+    16,
+    async (u) => ((await ctx.client.workflow.getHandle(floorId(u)).fetchHistory()).events ?? []) as TimedEvent[],
+  );
 
   // Each window's history runs from its start to the start of the next phase of the same side (a quiet worker
   // can still owe a task that waits out a sticky queue's timeout); nothing touches these users afterwards.
@@ -370,8 +457,17 @@ export async function runRegimes(ctx: RelayPhaseContext, spec: RegimesSpec): Pro
     load: `open loop, ${plan.ratePerSecond} events/s, each user's events ${Math.round(plan.users / plan.ratePerSecond)} s apart`,
   });
   return {
-    sparse: { setup: { ...setup(plan.sparseCacheSize, 1), users_state: 'signed up, idle, cached' }, relay: relayRun(relaySparse), floor: floorRun(floorSparse), loneEvent: { userHistory: lone } },
-    cacheMiss: { setup: { ...setup(plan.cacheMissCacheSize, E_), users_state: 'signed up with one event delivered, fresh worker' }, relay: relayRun(relayMiss), floor: floorRun(floorMiss) },
+    sparse: {
+      setup: { ...setup(plan.sparseCacheSize, 1), users_state: 'signed up, idle, cached' },
+      relay: relayRun(relaySparse),
+      floor: floorRun(floorSparse),
+      loneEvent: { userHistory: lone },
+    },
+    cacheMiss: {
+      setup: { ...setup(plan.cacheMissCacheSize, E_), users_state: 'signed up with one event delivered, fresh worker' },
+      relay: relayRun(relayMiss),
+      floor: floorRun(floorMiss),
+    },
     memory: { relay: relayMemory, floor: floorMemory },
   };
 }

@@ -86,7 +86,12 @@ export async function runRelayPhase(ctx: RelayPhaseContext, spec: RelayPhaseSpec
   const users: Signup[] = Array.from({ length: spec.users }, (_, i) => benchUser(rng, `${spec.runId}-${spec.name}-u${i}`, installedAtMs));
   const plans: PlannedGroup[][] = users.map((u) => planUserMessages(rng, u.userId, spec.eventsPerUser, spec.mix));
   for (const u of users) {
-    ctx.emulator.registerInstall({ deviceIds: u.deviceIds as Record<string, string>, appsflyerId: u.appsflyerId, installedAt: u.installedAt, processingDelayMs: 0 });
+    ctx.emulator.registerInstall({
+      deviceIds: u.deviceIds as Record<string, string>,
+      appsflyerId: u.appsflyerId,
+      installedAt: u.installedAt,
+      processingDelayMs: 0,
+    });
   }
   const signup = new Progress(`${spec.name} signup`, users.length, 'users');
   let signedUp = 0;
@@ -115,10 +120,20 @@ export async function runRelayPhase(ctx: RelayPhaseContext, spec: RelayPhaseSpec
   const log = new SentLog();
   const progress = new Progress(spec.name, expected.size, 'deliveries');
   let sentMessages = 0;
-  const driver = new Driver(plans, (g) => g.length, relaySender(relay, users.map((u) => u.userId), spec.api, log), {
-    ...spec.drive,
-    onProgress: (n) => (sentMessages = n),
-  });
+  const driver = new Driver(
+    plans,
+    (g) => g.length,
+    relaySender(
+      relay,
+      users.map((u) => u.userId),
+      spec.api,
+      log,
+    ),
+    {
+      ...spec.drive,
+      onProgress: (n) => (sentMessages = n),
+    },
+  );
   const driving = driver.run();
   let driveError: unknown;
   driving.catch((error: unknown) => (driveError = error));

@@ -52,7 +52,14 @@ export function relaySender(client: RelayClient, userIds: readonly string[], api
           } else {
             const purchase = log.messages.get(planned.purchaseId);
             const occurredAtMs = Math.max(now, purchase?.occurredAtMs ?? now);
-            const refund: Refund = { userId, refundId: planned.id, purchaseEventId: planned.purchaseId, amount: planned.amount, currency: planned.currency ?? 'USD', occurredAt: new Date(occurredAtMs).toISOString() };
+            const refund: Refund = {
+              userId,
+              refundId: planned.id,
+              purchaseEventId: planned.purchaseId,
+              amount: planned.amount,
+              currency: planned.currency ?? 'USD',
+              occurredAt: new Date(occurredAtMs).toISOString(),
+            };
             message = { userId, payload: { kind: 'refund', refund }, sentAtMs: now, occurredAtMs };
           }
           log.messages.set(planned.id, message);

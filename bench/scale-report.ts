@@ -38,7 +38,18 @@ export interface ScaleInputs {
   plan: ScalePlan;
   state: ScaleState;
   finalDatabase: Record<string, number>;
-  events: { count: number; sentAtMs: number[]; doneAtMs: number[]; fromMs: number; toMs: number; worker: ProcUsage; server: ProcUsage; cache?: CacheCounts; sampledHistories: number; costs: WindowCosts };
+  events: {
+    count: number;
+    sentAtMs: number[];
+    doneAtMs: number[];
+    fromMs: number;
+    toMs: number;
+    worker: ProcUsage;
+    server: ProcUsage;
+    cache?: CacheCounts;
+    sampledHistories: number;
+    costs: WindowCosts;
+  };
   elapsedSeconds: number;
 }
 
@@ -100,7 +111,13 @@ export function scaleJson(i: ScaleInputs): Record<string, unknown> {
       server_cpu_ms_per_event: round((e.server.cpuSeconds * 1000) / e.count, 1),
       worker_peak_rss_mb: e.worker.peakRssMb,
       server_peak_rss_mb: e.server.peakRssMb,
-      ...(e.cache ? { sticky_cache_hits_per_event: round(e.cache.hits / e.count), sticky_cache_misses_per_event: round(e.cache.misses / e.count), replays_per_event: round(e.cache.replays / e.count) } : {}),
+      ...(e.cache
+        ? {
+            sticky_cache_hits_per_event: round(e.cache.hits / e.count),
+            sticky_cache_misses_per_event: round(e.cache.misses / e.count),
+            replays_per_event: round(e.cache.replays / e.count),
+          }
+        : {}),
       sampled_histories: e.sampledHistories,
       actions_per_event: e.sampledHistories > 0 ? round(e.costs.actions.total / e.sampledHistories) : null,
       actions_per_event_by_kind: e.sampledHistories > 0 ? perEvent(e.costs.actions, e.sampledHistories) : null,
@@ -112,7 +129,7 @@ export function scaleJson(i: ScaleInputs): Record<string, unknown> {
 
 export function scaleText(j: Record<string, unknown>): string {
   const ev = j.events as Record<string, unknown>;
-  const rss = (j.worker_rss_mb as { during_signups: ReturnType<typeof rssTrend>; overall: ReturnType<typeof rssTrend> });
+  const rss = j.worker_rss_mb as { during_signups: ReturnType<typeof rssTrend>; overall: ReturnType<typeof rssTrend> };
   return [
     `s2s-relay scale run, ${j.date}: ${j.users} idle users, worker cache ${j.worker_cache_size}`,
     `signups ${j.signups_per_s}/s (worker ${j.signup_worker_cpu_ms_per_user} + server ${j.signup_server_cpu_ms_per_user} ms CPU/user); database ${j.database_bytes_per_idle_user} bytes per idle user (${j.database_bytes_idle} bytes in all)`,

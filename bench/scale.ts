@@ -63,7 +63,18 @@ export async function runScale(ctx: RelayPhaseContext, spec: ScaleSpec): Promise
   const stateFile = path.join(spec.runDir, 'scale-state.json');
   const state: ScaleState = fs.existsSync(stateFile)
     ? (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as ScaleState)
-    : { taskQueue: `bench-${spec.runId}-scale`, userPrefix: `${spec.runId}-sc`, seed: spec.seed, targetUsers: plan.users, signedUp: 0, signupSeconds: 0, signupWorkerCpuSeconds: 0, signupServerCpuSeconds: 0, emptyDatabaseBytes: Object.values(databaseBytes(dbFile)).reduce((a, b) => a + b, 0), rss: [] };
+    : {
+        taskQueue: `bench-${spec.runId}-scale`,
+        userPrefix: `${spec.runId}-sc`,
+        seed: spec.seed,
+        targetUsers: plan.users,
+        signedUp: 0,
+        signupSeconds: 0,
+        signupWorkerCpuSeconds: 0,
+        signupServerCpuSeconds: 0,
+        emptyDatabaseBytes: Object.values(databaseBytes(dbFile)).reduce((a, b) => a + b, 0),
+        rss: [],
+      };
   if (state.signedUp > 0) say(`bench: scale: resuming, ${state.signedUp} of ${state.targetUsers} users signed up before`);
   state.targetUsers = Math.max(state.targetUsers, plan.users);
   const save = () => fs.writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`);
@@ -72,7 +83,13 @@ export async function runScale(ctx: RelayPhaseContext, spec: ScaleSpec): Promise
   const rng = rngFor(state.seed);
   const installedAtMs = Date.now() - 2 * 3_600_000;
   const users: Signup[] = Array.from({ length: state.targetUsers }, (_, i) => benchUser(rng, `${state.userPrefix}-u${i}`, installedAtMs));
-  for (const u of users) ctx.emulator.registerInstall({ deviceIds: u.deviceIds as Record<string, string>, appsflyerId: u.appsflyerId, installedAt: u.installedAt, processingDelayMs: 0 });
+  for (const u of users)
+    ctx.emulator.registerInstall({
+      deviceIds: u.deviceIds as Record<string, string>,
+      appsflyerId: u.appsflyerId,
+      installedAt: u.installedAt,
+      processingDelayMs: 0,
+    });
   const appConfig = benchAppConfig(ctx.emulator.url, { settleWindow: plan.settleWindowMs });
   const metricsPort = await freePort();
   const worker = await startRelayWorker(ctx.cleanup, {
@@ -151,8 +168,21 @@ export async function runScale(ctx: RelayPhaseContext, spec: ScaleSpec): Promise
     const serverSampler = new ProcSampler(serverPid).start();
     const fromMs = Date.now();
     const log = new SentLog();
-    const drive = plan.mode === 'open' ? { mode: 'open' as const, concurrency: plan.concurrency, ratePerSecond: plan.ratePerSecond as number } : { mode: 'closed' as const, concurrency: plan.concurrency };
-    const driver = new Driver(plans, (g) => g.length, relaySender(relay, chosen.map((u) => u.userId), 'signal', log), drive);
+    const drive =
+      plan.mode === 'open'
+        ? { mode: 'open' as const, concurrency: plan.concurrency, ratePerSecond: plan.ratePerSecond as number }
+        : { mode: 'closed' as const, concurrency: plan.concurrency };
+    const driver = new Driver(
+      plans,
+      (g) => g.length,
+      relaySender(
+        relay,
+        chosen.map((u) => u.userId),
+        'signal',
+        log,
+      ),
+      drive,
+    );
     const driving = driver.run();
     let driveError: unknown;
     driving.catch((error: unknown) => (driveError = error));
@@ -176,15 +206,24 @@ export async function runScale(ctx: RelayPhaseContext, spec: ScaleSpec): Promise
     phase = 'done';
     state.rss.push(rssPoint('done'));
     const doneAt = new Map<string, number>();
-    for (const [deliveryId, messageId] of expected) doneAt.set(messageId, Math.max(doneAt.get(messageId) ?? 0, watch.accepted.get(deliveryId)?.receivedAtMs ?? 0));
+    for (const [deliveryId, messageId] of expected)
+      doneAt.set(messageId, Math.max(doneAt.get(messageId) ?? 0, watch.accepted.get(deliveryId)?.receivedAtMs ?? 0));
     const ids = [...doneAt.keys()];
     const sentAtMs = ids.map((id) => log.messages.get(id)?.sentAtMs ?? fromMs);
     const doneAtMs = ids.map((id) => doneAt.get(id) as number);
 
     say(`bench: scale: reading ${Math.min(HISTORY_SAMPLE, chosen.length)} sampled histories ...`);
     const sample = chosen.slice(0, HISTORY_SAMPLE);
-    const histories = await mapLimit(sample, 16, async (u) => ((await ctx.client.workflow.getHandle(userWorkflowId(u.userId)).fetchHistory()).events ?? []) as TimedEvent[]);
-    const costs = windowCosts(histories.map((h) => historyWindow(h, fromMs, toMs)), fromMs, toMs);
+    const histories = await mapLimit(
+      sample,
+      16,
+      async (u) => ((await ctx.client.workflow.getHandle(userWorkflowId(u.userId)).fetchHistory()).events ?? []) as TimedEvent[],
+    );
+    const costs = windowCosts(
+      histories.map((h) => historyWindow(h, fromMs, toMs)),
+      fromMs,
+      toMs,
+    );
     const finalDatabase = databaseBytes(dbFile);
     save();
     const json = scaleJson({
@@ -194,7 +233,18 @@ export async function runScale(ctx: RelayPhaseContext, spec: ScaleSpec): Promise
       plan,
       state,
       finalDatabase,
-      events: { count: ids.length, sentAtMs, doneAtMs, fromMs, toMs, worker: workerUsage, server: serverUsage, ...(before && after ? { cache: cacheDelta(before, after) } : {}), sampledHistories: sample.length, costs },
+      events: {
+        count: ids.length,
+        sentAtMs,
+        doneAtMs,
+        fromMs,
+        toMs,
+        worker: workerUsage,
+        server: serverUsage,
+        ...(before && after ? { cache: cacheDelta(before, after) } : {}),
+        sampledHistories: sample.length,
+        costs,
+      },
       elapsedSeconds: Math.round((Date.now() - started) / 1000),
     });
     fs.writeFileSync(path.join(spec.runDir, 'scale.json'), `${JSON.stringify(json, null, 2)}\n`);

@@ -57,7 +57,14 @@ export async function startTemporal(cleanup: Cleanup, runDir: string, address?: 
   if (kind === 'postgres') {
     const port = await freePortBlock(10);
     const stateDir = path.join(runDir, 'temporal-server');
-    const endpoint: TemporalEndpoint = { address: `127.0.0.1:${port}`, kind, port, database: `s2s_bench_${randomBytes(4).toString('hex')}`, stateDir, logFile: path.join(stateDir, 'server.log') };
+    const endpoint: TemporalEndpoint = {
+      address: `127.0.0.1:${port}`,
+      kind,
+      port,
+      database: `s2s_bench_${randomBytes(4).toString('hex')}`,
+      stateDir,
+      logFile: path.join(stateDir, 'server.log'),
+    };
     // Registered before the server itself, so it runs after the server stopped (cleanup runs newest first).
     cleanup.add('temporal-databases', async () => {
       const server = endpoint.server as PostgresServer | undefined;
@@ -99,7 +106,10 @@ export async function writeRelayBundle(runDir: string): Promise<string> {
 
 /** The demo apps (config/demo.yaml) with their vendors pointed at the emulator and the given policy/http. */
 export function benchAppConfig(emulatorUrl: string, policy: Record<string, unknown>, http: Record<string, unknown> = {}): RelayConfigInput {
-  const demo = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'config', 'demo.yaml'), 'utf8')) as { apps: RelayConfigInput['apps']; policy?: Record<string, unknown> };
+  const demo = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'config', 'demo.yaml'), 'utf8')) as {
+    apps: RelayConfigInput['apps'];
+    policy?: Record<string, unknown>;
+  };
   return {
     apps: demo.apps,
     vendors: { adjustBaseUrl: `${emulatorUrl}/adjust`, appsflyerApi3BaseUrl: `${emulatorUrl}/appsflyer`, appsflyerApi2BaseUrl: `${emulatorUrl}/appsflyer` },
@@ -149,7 +159,12 @@ export async function startRelayWorker(cleanup: Cleanup, spec: RelayWorkerSpec):
   });
   cleanup.add(spec.name, () => child.stop(), child.pid);
   try {
-    await untilPolling(child, spec.temporalAddress, [{ name: spec.taskQueue, kind: 'workflow' }, ...Object.values(vendorTaskQueues(spec.taskQueue)).map((name) => ({ name, kind: 'activity' as const }))], path.join(spec.runDir, `${spec.name}.log`));
+    await untilPolling(
+      child,
+      spec.temporalAddress,
+      [{ name: spec.taskQueue, kind: 'workflow' }, ...Object.values(vendorTaskQueues(spec.taskQueue)).map((name) => ({ name, kind: 'activity' as const }))],
+      path.join(spec.runDir, `${spec.name}.log`),
+    );
   } catch (error) {
     await child.kill();
     cleanup.remove(spec.name);
@@ -173,7 +188,9 @@ export async function waitForPollers(address: string, queues: readonly PolledQue
       const polled = await Promise.all(
         queues.map(async (q) => {
           const taskQueueType = q.kind === 'workflow' ? TYPES.TASK_QUEUE_TYPE_WORKFLOW : TYPES.TASK_QUEUE_TYPE_ACTIVITY;
-          const answer = await connection.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: q.name }, taskQueueType }).catch(() => undefined);
+          const answer = await connection.workflowService
+            .describeTaskQueue({ namespace: 'default', taskQueue: { name: q.name }, taskQueueType })
+            .catch(() => undefined);
           return (answer?.pollers ?? []).some((p) => (p.identity ?? '').startsWith(`${pid}@`));
         }),
       );

@@ -33,8 +33,24 @@ export function benchUser(rng: Rng, userId: string, installedAtMs: number): Sign
   const ios = rng() < 0.5;
   const appsflyerId = `${digits(rng, 13)}-${digits(rng, 10)}`;
   return ios
-    ? { userId, app: 'demo-ios', platform: 'ios', installedAt: new Date(installedAtMs).toISOString(), deviceIds: { idfa: uuid(rng).toUpperCase() }, appsflyerId, osVersion: '17.1' }
-    : { userId, app: 'demo-android', platform: 'android', installedAt: new Date(installedAtMs).toISOString(), deviceIds: { gps_adid: uuid(rng) }, appsflyerId, osVersion: '14' };
+    ? {
+        userId,
+        app: 'demo-ios',
+        platform: 'ios',
+        installedAt: new Date(installedAtMs).toISOString(),
+        deviceIds: { idfa: uuid(rng).toUpperCase() },
+        appsflyerId,
+        osVersion: '17.1',
+      }
+    : {
+        userId,
+        app: 'demo-android',
+        platform: 'android',
+        installedAt: new Date(installedAtMs).toISOString(),
+        deviceIds: { gps_adid: uuid(rng) },
+        appsflyerId,
+        osVersion: '14',
+      };
 }
 
 /**
@@ -84,7 +100,14 @@ export function planUserMessages(rng: Rng, userId: string, count: number, mix: M
     if (refundable.length > 0 && rng() < mix.refundRate) {
       const purchase = refundable.splice(Math.floor(rng() * refundable.length), 1)[0] as { id: string; revenue: string };
       const partial = rng() < 0.3 && Number(purchase.revenue) >= 2;
-      group = [{ kind: 'refund', id: nextId('r'), purchaseId: purchase.id, amount: partial ? (Math.floor(Number(purchase.revenue) * 50) / 100).toFixed(2) : purchase.revenue }];
+      group = [
+        {
+          kind: 'refund',
+          id: nextId('r'),
+          purchaseId: purchase.id,
+          amount: partial ? (Math.floor(Number(purchase.revenue) * 50) / 100).toFixed(2) : purchase.revenue,
+        },
+      ];
     } else if (count - made >= 2 && rng() < mix.outOfOrderRate) {
       const later = { kind: 'event' as const, id: nextId('e'), revenue: amount(rng), offsetMs: 0 };
       const earlier = { kind: 'event' as const, id: nextId('e'), revenue: amount(rng), offsetMs: -mix.outOfOrderMs };

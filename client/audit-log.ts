@@ -15,7 +15,10 @@ export const AuditEnv = z.object({
     (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
     z
       .string()
-      .refine((p) => !p.endsWith('/') && !p.endsWith(path.sep), 'must be the path of a file (JSON lines), e.g. /var/log/s2s-relay/forget.jsonl, not a directory')
+      .refine(
+        (p) => !p.endsWith('/') && !p.endsWith(path.sep),
+        'must be the path of a file (JSON lines), e.g. /var/log/s2s-relay/forget.jsonl, not a directory',
+      )
       .default(DEFAULT_AUDIT_LOG),
   ),
 });

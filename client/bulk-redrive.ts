@@ -140,7 +140,13 @@ export async function bulkRedrive(relay: RelayClient, query: string, targets: Bu
   };
 
   const one = async (target: BulkRedriveTarget): Promise<UserRedriveResult> => {
-    const base = { userId: target.userId, ...(target.app !== undefined ? { app: target.app } : {}), redriven: [] as string[], notFound: [] as string[], refused: [] as string[] };
+    const base = {
+      userId: target.userId,
+      ...(target.app !== undefined ? { app: target.app } : {}),
+      redriven: [] as string[],
+      notFound: [] as string[],
+      refused: [] as string[],
+    };
     const { userId } = target;
     let ids: string[] | undefined;
     let letters: DeadLetterView[] | undefined;
@@ -153,7 +159,10 @@ export async function bulkRedrive(relay: RelayClient, query: string, targets: Bu
     }
     // All of the user's dead letters ({}), or the matching ids in updates of at most LIMITS.redriveIds each.
     const wanted = ids;
-    const chunks: string[][] = wanted === undefined ? [[]] : Array.from({ length: Math.ceil(wanted.length / LIMITS.redriveIds) }, (_, i) => wanted.slice(i * LIMITS.redriveIds, (i + 1) * LIMITS.redriveIds));
+    const chunks: string[][] =
+      wanted === undefined
+        ? [[]]
+        : Array.from({ length: Math.ceil(wanted.length / LIMITS.redriveIds) }, (_, i) => wanted.slice(i * LIMITS.redriveIds, (i + 1) * LIMITS.redriveIds));
     const result: UserRedriveResult = { ...base, ...(letters ? { matched: letters.length } : {}) };
     for (const chunk of chunks) {
       const answer: RedriveAnswer = await call(`redrive for user ${userId}`, true, userId, () => relay.redrive(userId, chunk));
@@ -184,7 +193,14 @@ export async function bulkRedrive(relay: RelayClient, query: string, targets: Bu
       try {
         result = await one(target);
       } catch (error) {
-        result = { userId: target.userId, ...(target.app !== undefined ? { app: target.app } : {}), redriven: [], notFound: [], refused: [], error: describe(error) };
+        result = {
+          userId: target.userId,
+          ...(target.app !== undefined ? { app: target.app } : {}),
+          redriven: [],
+          notFound: [],
+          refused: [],
+          error: describe(error),
+        };
       }
       record(result);
     }

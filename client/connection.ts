@@ -45,8 +45,13 @@ export const TemporalSettings = z
       .trim()
       .superRefine((address, ctx) => {
         const match = /^(?:[^\s:[\]]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/.exec(address);
-        if (!match) ctx.addIssue({ code: 'custom', message: `must be host:port, e.g. localhost:7233, temporal:7233 or my-ns.a1b2c.tmprl.cloud:7233; got ${JSON.stringify(address)}` });
-        else if (Number(match[1]) < 1 || Number(match[1]) > 65535) ctx.addIssue({ code: 'custom', message: `the port must be between 1 and 65535; got ${match[1]}` });
+        if (!match)
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be host:port, e.g. localhost:7233, temporal:7233 or my-ns.a1b2c.tmprl.cloud:7233; got ${JSON.stringify(address)}`,
+          });
+        else if (Number(match[1]) < 1 || Number(match[1]) > 65535)
+          ctx.addIssue({ code: 'custom', message: `the port must be between 1 and 65535; got ${match[1]}` });
       })
       .default('localhost:7233'),
     TEMPORAL_NAMESPACE: z
@@ -54,7 +59,10 @@ export const TemporalSettings = z
       .trim()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a namespace name (letters, digits, . _ -), e.g. default or my-ns.a1b2c on Temporal Cloud')
       .default('default'),
-    TEMPORAL_TASK_QUEUE: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'must be 1-200 letters, digits, . _ - (e.g. s2s-relay)').default('s2s-relay'),
+    TEMPORAL_TASK_QUEUE: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,200}$/, 'must be 1-200 letters, digits, . _ - (e.g. s2s-relay)')
+      .default('s2s-relay'),
     /** Turn TLS on without other TLS settings (e.g. Temporal Cloud with an API key), or off explicitly. */
     TEMPORAL_TLS: optional(z.enum(['true', 'false'], { error: 'must be "true" or "false"' })),
     TEMPORAL_TLS_CERT: pemPath('the mTLS client certificate'),
@@ -67,17 +75,16 @@ export const TemporalSettings = z
         .trim()
         .regex(/^[A-Za-z0-9.-]+$/, 'must be a DNS name from the server certificate, e.g. temporal.internal'),
     ),
-    TEMPORAL_API_KEY: optional(
-      z
-        .string()
-        .trim()
-        .regex(/^\S+$/, 'must not contain spaces or line breaks (paste the key alone)'),
-    ),
+    TEMPORAL_API_KEY: optional(z.string().trim().regex(/^\S+$/, 'must not contain spaces or line breaks (paste the key alone)')),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TEMPORAL_TLS_CERT) !== Boolean(env.TEMPORAL_TLS_KEY)) {
       const missing = env.TEMPORAL_TLS_CERT ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT';
-      ctx.addIssue({ code: 'custom', path: [missing], message: 'is missing: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together (mTLS client certificate and its key)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: 'is missing: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together (mTLS client certificate and its key)',
+      });
     } else if (env.TEMPORAL_TLS_CERT && env.TEMPORAL_TLS_KEY && !pemProblem(env.TEMPORAL_TLS_CERT, '') && !pemProblem(env.TEMPORAL_TLS_KEY, '')) {
       const mismatch = keyPairProblem(env.TEMPORAL_TLS_CERT, env.TEMPORAL_TLS_KEY);
       if (mismatch) ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_KEY'], message: mismatch });
@@ -147,7 +154,12 @@ export function connectionOptions(s: TemporalSettings): TemporalConnectionOption
 export function describeConnection(s: TemporalSettings): string {
   const parts = [`${s.TEMPORAL_ADDRESS} namespace=${s.TEMPORAL_NAMESPACE}`];
   if (!usesTls(s)) parts.push('plaintext');
-  else parts.push(s.TEMPORAL_TLS_CERT ? 'mTLS' : 'TLS', ...(s.TEMPORAL_TLS_SERVER_NAME ? [`server name ${s.TEMPORAL_TLS_SERVER_NAME}`] : []), ...(s.TEMPORAL_TLS_CA ? ['custom CA'] : []));
+  else
+    parts.push(
+      s.TEMPORAL_TLS_CERT ? 'mTLS' : 'TLS',
+      ...(s.TEMPORAL_TLS_SERVER_NAME ? [`server name ${s.TEMPORAL_TLS_SERVER_NAME}`] : []),
+      ...(s.TEMPORAL_TLS_CA ? ['custom CA'] : []),
+    );
   if (s.TEMPORAL_API_KEY) parts.push('API key');
   return parts.join(', ');
 }

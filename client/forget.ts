@@ -93,7 +93,10 @@ export async function forgetUser(relay: ForgetPort, userId: string, options: For
         record.ledgerEntriesDeleted = answer.ledgerEntriesDeleted;
       }
       await waitFor(timeoutMs, `the workflow of user ${userId} to complete after the forget update`, async () => {
-        const d = await relay.client.workflow.getHandle(userWorkflowId(userId)).describe().catch((e: unknown) => (e instanceof WorkflowNotFoundError ? undefined : Promise.reject(e)));
+        const d = await relay.client.workflow
+          .getHandle(userWorkflowId(userId))
+          .describe()
+          .catch((e: unknown) => (e instanceof WorkflowNotFoundError ? undefined : Promise.reject(e)));
         return d === undefined || d.status.name !== 'RUNNING';
       });
     }
@@ -105,7 +108,9 @@ export async function forgetUser(relay: ForgetPort, userId: string, options: For
       record.ledgerEntriesDeleted = await options.forgetLedgerEntries(hash);
     }
     // 3. Every run, found again now that the last one is closed; then until visibility shows none.
-    say(`deleting ${runs.length} run${runs.length === 1 ? '' : 's'} and waiting until visibility finds none (the server deletes a run up to about 30 s after it closed)`);
+    say(
+      `deleting ${runs.length} run${runs.length === 1 ? '' : 's'} and waiting until visibility finds none (the server deletes a run up to about 30 s after it closed)`,
+    );
     const deleted = new Set<string>();
     await waitFor(timeoutMs, `visibility to show no run of user ${userId}`, async () => {
       const left = await userRunsAndTagged(relay, userId);
@@ -154,7 +159,10 @@ async function userRunsAndTagged(relay: ForgetPort, userId: string): Promise<Arr
 /** Deletes one run (a running one is terminated first by the server); true when this call deleted it. */
 async function deleteRun(relay: ForgetPort, run: Pick<UserRun, 'workflowId' | 'runId'>): Promise<boolean> {
   try {
-    await relay.client.workflowService.deleteWorkflowExecution({ namespace: relay.client.options.namespace, workflowExecution: { workflowId: run.workflowId, runId: run.runId } });
+    await relay.client.workflowService.deleteWorkflowExecution({
+      namespace: relay.client.options.namespace,
+      workflowExecution: { workflowId: run.workflowId, runId: run.runId },
+    });
     return true;
   } catch (error) {
     // Already deleted (the server deletes asynchronously; visibility may still list it for a moment).
@@ -167,7 +175,8 @@ async function waitFor(timeoutMs: number, what: string, done: () => Promise<bool
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await done()) return;
-    if (Date.now() > deadline) throw new Error(`forget: timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}; run the same forget again to finish it`);
+    if (Date.now() > deadline)
+      throw new Error(`forget: timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}; run the same forget again to finish it`);
     await sleep(POLL_MS);
   }
 }

@@ -34,7 +34,16 @@ export { MAX_REVENUE, MIN_ADJUST_REVENUE, MAX_DECIMALS } from '../domain/contrac
 export { RelayConfig, Policy, DEFAULT_POLICY, type RelayConfigInput, type AppConfig, type PublicAppConfig } from '../domain/config';
 
 // ---- the workflow's interface: type, id scheme, signals, updates, queries ----
-export { USER_WORKFLOW_TYPE, USER_WORKFLOW_PREFIX, userWorkflowId, signals, updates, queries, HANDLER_DESCRIPTIONS, type UserWorkflowInput } from '../domain/workflow-api';
+export {
+  USER_WORKFLOW_TYPE,
+  USER_WORKFLOW_PREFIX,
+  userWorkflowId,
+  signals,
+  updates,
+  queries,
+  HANDLER_DESCRIPTIONS,
+  type UserWorkflowInput,
+} from '../domain/workflow-api';
 export { RefusalType, type RefusalDetails } from '../domain/errors';
 export { SA, SEARCH_ATTRIBUTE_DEFINITIONS, USER_STATES, PUBLISHED_STATES, type UserStateKeyword, type PublishedState } from '../domain/search-attributes';
 

@@ -64,5 +64,11 @@ export async function findUsers(relay: RelayClient, query: string, limit = 100):
 export async function usersWithDeadLetters(relay: RelayClient, limit = 100, options: { taskQueue?: string } = {}): Promise<DeadLetterUser[]> {
   const scope = options.taskQueue ? ` AND TaskQueue = '${options.taskQueue}'` : '';
   const users = await findUsers(relay, `${OPS_QUERIES.deadLetters} AND ExecutionStatus = 'Running'${scope}`, limit);
-  return users.map(({ userId, workflowId, deadLetters, state, app }) => ({ userId, workflowId, deadLetters, ...(state !== undefined ? { state } : {}), ...(app !== undefined ? { app } : {}) }));
+  return users.map(({ userId, workflowId, deadLetters, state, app }) => ({
+    userId,
+    workflowId,
+    deadLetters,
+    ...(state !== undefined ? { state } : {}),
+    ...(app !== undefined ? { app } : {}),
+  }));
 }

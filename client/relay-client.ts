@@ -87,7 +87,10 @@ export class RelayClient {
   ): Promise<RelayClient> {
     const { dataConverter = readPayloadEncryption().dataConverter, ...clientOptions } = options;
     const connection = await Connection.connect({ ...connectionOptions(settings), connectTimeout: 5_000 });
-    return new RelayClient(new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter }), { taskQueue: settings.TEMPORAL_TASK_QUEUE, ...clientOptions });
+    return new RelayClient(new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter }), {
+      taskQueue: settings.TEMPORAL_TASK_QUEUE,
+      ...clientOptions,
+    });
   }
 
   async close(): Promise<void> {
@@ -209,7 +212,11 @@ export class RelayClient {
       closedRunId: description.runId,
       closedStatus: description.status,
       runId: handle.firstExecutionRunId,
-      carried: { pending: pendingOf(snapshot), deadLetters: snapshot.deadLetters.length, dedupEntries: Object.values(snapshot.dedup.days).reduce((n, s) => n + s.length / 16, 0) },
+      carried: {
+        pending: pendingOf(snapshot),
+        deadLetters: snapshot.deadLetters.length,
+        dedupEntries: Object.values(snapshot.dedup.days).reduce((n, s) => n + s.length / 16, 0),
+      },
     };
   }
 
@@ -226,7 +233,11 @@ export class RelayClient {
 
   // ---- Temporal plumbing ----
 
-  private startOptions(userId: string, install?: Signup, state?: PublishedState): WorkflowStartOptions<UserWorkflow> & { workflowIdConflictPolicy: 'USE_EXISTING' } {
+  private startOptions(
+    userId: string,
+    install?: Signup,
+    state?: PublishedState,
+  ): WorkflowStartOptions<UserWorkflow> & { workflowIdConflictPolicy: 'USE_EXISTING' } {
     return {
       workflowId: userWorkflowId(userId),
       taskQueue: this.options.taskQueue,
@@ -252,7 +263,9 @@ export class RelayClient {
 
   private async signalWithStart(userId: string, signal: string, arg: unknown, install?: Signup): Promise<void> {
     const { workflowIdConflictPolicy: _always, ...options } = this.startOptions(userId, install);
-    await this.call(userId, signal, () => this.client.workflow.signalWithStart<UserWorkflow, [unknown]>(USER_WORKFLOW_TYPE, { ...options, signal, signalArgs: [arg] }));
+    await this.call(userId, signal, () =>
+      this.client.workflow.signalWithStart<UserWorkflow, [unknown]>(USER_WORKFLOW_TYPE, { ...options, signal, signalArgs: [arg] }),
+    );
   }
 
   /** Runs a call and turns Temporal's errors into the client's: refusals, a closed workflow, an unknown user. */

@@ -46,7 +46,14 @@ export async function listUserRuns(relay: TemporalAccess, userId: string): Promi
   // The latest run, which visibility may not list yet (it is eventually consistent).
   try {
     const d = await relay.client.workflow.getHandle(userWorkflowId(userId)).describe();
-    runs.set(d.runId, { workflowId: d.workflowId, runId: d.runId, status: d.status.name, startMs: d.startTime.getTime(), ...(d.closeTime ? { closeMs: d.closeTime.getTime() } : {}), taskQueue: d.taskQueue });
+    runs.set(d.runId, {
+      workflowId: d.workflowId,
+      runId: d.runId,
+      status: d.status.name,
+      startMs: d.startTime.getTime(),
+      ...(d.closeTime ? { closeMs: d.closeTime.getTime() } : {}),
+      taskQueue: d.taskQueue,
+    });
   } catch (error) {
     if (!(error instanceof WorkflowNotFoundError)) throw error;
   }

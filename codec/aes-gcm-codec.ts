@@ -79,10 +79,14 @@ export function decryptPayload(payload: Payload, ring: PayloadKeyRing | undefine
   const keyId = text(payload.metadata?.[KEY_ID_METADATA]) ?? '(none)';
   const cipherName = text(payload.metadata?.[CIPHER_METADATA]);
   if (cipherName !== CIPHER) {
-    throw new PayloadDecryptError(`cannot decrypt a payload encrypted with key "${keyId}": its format is ${JSON.stringify(cipherName ?? '(not given)')}, this codec reads ${CIPHER}`);
+    throw new PayloadDecryptError(
+      `cannot decrypt a payload encrypted with key "${keyId}": its format is ${JSON.stringify(cipherName ?? '(not given)')}, this codec reads ${CIPHER}`,
+    );
   }
   if (!ring) {
-    throw new PayloadDecryptError(`a payload is encrypted (key "${keyId}") but no payload keys are configured here: set S2S_PAYLOAD_KEYS or S2S_PAYLOAD_KEYS_FILE with that key`);
+    throw new PayloadDecryptError(
+      `a payload is encrypted (key "${keyId}") but no payload keys are configured here: set S2S_PAYLOAD_KEYS or S2S_PAYLOAD_KEYS_FILE with that key`,
+    );
   }
   const key = ring.byId.get(keyId);
   if (!key) {
@@ -92,7 +96,8 @@ export function decryptPayload(payload: Payload, ring: PayloadKeyRing | undefine
     );
   }
   const data = Buffer.from(payload.data ?? new Uint8Array());
-  if (data.length < SALT_BYTES + NONCE_BYTES + TAG_BYTES) throw new PayloadDecryptError(`cannot decrypt a payload encrypted with key "${keyId}": its data is too short (${data.length} bytes)`);
+  if (data.length < SALT_BYTES + NONCE_BYTES + TAG_BYTES)
+    throw new PayloadDecryptError(`cannot decrypt a payload encrypted with key "${keyId}": its data is too short (${data.length} bytes)`);
   const salt = data.subarray(0, SALT_BYTES);
   const nonce = data.subarray(SALT_BYTES, SALT_BYTES + NONCE_BYTES);
   const tag = data.subarray(data.length - TAG_BYTES);
@@ -103,7 +108,9 @@ export function decryptPayload(payload: Payload, ring: PayloadKeyRing | undefine
   try {
     plaintext = Buffer.concat([decipher.update(data.subarray(SALT_BYTES + NONCE_BYTES, data.length - TAG_BYTES)), decipher.final()]);
   } catch {
-    throw new PayloadDecryptError(`cannot decrypt a payload encrypted with key "${keyId}": authentication failed (the payload was altered, or the key configured as "${keyId}" is not the one it was encrypted with)`);
+    throw new PayloadDecryptError(
+      `cannot decrypt a payload encrypted with key "${keyId}": authentication failed (the payload was altered, or the key configured as "${keyId}" is not the one it was encrypted with)`,
+    );
   }
   const inner = temporal.api.common.v1.Payload.decode(plaintext);
   return { metadata: { ...inner.metadata }, data: inner.data };

@@ -92,7 +92,8 @@ export function authorize(policy: AccessPolicy, request: RequestFacts, nowMs = D
   const session = cookieValue(request.cookie, SESSION_COOKIE);
   if (session !== undefined && validSession(session, policy.tokens, nowMs)) return { ok: true, via: 'session' };
   if (request.origin !== undefined && policy.trustedOrigins.has(request.origin) && !request.proxied) return { ok: true, via: 'trusted origin' };
-  const tried = bearer !== undefined ? 'the bearer token is not valid' : session !== undefined ? 'the session has expired or is not valid' : 'no credentials were sent';
+  const tried =
+    bearer !== undefined ? 'the bearer token is not valid' : session !== undefined ? 'the session has expired or is not valid' : 'no credentials were sent';
   return {
     ok: false,
     status: 401,

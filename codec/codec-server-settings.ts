@@ -26,7 +26,10 @@ export function originProblem(origin: string): string | undefined {
 
 const originList = (name: string) =>
   z.string().transform((text, ctx) => {
-    const origins = text.split(',').map((o) => o.trim()).filter(Boolean);
+    const origins = text
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
     for (const origin of origins) {
       const problem = originProblem(origin);
       if (problem) ctx.addIssue({ code: 'custom', message: `${name}: ${problem}` });
@@ -41,7 +44,11 @@ export function isLoopbackHost(host: string): boolean {
 export const CodecServerEnv = z
   .object({
     /** Address to listen on; the default keeps the server on this machine. */
-    S2S_CODEC_HOST: z.string().trim().regex(/^[^\s:/]+$|^::1?$|^\[[0-9A-Fa-f:.]+\]$/, 'must be an IP address or host name to bind, e.g. 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
+    S2S_CODEC_HOST: z
+      .string()
+      .trim()
+      .regex(/^[^\s:/]+$|^::1?$|^\[[0-9A-Fa-f:.]+\]$/, 'must be an IP address or host name to bind, e.g. 127.0.0.1 or 0.0.0.0')
+      .default('127.0.0.1'),
     S2S_CODEC_PORT: z.coerce
       .number({ error: 'must be a port number (1-65535), e.g. 8081' })
       .int('must be a whole port number')
@@ -53,10 +60,16 @@ export const CodecServerEnv = z
     /** Bearer tokens (comma-separated, two during a rotation) for the CLI, scripts and the /login page. */
     S2S_CODEC_TOKEN: optional(
       z.string().transform((text, ctx) => {
-        const tokens = text.split(',').map((t) => t.trim()).filter(Boolean);
+        const tokens = text
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean);
         tokens.forEach((token, i) => {
           if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
-            ctx.addIssue({ code: 'custom', message: `token ${i + 1} must be at least ${MIN_TOKEN_LENGTH} characters without spaces; generate one with \`openssl rand -base64 32\`` });
+            ctx.addIssue({
+              code: 'custom',
+              message: `token ${i + 1} must be at least ${MIN_TOKEN_LENGTH} characters without spaces; generate one with \`openssl rand -base64 32\``,
+            });
           }
         });
         return tokens;
@@ -74,11 +87,16 @@ export const CodecServerEnv = z
       ctx.addIssue({
         code: 'custom',
         path: ['S2S_CODEC_TOKEN'],
-        message: 'is required: the codec server decrypts personal data, so it needs a token (`openssl rand -base64 32`); for the local dev UI only, S2S_CODEC_TRUSTED_ORIGINS may stand in',
+        message:
+          'is required: the codec server decrypts personal data, so it needs a token (`openssl rand -base64 32`); for the local dev UI only, S2S_CODEC_TRUSTED_ORIGINS may stand in',
       });
     }
     if (trusted.length > 0 && !isLoopbackHost(env.S2S_CODEC_HOST)) {
-      ctx.addIssue({ code: 'custom', path: ['S2S_CODEC_TRUSTED_ORIGINS'], message: `works only on a loopback address (S2S_CODEC_HOST is ${env.S2S_CODEC_HOST}): a server others can reach needs S2S_CODEC_TOKEN` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['S2S_CODEC_TRUSTED_ORIGINS'],
+        message: `works only on a loopback address (S2S_CODEC_HOST is ${env.S2S_CODEC_HOST}): a server others can reach needs S2S_CODEC_TOKEN`,
+      });
     }
   });
 export type CodecServerEnv = z.infer<typeof CodecServerEnv>;

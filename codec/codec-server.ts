@@ -90,7 +90,12 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
     const cors = corsHeaders(policy, origin) ?? {};
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       const text = typeof body === 'string' ? body : JSON.stringify(body);
-      res.writeHead(status, { ...SECURITY_HEADERS, ...cors, 'Content-Type': typeof body === 'string' ? 'text/html; charset=utf-8' : 'application/json', ...headers });
+      res.writeHead(status, {
+        ...SECURITY_HEADERS,
+        ...cors,
+        'Content-Type': typeof body === 'string' ? 'text/html; charset=utf-8' : 'application/json',
+        ...headers,
+      });
       res.end(text);
       return { status };
     };
@@ -112,7 +117,8 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
       ...(req.headers.cookie !== undefined ? { cookie: req.headers.cookie } : {}),
       proxied: req.headers.forwarded !== undefined || req.headers['x-forwarded-for'] !== undefined,
     });
-    if (!access.ok) return send(access.status, { error: access.reason }, access.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="s2s-relay codec server"' } : {});
+    if (!access.ok)
+      return send(access.status, { error: access.reason }, access.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="s2s-relay codec server"' } : {});
     if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'the body must be JSON (Content-Type: application/json)');
     let body: unknown;
     try {
@@ -129,9 +135,15 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
     return { status: 200, via: access.via };
   };
 
-  const login = async (req: http.IncomingMessage, res: http.ServerResponse, segment: string, send: (status: number, body: unknown, headers?: Record<string, string>) => { status: number }) => {
+  const login = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    segment: string,
+    send: (status: number, body: unknown, headers?: Record<string, string>) => { status: number },
+  ) => {
     const secure = req.headers['x-forwarded-proto'] === 'https' || (req.socket as { encrypted?: boolean }).encrypted === true;
-    const cookie = (value: string, maxAge: number) => `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure ? '; Secure' : ''}`;
+    const cookie = (value: string, maxAge: number) =>
+      `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure ? '; Secure' : ''}`;
     if (segment === 'logout') {
       if (req.method !== 'POST') return send(405, loginPage('Log out with the button on the login page.'), { Allow: 'POST' });
       return send(200, loginPage('Logged out.'), { 'Set-Cookie': cookie('', 0) });
@@ -141,16 +153,31 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
     const form = new URLSearchParams((await readBody(req)).toString('utf8'));
     const token = acceptedToken(form.get('token') ?? '', policy.tokens);
     if (!token) return send(401, loginPage('That is not a valid codec server token.'));
-    return send(200, loginPage(`Logged in for ${SESSION_TTL_SECONDS / 3600} hours: the Temporal UI can now decode payloads in this browser (with "Include cross-origin credentials" on).`, true), {
-      'Set-Cookie': cookie(sessionValue(token), SESSION_TTL_SECONDS),
-    });
+    return send(
+      200,
+      loginPage(
+        `Logged in for ${SESSION_TTL_SECONDS / 3600} hours: the Temporal UI can now decode payloads in this browser (with "Include cross-origin credentials" on).`,
+        true,
+      ),
+      {
+        'Set-Cookie': cookie(sessionValue(token), SESSION_TTL_SECONDS),
+      },
+    );
   };
 
   const server = http.createServer((req, res) => {
     const started = Date.now();
     const url = new URL(req.url ?? '/', 'http://codec.invalid');
     handle(req, res, url).then(
-      ({ status, via }) => options.onRequest?.({ method: req.method ?? '?', path: url.pathname, status, ...(via ? { via } : {}), ...(req.headers.origin ? { origin: req.headers.origin } : {}), ms: Date.now() - started }),
+      ({ status, via }) =>
+        options.onRequest?.({
+          method: req.method ?? '?',
+          path: url.pathname,
+          status,
+          ...(via ? { via } : {}),
+          ...(req.headers.origin ? { origin: req.headers.origin } : {}),
+          ms: Date.now() - started,
+        }),
       (error: unknown) => {
         const status = error instanceof HttpError ? error.status : error instanceof PayloadDecryptError ? 422 : 500;
         const message = error instanceof Error ? error.message : String(error);
@@ -165,7 +192,11 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
   server.requestTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new Error(`the codec server cannot listen on ${options.host}:${options.port}: the port is taken (set S2S_CODEC_PORT)`) : error),
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`the codec server cannot listen on ${options.host}:${options.port}: the port is taken (set S2S_CODEC_PORT)`)
+          : error,
+      ),
     );
     server.listen(options.port, options.host, () => resolve());
   });

@@ -31,22 +31,34 @@ function parseEntry(entry: string, index: number, ctx: z.RefinementCtx): Payload
   const where = `entry ${index + 1}`;
   const colon = entry.indexOf(':');
   if (colon < 0) {
-    ctx.addIssue({ code: 'custom', message: `${where} must be keyId:base64key, e.g. k2025a:<32 random bytes in base64> (${GENERATE_KEY_HINT}); it has no ":"` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `${where} must be keyId:base64key, e.g. k2025a:<32 random bytes in base64> (${GENERATE_KEY_HINT}); it has no ":"`,
+    });
     return undefined;
   }
   const id = entry.slice(0, colon).trim();
   const encoded = entry.slice(colon + 1).trim();
   if (!KEY_ID.test(id)) {
-    ctx.addIssue({ code: 'custom', message: `${where}: the key id must be 1-64 letters, digits, . _ - (starting with a letter or digit), e.g. k2025a; got ${JSON.stringify(id.slice(0, 70))}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `${where}: the key id must be 1-64 letters, digits, . _ - (starting with a letter or digit), e.g. k2025a; got ${JSON.stringify(id.slice(0, 70))}`,
+    });
     return undefined;
   }
   if (!BASE64.test(encoded)) {
-    ctx.addIssue({ code: 'custom', message: `${where} (key id "${id}"): the key must be base64 (A-Z a-z 0-9 + / or - _, optional = padding); ${GENERATE_KEY_HINT}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `${where} (key id "${id}"): the key must be base64 (A-Z a-z 0-9 + / or - _, optional = padding); ${GENERATE_KEY_HINT}`,
+    });
     return undefined;
   }
   const key = Buffer.from(encoded.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
   if (key.length !== KEY_BYTES) {
-    ctx.addIssue({ code: 'custom', message: `${where} (key id "${id}"): the key must be ${KEY_BYTES} bytes (AES-256); it decodes to ${key.length} bytes. ${GENERATE_KEY_HINT}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `${where} (key id "${id}"): the key must be ${KEY_BYTES} bytes (AES-256); it decodes to ${key.length} bytes. ${GENERATE_KEY_HINT}`,
+    });
     return undefined;
   }
   return { id, key };
@@ -66,7 +78,8 @@ export const PayloadKeyList = z.string().transform((text, ctx) => {
   splitEntries(text).forEach((entry, index) => {
     const key = parseEntry(entry, index, ctx);
     if (!key) return;
-    if (keys.some((k) => k.id === key.id)) ctx.addIssue({ code: 'custom', message: `entry ${index + 1}: key id "${key.id}" is used twice; every key needs its own id` });
+    if (keys.some((k) => k.id === key.id))
+      ctx.addIssue({ code: 'custom', message: `entry ${index + 1}: key id "${key.id}" is used twice; every key needs its own id` });
     keys.push(key);
   });
   if (keys.length === 0 && ctx.issues?.length === 0) ctx.addIssue({ code: 'custom', message: 'holds no keyId:base64key entry' });
@@ -96,7 +109,9 @@ function readKeyFile(file: string): string {
     return fs.readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new Error(`invalid payload key settings: S2S_PAYLOAD_KEYS_FILE: cannot read ${file} (${code}); it must be a readable file with one keyId:base64key per line`);
+    throw new Error(
+      `invalid payload key settings: S2S_PAYLOAD_KEYS_FILE: cannot read ${file} (${code}); it must be a readable file with one keyId:base64key per line`,
+    );
   }
 }
 
@@ -112,7 +127,10 @@ export function readPayloadKeys(env: NodeJS.ProcessEnv = process.env): PayloadKe
   const variable = file !== undefined ? 'S2S_PAYLOAD_KEYS_FILE' : 'S2S_PAYLOAD_KEYS';
   const text = file !== undefined ? readKeyFile(file) : (inline as string);
   const keys = PayloadKeyList.safeParse(text);
-  if (!keys.success) throw new Error(`invalid payload key settings: ${variable}${file !== undefined ? ` (${file})` : ''}: ${keys.error.issues.map((i) => i.message).join('; ')}`);
+  if (!keys.success)
+    throw new Error(
+      `invalid payload key settings: ${variable}${file !== undefined ? ` (${file})` : ''}: ${keys.error.issues.map((i) => i.message).join('; ')}`,
+    );
   const [primary] = keys.data as [PayloadKey, ...PayloadKey[]];
   return { primary, byId: new Map(keys.data.map((k) => [k.id, k.key])), source: file !== undefined ? `S2S_PAYLOAD_KEYS_FILE (${file})` : 'S2S_PAYLOAD_KEYS' };
 }

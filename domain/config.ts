@@ -37,7 +37,9 @@ export const AdjustAppConfig = z.strictObject({
   /** Non-revenue token to send for refunds (Adjust accepts no negative revenue). Omit to send nothing. */
   refundToken: AdjustToken('refundToken').optional(),
   /** Callback parameter that carries the delivery id (false: do not send it). */
-  deliveryIdParam: z.union([pattern(z.string(), /^[A-Za-z0-9_]{1,64}$/, 'deliveryIdParam must be 1-64 letters, digits and _, or false'), z.literal(false)]).default('s2s_delivery_id'),
+  deliveryIdParam: z
+    .union([pattern(z.string(), /^[A-Za-z0-9_]{1,64}$/, 'deliveryIdParam must be 1-64 letters, digits and _, or false'), z.literal(false)])
+    .default('s2s_delivery_id'),
   /** Send adRevenue messages to /ad_revenue (needs Adjust's ad revenue package for the app). */
   adRevenue: z.boolean().default(false),
 });
@@ -55,7 +57,9 @@ export const AppsflyerAppConfig = z.strictObject({
   /** Event name for refunds, sent with negative af_revenue (AppsFlyer's own example name). */
   refundEventName: z.string().min(1).max(100).default('cancel_purchase'),
   /** eventValue key that carries the delivery id (false: do not send it). */
-  deliveryIdKey: z.union([pattern(z.string(), /^[A-Za-z0-9_]{1,64}$/, 'deliveryIdKey must be 1-64 letters, digits and _, or false'), z.literal(false)]).default('s2s_delivery_id'),
+  deliveryIdKey: z
+    .union([pattern(z.string(), /^[A-Za-z0-9_]{1,64}$/, 'deliveryIdKey must be 1-64 letters, digits and _, or false'), z.literal(false)])
+    .default('s2s_delivery_id'),
   /**
    * iOS signups must carry osVersion (AppsFlyer: "For iOS apps, starting iOS 14, you must send the os
    * parameter"; without it AppsFlyer assumes iOS 14.5). false accepts iOS signups without it.
@@ -84,7 +88,11 @@ export const AppConfig = z
       });
     }
     if (af && app.platform === 'android' && !/^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$/.test(af.appId)) {
-      ctx.addIssue({ code: 'custom', path: ['appsflyer', 'appId'], message: `Android AppsFlyer app ids are the package name, e.g. "com.example.app"; got "${af.appId}"` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['appsflyer', 'appId'],
+        message: `Android AppsFlyer app ids are the package name, e.g. "com.example.app"; got "${af.appId}"`,
+      });
     }
     if (!app.adjust && !app.appsflyer) {
       ctx.addIssue({ code: 'custom', message: 'an app needs an "adjust" or an "appsflyer" section (or both)' });
@@ -122,68 +130,70 @@ export const RetrySettings = z.strictObject({
   attemptTimeout: Duration('retry.attemptTimeout').default(30_000),
 });
 
-export const Policy = z.strictObject({
-  /** Nothing is sent before installedAt + this (AppsFlyer needs 20-30 s or more to process an install). */
-  postInstallDelay: Duration('policy.postInstallDelay').default(60_000),
-  /** Held events are dead-lettered if no install context arrives within this time. */
-  installWaitTimeout: Duration('policy.installWaitTimeout').default(24 * 3_600_000),
-  /**
-   * An event is held until this long after it happened (or arrived, if earlier), so events that happened
-   * close together are sent in order even when they arrive out of order.
-   */
-  settleWindow: Duration('policy.settleWindow').default(2_000),
-  /** How far in the future an occurredAt or installedAt may be (clocks differ): further is refused. */
-  maxClockSkew: Duration('policy.maxClockSkew').default(5 * 60_000),
-  /** Adjust event older than one already sent for its token (or revenue class): restamp it or dead-letter it. */
-  latePolicy: z.enum(['restamp', 'dead-letter']).default('restamp'),
-  /** Adjust rejects older events (guide: 28 days; current developer docs: 58). */
-  adjustEventWindowDays: z.number().int().min(1).max(365).default(28),
-  /** Stop retrying an AppsFlyer event this long after it happened (it is dead-lettered then). */
-  appsflyerMaxAgeDays: z.number().int().min(1).max(365).default(7),
-  /** Adjust's window for ad revenue ("shouldn't be older than 28 days"). */
-  adjustAdRevenueWindowDays: z.number().int().min(1).max(365).default(28),
-  /**
-   * How the first attempts of the lanes that start together run: `combined`, one activity on the workflows' task
-   * queue sends each vendor's batch (a lone event's deliveries to both vendors: one activity, two workflow tasks;
-   * a part that fails is retried by its vendor's activity), or `per-vendor`, one activity per vendor from the start.
-   */
-  firstSendAttempt: z.enum(['combined', 'per-vendor']).default('combined'),
-  /** Most deliveries sent by one activity when a lane has a ready backlog (1 = no batching). */
-  maxBatchSize: z.number().int().min(1).max(100).default(10),
-  /** Most bytes of deliveries in one activity's input (a batch ends early rather than exceed it). */
-  maxBatchKiB: z.number().int().min(32).max(1024).default(256),
-  /** How long a message id is remembered: the same id again within this time is a duplicate, exactly. */
-  dedupMaxAgeDays: z.number().int().min(1).max(3650).default(90),
-  /**
-   * Most message ids remembered per user (16 bytes each in the carried state). Only a user with more messages
-   * than this within dedupMaxAgeDays gets a shorter window; status and a log line say so.
-   */
-  dedupMaxEntries: z.number().int().min(100).max(50_000).default(20_000),
-  /**
-   * Most bytes (KiB of JSON) of a user's undelivered messages: held for the signup, queued, and dead letters.
-   * A new message beyond it is refused (backlog-full) instead of growing the state past Temporal's limits.
-   */
-  maxUndeliveredKiB: z.number().int().min(64).max(1024).default(768),
-  purchaseLimit: z.number().int().min(1).max(5_000).default(500),
-  purchaseRetentionDays: z.number().int().min(1).max(3650).default(400),
-  /** A refund signal for a purchase the workflow does not know yet is held this long before dead-lettering. */
-  orphanRefundHold: Duration('policy.orphanRefundHold').default(3_600_000),
-  /** While a user's app is missing from the worker's configuration, settings are reloaded this often. */
-  settingsRetryInterval: Duration('policy.settingsRetryInterval').default(300_000),
-  /** Continue-as-new after this many history events (0: only when Temporal suggests it). */
-  maxHistoryEvents: z.number().int().min(0).default(0),
-  /** Show raw device ids and IPs in workflow summaries and search attributes (PII). */
-  showDeviceIds: z.boolean().default(false),
-  retry: RetrySettings.default(RetrySettings.parse({})),
-}).superRefine((p, ctx) => {
-  const worst = carriedStateBound(p);
-  if (worst > CARRIED_STATE_LIMIT_BYTES) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `these bounds let one user's carried state reach about ${Math.round(worst / 1024)} KiB, over the ${Math.round(CARRIED_STATE_LIMIT_BYTES / 1024)} KiB Temporal's 2 MiB payload limit allows: lower maxUndeliveredKiB, dedupMaxEntries or purchaseLimit`,
-    });
-  }
-});
+export const Policy = z
+  .strictObject({
+    /** Nothing is sent before installedAt + this (AppsFlyer needs 20-30 s or more to process an install). */
+    postInstallDelay: Duration('policy.postInstallDelay').default(60_000),
+    /** Held events are dead-lettered if no install context arrives within this time. */
+    installWaitTimeout: Duration('policy.installWaitTimeout').default(24 * 3_600_000),
+    /**
+     * An event is held until this long after it happened (or arrived, if earlier), so events that happened
+     * close together are sent in order even when they arrive out of order.
+     */
+    settleWindow: Duration('policy.settleWindow').default(2_000),
+    /** How far in the future an occurredAt or installedAt may be (clocks differ): further is refused. */
+    maxClockSkew: Duration('policy.maxClockSkew').default(5 * 60_000),
+    /** Adjust event older than one already sent for its token (or revenue class): restamp it or dead-letter it. */
+    latePolicy: z.enum(['restamp', 'dead-letter']).default('restamp'),
+    /** Adjust rejects older events (guide: 28 days; current developer docs: 58). */
+    adjustEventWindowDays: z.number().int().min(1).max(365).default(28),
+    /** Stop retrying an AppsFlyer event this long after it happened (it is dead-lettered then). */
+    appsflyerMaxAgeDays: z.number().int().min(1).max(365).default(7),
+    /** Adjust's window for ad revenue ("shouldn't be older than 28 days"). */
+    adjustAdRevenueWindowDays: z.number().int().min(1).max(365).default(28),
+    /**
+     * How the first attempts of the lanes that start together run: `combined`, one activity on the workflows' task
+     * queue sends each vendor's batch (a lone event's deliveries to both vendors: one activity, two workflow tasks;
+     * a part that fails is retried by its vendor's activity), or `per-vendor`, one activity per vendor from the start.
+     */
+    firstSendAttempt: z.enum(['combined', 'per-vendor']).default('combined'),
+    /** Most deliveries sent by one activity when a lane has a ready backlog (1 = no batching). */
+    maxBatchSize: z.number().int().min(1).max(100).default(10),
+    /** Most bytes of deliveries in one activity's input (a batch ends early rather than exceed it). */
+    maxBatchKiB: z.number().int().min(32).max(1024).default(256),
+    /** How long a message id is remembered: the same id again within this time is a duplicate, exactly. */
+    dedupMaxAgeDays: z.number().int().min(1).max(3650).default(90),
+    /**
+     * Most message ids remembered per user (16 bytes each in the carried state). Only a user with more messages
+     * than this within dedupMaxAgeDays gets a shorter window; status and a log line say so.
+     */
+    dedupMaxEntries: z.number().int().min(100).max(50_000).default(20_000),
+    /**
+     * Most bytes (KiB of JSON) of a user's undelivered messages: held for the signup, queued, and dead letters.
+     * A new message beyond it is refused (backlog-full) instead of growing the state past Temporal's limits.
+     */
+    maxUndeliveredKiB: z.number().int().min(64).max(1024).default(768),
+    purchaseLimit: z.number().int().min(1).max(5_000).default(500),
+    purchaseRetentionDays: z.number().int().min(1).max(3650).default(400),
+    /** A refund signal for a purchase the workflow does not know yet is held this long before dead-lettering. */
+    orphanRefundHold: Duration('policy.orphanRefundHold').default(3_600_000),
+    /** While a user's app is missing from the worker's configuration, settings are reloaded this often. */
+    settingsRetryInterval: Duration('policy.settingsRetryInterval').default(300_000),
+    /** Continue-as-new after this many history events (0: only when Temporal suggests it). */
+    maxHistoryEvents: z.number().int().min(0).default(0),
+    /** Show raw device ids and IPs in workflow summaries and search attributes (PII). */
+    showDeviceIds: z.boolean().default(false),
+    retry: RetrySettings.default(RetrySettings.parse({})),
+  })
+  .superRefine((p, ctx) => {
+    const worst = carriedStateBound(p);
+    if (worst > CARRIED_STATE_LIMIT_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `these bounds let one user's carried state reach about ${Math.round(worst / 1024)} KiB, over the ${Math.round(CARRIED_STATE_LIMIT_BYTES / 1024)} KiB Temporal's 2 MiB payload limit allows: lower maxUndeliveredKiB, dedupMaxEntries or purchaseLimit`,
+      });
+    }
+  });
 export type Policy = z.infer<typeof Policy>;
 
 /** The most a user's carried state may be (Temporal refuses a continue-as-new input over 2 MiB and ends the run). */
@@ -201,7 +211,9 @@ export function carriedStateBound(p: Pick<Policy, 'maxUndeliveredKiB' | 'dedupMa
 export const DEFAULT_POLICY: Policy = Policy.parse({});
 
 export const RelayConfig = z.strictObject({
-  apps: z.record(pattern(z.string(), /^[a-z0-9][a-z0-9_-]{0,63}$/, 'app keys must be lowercase letters, digits, _ and -'), AppConfig).refine((apps) => Object.keys(apps).length > 0, 'configure at least one app'),
+  apps: z
+    .record(pattern(z.string(), /^[a-z0-9][a-z0-9_-]{0,63}$/, 'app keys must be lowercase letters, digits, _ and -'), AppConfig)
+    .refine((apps) => Object.keys(apps).length > 0, 'configure at least one app'),
   vendors: VendorEndpoints.default(VendorEndpoints.parse({})),
   http: HttpSettings.default(HttpSettings.parse({})),
   policy: Policy.default(DEFAULT_POLICY),

@@ -50,9 +50,12 @@ export const queries = {
 
 /** What each handler takes, shown in the Temporal UI (its "Send an Update" dialog) and the workflow metadata. */
 export const HANDLER_DESCRIPTIONS = {
-  signup: 'Install context: {"userId","app","platform","installedAt","deviceIds":{...},"appsflyerId"?,"osVersion"?,...}. A repeated signup fills in missing optional fields only.',
-  track: 'An event: {"userId","eventId","name","occurredAt","revenue"?:"4.99","currency"?:"USD","callbackParams"?,"partnerParams"?,"eventValue"?,"sharingFilter"?}. The same eventId twice is one event.',
-  refund: 'A refund: {"userId","refundId","purchaseEventId","amount":"4.99","currency","occurredAt","reason"?}. A refund signal for a purchase not known yet is held for policy.orphanRefundHold.',
+  signup:
+    'Install context: {"userId","app","platform","installedAt","deviceIds":{...},"appsflyerId"?,"osVersion"?,...}. A repeated signup fills in missing optional fields only.',
+  track:
+    'An event: {"userId","eventId","name","occurredAt","revenue"?:"4.99","currency"?:"USD","callbackParams"?,"partnerParams"?,"eventValue"?,"sharingFilter"?}. The same eventId twice is one event.',
+  refund:
+    'A refund: {"userId","refundId","purchaseEventId","amount":"4.99","currency","occurredAt","reason"?}. A refund signal for a purchase not known yet is held for policy.orphanRefundHold.',
   adRevenue: 'Ad revenue for Adjust: {"userId","eventId","occurredAt","revenue","currency","adImpressionsCount","network"?,"unit"?,"placement"?}.',
   redrive: 'Re-queue dead letters after a fix: {"ids":["dlv_..."]} for some, {} for all. Reloads the worker\'s settings first.',
   forget: 'Erase the user: {"userId"}. Stops deliveries and ends the workflow so its runs can be deleted (use `s2s forget`).',

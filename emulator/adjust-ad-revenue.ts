@@ -21,7 +21,12 @@ export function handleAdjustAdRevenue(req: VendorRequest, ctx: RuleContext): Ver
   const app = checkApp(req, params, ctx, b, 'ad_revenue');
   if (isVerdict(app)) return app;
   if (params['source'] !== 'publisher') {
-    return adjustFail(b, 'ad_revenue', 400, `Bad event state: source must be publisher, got ${params['source'] === undefined ? 'none' : `"${params['source']}"`}`);
+    return adjustFail(
+      b,
+      'ad_revenue',
+      400,
+      `Bad event state: source must be publisher, got ${params['source'] === undefined ? 'none' : `"${params['source']}"`}`,
+    );
   }
   const count = params['ad_impressions_count'];
   if (count === undefined || !/^\d+$/.test(count) || Number(count) < 1) {

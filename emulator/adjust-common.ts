@@ -43,7 +43,13 @@ export function checkMethod(req: VendorRequest, b: VerdictBuilder, endpoint: Adj
 }
 
 /** Size, s2s=1, app token, authorization, inactive app, disabled tracking: in that order. */
-export function checkApp(req: VendorRequest, params: Record<string, string>, ctx: RuleContext, b: VerdictBuilder, endpoint: AdjustEndpoint): AdjustApp | Verdict {
+export function checkApp(
+  req: VendorRequest,
+  params: Record<string, string>,
+  ctx: RuleContext,
+  b: VerdictBuilder,
+  endpoint: AdjustEndpoint,
+): AdjustApp | Verdict {
   if (req.urlBytes + req.bodyBytes > ctx.config.adjustMaxRequestBytes) return adjustFail(b, endpoint, 413, 'Request size too large');
   const appToken = params['app_token'];
   if (appToken !== undefined) b.fields.appKey = appToken;
@@ -121,7 +127,12 @@ export function resolveDevice(
   const ids = deviceIdsOf(params);
   const first = ids[0];
   if (!first) {
-    return adjustFail(b, endpoint, 400, 'Bad event state: no device identifier (send one of idfa, gps_adid, fire_adid, oaid, web_uuid, idfv, android_id, adid)');
+    return adjustFail(
+      b,
+      endpoint,
+      400,
+      'Bad event state: no device identifier (send one of idfa, gps_adid, fire_adid, oaid, web_uuid, idfv, android_id, adid)',
+    );
   }
   b.fields.deviceKey = `${first[0]}:${first[1]}`;
   warnPlatform(ids, app, b);

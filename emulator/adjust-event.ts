@@ -85,11 +85,21 @@ export function handleAdjustEvent(req: VendorRequest, ctx: RuleContext): Verdict
   }
   const lastSame = ctx.devices.lastEventMs(device.scope, eventToken);
   if (lastSame !== undefined && at < lastSame) {
-    return adjustFail(b, 'event', 400, `Bad event state: out of order, created_at ${iso(at)} is earlier than ${iso(lastSame)} already tracked for this device and event token`);
+    return adjustFail(
+      b,
+      'event',
+      400,
+      `Bad event state: out of order, created_at ${iso(at)} is earlier than ${iso(lastSame)} already tracked for this device and event token`,
+    );
   }
   const lastRevenue = ctx.devices.lastRevenueMs(device.scope);
   if (isRevenue && lastRevenue !== undefined && at < lastRevenue) {
-    return adjustFail(b, 'event', 400, `Bad event state: out of order, created_at ${iso(at)} is earlier than ${iso(lastRevenue)} already tracked for this device's revenue events`);
+    return adjustFail(
+      b,
+      'event',
+      400,
+      `Bad event state: out of order, created_at ${iso(at)} is earlier than ${iso(lastRevenue)} already tracked for this device's revenue events`,
+    );
   }
   b.effects.push({ kind: 'adjustEventTracked', scope: device.scope, eventToken, createdAtMs: at, revenue: isRevenue, unique: tokenCfg.unique });
   return adjustOk(b);

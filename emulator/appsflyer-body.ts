@@ -72,7 +72,8 @@ export function checkEventValueRevenue(value: Record<string, unknown>): RevenueC
   const rev = value['af_revenue'];
   if (rev !== undefined) {
     const s = typeof rev === 'number' && Number.isFinite(rev) ? String(rev) : rev;
-    if (typeof s !== 'string' || !AF_REVENUE_RE.test(s)) return { problem: `af_revenue ${JSON.stringify(rev)} is not a plain number (digits, optional - and one decimal point)` };
+    if (typeof s !== 'string' || !AF_REVENUE_RE.test(s))
+      return { problem: `af_revenue ${JSON.stringify(rev)} is not a plain number (digits, optional - and one decimal point)` };
     out.revenue = s;
   }
   const cur = value['af_currency'];

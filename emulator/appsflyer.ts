@@ -62,13 +62,20 @@ export function handleAppsflyerEvent(req: VendorRequest, appId: string, ctx: Rul
   const { app, noPrefix } = resolved;
   const auth = req.headers['authentication'];
   if (auth === undefined) return reply(b, 401, AF_MESSAGES.unauthorized, 'rejected', 'no authentication header');
-  if (auth.trim() === '' || /\s/.test(auth.trim())) return reply(b, 400, AF_MESSAGES.failedAuth, 'rejected', 'authentication header is empty or not a single key');
+  if (auth.trim() === '' || /\s/.test(auth.trim()))
+    return reply(b, 400, AF_MESSAGES.failedAuth, 'rejected', 'authentication header is empty or not a single key');
   if (auth.trim() !== app.key) return reply(b, 401, AF_MESSAGES.unauthorized, 'rejected', `authentication is not the ${app.apiVersion} key of ${app.appId}`);
   if (app.zeroPackage) return reply(b, 403, AF_MESSAGES.forbidden, 'rejected', 'Zero Package plans do not accept S2S events');
 
   const limit = ctx.config.appsflyerMaxPayloadBytes;
   if (req.bodyBytes > limit) {
-    return reply(b, 400, `${AF_MESSAGES.badRequest}: JSON payload is ${req.bodyBytes} bytes, the limit is 1KB (${limit} bytes)`, 'rejected', 'payload too large');
+    return reply(
+      b,
+      400,
+      `${AF_MESSAGES.badRequest}: JSON payload is ${req.bodyBytes} bytes, the limit is 1KB (${limit} bytes)`,
+      'rejected',
+      'payload too large',
+    );
   }
   const ct = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (ct !== 'application/json') return reply(b, 400, AF_MESSAGES.parse, 'rejected', `Content-Type must be application/json, got "${ct ?? ''}"`);
@@ -79,14 +86,16 @@ export function handleAppsflyerEvent(req: VendorRequest, appId: string, ctx: Rul
     return reply(b, 400, AF_MESSAGES.parse, 'rejected', 'body is not valid JSON');
   }
   b.fields.json = json;
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return reply(b, 400, AF_MESSAGES.parse, 'rejected', 'body must be one JSON object (one event per request)');
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    return reply(b, 400, AF_MESSAGES.parse, 'rejected', 'body must be one JSON object (one event per request)');
   const o = json as Record<string, unknown>;
   if (Array.isArray(o['events']) || Array.isArray(o['eventName'])) return reply(b, 400, AF_MESSAGES.parse, 'rejected', 'more than one event in one request');
   if (typeof o['eventName'] === 'string') b.fields.eventKey = o['eventName'];
 
   const afId = o['appsflyer_id'];
   if (afId === undefined || afId === null || afId === '') return reply(b, 400, AF_MESSAGES.missingId, 'rejected', 'appsflyer_id missing');
-  if (typeof afId !== 'string' || !APPSFLYER_ID_RE.test(afId)) return reply(b, 400, AF_MESSAGES.badRequest, 'rejected', 'appsflyer_id must match ^\\d{13}-\\d{7,19}$');
+  if (typeof afId !== 'string' || !APPSFLYER_ID_RE.test(afId))
+    return reply(b, 400, AF_MESSAGES.badRequest, 'rejected', 'appsflyer_id must match ^\\d{13}-\\d{7,19}$');
   b.fields.deviceKey = `appsflyer_id:${afId}`;
   if (o['eventValue'] !== undefined && typeof o['eventValue'] !== 'string') {
     return reply(b, 400, AF_MESSAGES.parse, 'rejected', 'eventValue must be stringified JSON, not a JSON value');

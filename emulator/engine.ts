@@ -91,14 +91,19 @@ export class EmulatorEngine {
       this.counters.fault(route.vendor, 'acceptThenReset');
     }
     // Requests rejected before their fields were parsed still name their delivery id, app and event.
-    const record = this.record(req, route, { ...this.describe(req, route), ...verdict.fields }, {
-      status: verdict.status,
-      responseBody: verdict.body,
-      outcome: verdict.outcome,
-      warnings,
-      ...(verdict.reason !== undefined ? { reason: verdict.reason } : {}),
-      ...(fault ? { fault } : {}),
-    });
+    const record = this.record(
+      req,
+      route,
+      { ...this.describe(req, route), ...verdict.fields },
+      {
+        status: verdict.status,
+        responseBody: verdict.body,
+        outcome: verdict.outcome,
+        warnings,
+        ...(verdict.reason !== undefined ? { reason: verdict.reason } : {}),
+        ...(fault ? { fault } : {}),
+      },
+    );
     return {
       record,
       status: verdict.status,

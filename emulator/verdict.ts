@@ -48,10 +48,7 @@ export interface RuleContext {
 }
 
 export type RecordFields = Partial<
-  Pick<
-    RecordedRequest,
-    'params' | 'json' | 'appKey' | 'deviceKey' | 'eventKey' | 'eventTimeMs' | 'recordedTimestamp' | 'revenue' | 'currency' | 'deliveryId'
-  >
+  Pick<RecordedRequest, 'params' | 'json' | 'appKey' | 'deviceKey' | 'eventKey' | 'eventTimeMs' | 'recordedTimestamp' | 'revenue' | 'currency' | 'deliveryId'>
 >;
 
 export interface Verdict {

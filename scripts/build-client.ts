@@ -51,7 +51,10 @@ export function expectedPackageJson(): { current: PackageJson; expected: Package
   const dependencies: Record<string, string> = {};
   for (const name of Object.keys(current.dependencies)) {
     const pinned = root.dependencies[name];
-    if (!pinned) throw new Error(`packages/client/package.json depends on ${name}, which the root package.json does not: add it there first (the client uses the versions the relay is tested with)`);
+    if (!pinned)
+      throw new Error(
+        `packages/client/package.json depends on ${name}, which the root package.json does not: add it there first (the client uses the versions the relay is tested with)`,
+      );
     dependencies[name] = pinned;
   }
   return { current, expected: { ...current, version: root.version, dependencies } };
@@ -60,7 +63,10 @@ export function expectedPackageJson(): { current: PackageJson; expected: Package
 /** The package.json as committed, refused when it no longer matches the root (tests build without writing files). */
 function inSync(): PackageJson {
   const { current, expected } = expectedPackageJson();
-  if (JSON.stringify(current) !== JSON.stringify(expected)) throw new Error('packages/client/package.json is out of date with the root package.json (version or dependency versions): run `npm run build:client`, which syncs it, and commit the change');
+  if (JSON.stringify(current) !== JSON.stringify(expected))
+    throw new Error(
+      'packages/client/package.json is out of date with the root package.json (version or dependency versions): run `npm run build:client`, which syncs it, and commit the change',
+    );
   return current;
 }
 
@@ -68,7 +74,11 @@ function syncPackageJson(): PackageJson {
   const { current, expected } = expectedPackageJson();
   if (JSON.stringify(current) !== JSON.stringify(expected)) {
     fs.writeFileSync(path.join(PACKAGE_DIR, 'package.json'), `${JSON.stringify(expected, null, 2)}\n`);
-    console.log(`synced packages/client/package.json with the root: version ${expected.version}, ${Object.entries(expected.dependencies).map(([n, v]) => `${n}@${v}`).join(', ')}`);
+    console.log(
+      `synced packages/client/package.json with the root: version ${expected.version}, ${Object.entries(expected.dependencies)
+        .map(([n, v]) => `${n}@${v}`)
+        .join(', ')}`,
+    );
   }
   return expected;
 }
@@ -84,7 +94,10 @@ async function run(command: string, args: string[], cwd: string): Promise<string
 }
 
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
 }
 
 /** Bare package names a built file requires or a declaration file imports. */
@@ -100,9 +113,11 @@ function checkOutput(pkg: PackageJson): void {
   const declared = new Set(Object.keys(pkg.dependencies));
   for (const file of filesUnder(cjs)) {
     const rel = path.relative(cjs, file).split(path.sep).join('/');
-    if (!ALLOWED_SOURCES.some((p) => rel.startsWith(p)) || FORBIDDEN_SOURCES.some((p) => rel.startsWith(p))) problems.push(`${rel}: not client-side code (only ${ALLOWED_SOURCES.join(', ')} without ${FORBIDDEN_SOURCES.join(', ')} may be packed)`);
+    if (!ALLOWED_SOURCES.some((p) => rel.startsWith(p)) || FORBIDDEN_SOURCES.some((p) => rel.startsWith(p)))
+      problems.push(`${rel}: not client-side code (only ${ALLOWED_SOURCES.join(', ')} without ${FORBIDDEN_SOURCES.join(', ')} may be packed)`);
     for (const name of importedPackages(fs.readFileSync(file, 'utf8'))) {
-      if (!declared.has(name) && !name.startsWith('node:') && !builtinModules.includes(name)) problems.push(`${rel} imports ${name}, which packages/client/package.json does not declare`);
+      if (!declared.has(name) && !name.startsWith('node:') && !builtinModules.includes(name))
+        problems.push(`${rel} imports ${name}, which packages/client/package.json does not declare`);
     }
   }
   if (problems.length > 0) throw new Error(`the client package build reaches beyond the client:\n  ${[...new Set(problems)].join('\n  ')}`);
@@ -111,11 +126,16 @@ function checkOutput(pkg: PackageJson): void {
 /** The ES module entry: the CommonJS build's exports by name, and its declarations. */
 function writeEsmEntry(): string[] {
   const require = createRequire(__filename);
-  const names = Object.keys(require(CJS_ENTRY) as object).filter((n) => n !== '__esModule' && n !== 'default').sort();
+  const names = Object.keys(require(CJS_ENTRY) as object)
+    .filter((n) => n !== '__esModule' && n !== 'default')
+    .sort();
   const esm = path.join(DIST, 'esm');
   fs.mkdirSync(esm, { recursive: true });
-  const header = '// ES module entry of @s2s-relay/client: the CommonJS build\'s exports by name, so import and require share one copy of each class.\n';
-  fs.writeFileSync(path.join(esm, 'index.mjs'), `${header}import client from '../cjs/client/index.js';\n\nexport const {\n${names.map((n) => `  ${n},`).join('\n')}\n} = client;\n`);
+  const header = "// ES module entry of @s2s-relay/client: the CommonJS build's exports by name, so import and require share one copy of each class.\n";
+  fs.writeFileSync(
+    path.join(esm, 'index.mjs'),
+    `${header}import client from '../cjs/client/index.js';\n\nexport const {\n${names.map((n) => `  ${n},`).join('\n')}\n} = client;\n`,
+  );
   fs.writeFileSync(path.join(esm, 'index.d.mts'), `${header}export * from '../cjs/client/index.js';\n`);
   return names;
 }
@@ -142,13 +162,21 @@ export async function packClient(destination: string): Promise<PackResult> {
 async function main(argv: string[]): Promise<void> {
   const started = Date.now();
   const { pkg, exportNames } = await buildClient();
-  console.log(`built ${pkg.name}@${pkg.version} in packages/client/dist: CommonJS + ES module entry, ${exportNames.length} named exports (${Date.now() - started} ms)`);
+  console.log(
+    `built ${pkg.name}@${pkg.version} in packages/client/dist: CommonJS + ES module entry, ${exportNames.length} named exports (${Date.now() - started} ms)`,
+  );
   if (argv.includes('--no-pack')) return;
   const at = argv.indexOf('--pack-destination');
   const destination = path.resolve(at >= 0 && argv[at + 1] ? (argv[at + 1] as string) : path.join(ROOT, 'artifacts'));
   const packed = await packClient(destination);
-  console.log(`packed ${path.relative(process.cwd(), packed.tarball) || packed.tarball}: ${(packed.size / 1024).toFixed(1)} KiB, ${(packed.unpackedSize / 1024).toFixed(1)} KiB unpacked, ${packed.entryCount} files`);
-  console.log(`dependencies: ${Object.entries(pkg.dependencies).map(([n, v]) => `${n}@${v}`).join(', ')}`);
+  console.log(
+    `packed ${path.relative(process.cwd(), packed.tarball) || packed.tarball}: ${(packed.size / 1024).toFixed(1)} KiB, ${(packed.unpackedSize / 1024).toFixed(1)} KiB unpacked, ${packed.entryCount} files`,
+  );
+  console.log(
+    `dependencies: ${Object.entries(pkg.dependencies)
+      .map(([n, v]) => `${n}@${v}`)
+      .join(', ')}`,
+  );
   console.log(`install it in a backend with: npm install ${packed.tarball}`);
 }
 

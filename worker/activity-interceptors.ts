@@ -6,7 +6,17 @@
 import type { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure, type MetricMeter } from '@temporalio/common';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory, ActivityOutboundCallsInterceptor } from '@temporalio/worker';
-import { DESTINATIONS, type CombinedSendInput, type CombinedSendResult, type Destination, type LaneAttempt, type SendActivities, type SendBatchInput, type SendBatchResult, type SendFailureData } from '../domain/delivery';
+import {
+  DESTINATIONS,
+  type CombinedSendInput,
+  type CombinedSendResult,
+  type Destination,
+  type LaneAttempt,
+  type SendActivities,
+  type SendBatchInput,
+  type SendBatchResult,
+  type SendFailureData,
+} from '../domain/delivery';
 import { NON_RETRYABLE_SEND_FAILURES } from '../domain/errors';
 import { USER_WORKFLOW_PREFIX, userHash } from '../domain/ids';
 import { METRICS, type MetricDefinition } from '../domain/metrics';
@@ -84,7 +94,13 @@ function logPartFailure(ctx: Context, vendor: Destination, batch: SendBatchInput
     ctx.log.warn(`Send attempt failed (${retryable ? 'the send activity retries it' : 'final'})`, {
       vendor,
       ...(deliveryId ? { deliveryId } : {}),
-      failure: { type: failure.type, message: failure.message, ...(failure.details?.status !== undefined ? { status: failure.details.status } : {}), attempt: failure.details?.attempt ?? 1, nonRetryable: !retryable },
+      failure: {
+        type: failure.type,
+        message: failure.message,
+        ...(failure.details?.status !== undefined ? { status: failure.details.status } : {}),
+        attempt: failure.details?.attempt ?? 1,
+        nonRetryable: !retryable,
+      },
     });
   });
 }
@@ -168,7 +184,13 @@ export function failureClass(error: unknown): { type: string; retryable: boolean
 }
 
 function isFailureData(value: unknown): value is SendFailureData {
-  return typeof value === 'object' && value !== null && !(value instanceof Error) && typeof (value as SendFailureData).type === 'string' && typeof (value as SendFailureData).nonRetryable === 'boolean';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !(value instanceof Error) &&
+    typeof (value as SendFailureData).type === 'string' &&
+    typeof (value as SendFailureData).nonRetryable === 'boolean'
+  );
 }
 
 function safely(action: () => void): void {

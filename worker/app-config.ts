@@ -36,7 +36,11 @@ export function resolveAppConfig(
 ): LoadedConfig {
   const inlineSecrets = collectInlineSecrets(input);
   const parsed = RelayConfig.safeParse(input);
-  if (!parsed.success) throw new ConfigError(source, issueLines(parsed.error).map((p) => redact(p, inlineSecrets, 2000)));
+  if (!parsed.success)
+    throw new ConfigError(
+      source,
+      issueLines(parsed.error).map((p) => redact(p, inlineSecrets, 2000)),
+    );
   const config = parsed.data;
   const problems: string[] = [...timeoutProblems(config)];
   const warnings: string[] = [...timeoutWarnings(config)];
@@ -61,7 +65,11 @@ export function resolveAppConfig(
     }
   }
   const known = [...inlineSecrets, ...Object.values(appsflyer), ...Object.values(adjust).filter((s): s is string => !!s)];
-  if (problems.length > 0) throw new ConfigError(source, problems.map((p) => redact(p, known, 2000)));
+  if (problems.length > 0)
+    throw new ConfigError(
+      source,
+      problems.map((p) => redact(p, known, 2000)),
+    );
   return { config, source, secrets: hideWhenSerialised({ adjust, appsflyer }), warnings };
 }
 
@@ -79,7 +87,11 @@ export function readRelayConfigFile(file: string): RelayConfig {
   }
   const input = parseText(text, resolved);
   const parsed = RelayConfig.safeParse(input);
-  if (!parsed.success) throw new ConfigError(resolved, issueLines(parsed.error).map((p) => redact(p, collectInlineSecrets(input), 2000)));
+  if (!parsed.success)
+    throw new ConfigError(
+      resolved,
+      issueLines(parsed.error).map((p) => redact(p, collectInlineSecrets(input), 2000)),
+    );
   return parsed.data;
 }
 
@@ -145,7 +157,10 @@ function resolveSecret(ref: SecretRef, at: string, env: NodeJS.ProcessEnv, baseD
 function refuseIfRemote(at: string, baseUrl: string, problems: string[]): void {
   const host = new URL(baseUrl).hostname.replace(/^\[|\]$/g, '');
   const loopback = host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
-  if (!loopback) problems.push(`${at}: an inline {value} secret may only be used with a loopback base URL (the local emulator), not ${baseUrl}; put the secret in {env: NAME} or {file: path}`);
+  if (!loopback)
+    problems.push(
+      `${at}: an inline {value} secret may only be used with a loopback base URL (the local emulator), not ${baseUrl}; put the secret in {env: NAME} or {file: path}`,
+    );
 }
 
 /** Each HTTP timeout must end before the activity attempt does, or Temporal (not the sender) ends the attempt. */
@@ -161,7 +176,9 @@ function timeoutWarnings(config: RelayConfig): string[] {
   const attempt = config.policy.retry.attemptTimeout;
   const worst = connectTimeout + headersTimeout + bodyTimeout;
   return worst >= attempt
-    ? [`http: connectTimeout + headersTimeout + bodyTimeout (${formatDuration(worst)}) is not below policy.retry.attemptTimeout (${formatDuration(attempt)}); a slow request may outlive its attempt`]
+    ? [
+        `http: connectTimeout + headersTimeout + bodyTimeout (${formatDuration(worst)}) is not below policy.retry.attemptTimeout (${formatDuration(attempt)}); a slow request may outlive its attempt`,
+      ]
     : [];
 }
 

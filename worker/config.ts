@@ -8,7 +8,11 @@ import { parseRateLimit, RATE_LIMIT_SYNTAX } from '../activities/rate-limit';
 import { DEFAULT_LEDGER_URL, parseLedgerUrl } from './ledger';
 
 const positiveInt = (name: string, fallback: number) =>
-  z.coerce.number({ error: `${name} must be a whole number` }).int(`${name} must be a whole number`).min(1, `${name} must be at least 1`).default(fallback);
+  z.coerce
+    .number({ error: `${name} must be a whole number` })
+    .int(`${name} must be a whole number`)
+    .min(1, `${name} must be at least 1`)
+    .default(fallback);
 /**
  * Vendor requests per second per worker process, or a ramp (activities/rate-limit.ts), validated here and
  * kept as written ("0" = unlimited); worker/workers.ts turns it into the pacer's schedule.
@@ -55,14 +59,20 @@ export const WorkerEnv = z.object({
     .max(65535, 'S2S_METRICS_PORT must be at most 65535')
     .optional(),
   /** Address the metrics endpoint binds: loopback unless the operator opts in (0.0.0.0 in a container whose port is published). */
-  S2S_METRICS_HOST: z.string().regex(/^[^\s:]+$|^\[[0-9A-Fa-f:.]+\]$/, 'S2S_METRICS_HOST must be an IP address or host name to bind, e.g. 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
+  S2S_METRICS_HOST: z
+    .string()
+    .regex(/^[^\s:]+$|^\[[0-9A-Fa-f:.]+\]$/, 'S2S_METRICS_HOST must be an IP address or host name to bind, e.g. 127.0.0.1 or 0.0.0.0')
+    .default('127.0.0.1'),
   /** How often the worker counts user workflows by state in visibility (s2s_user_workflows); "0" = never. Needs metrics on. */
   S2S_VISIBILITY_METRICS_INTERVAL: z
     .string()
     .transform((text, ctx) => {
       const ms = text.trim() === '0' ? 0 : parseDuration(text);
       if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `S2S_VISIBILITY_METRICS_INTERVAL must be a duration such as "60s" or "5m", or 0 to turn the counts off; got ${JSON.stringify(text)}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `S2S_VISIBILITY_METRICS_INTERVAL must be a duration such as "60s" or "5m", or 0 to turn the counts off; got ${JSON.stringify(text)}`,
+        });
         return z.NEVER;
       }
       return ms;
@@ -81,7 +91,9 @@ export const WorkerEnv = z.object({
   S2S_WORKFLOW_BUNDLE: z
     .string()
     .min(1)
-    .refine((p) => isReadableFile(p), { message: 'S2S_WORKFLOW_BUNDLE must be the path of a readable workflow bundle file (build one with `node dist/worker/build-bundle.js <file>`)' })
+    .refine((p) => isReadableFile(p), {
+      message: 'S2S_WORKFLOW_BUNDLE must be the path of a readable workflow bundle file (build one with `node dist/worker/build-bundle.js <file>`)',
+    })
     .optional(),
   /** How long in-flight sends may run after SIGTERM before they are cancelled; default policy.retry.attemptTimeout + 5s. */
   S2S_SHUTDOWN_GRACE: z

@@ -49,7 +49,11 @@ export async function sendLaneFailureReport(ctx: Context, report: LaneFailureRep
     await Promise.race([handle.signal(signals.laneFailure, report), timedOut]);
     return true;
   } catch (error) {
-    ctx.log.debug('lane failure report not sent (best effort)', { deliveryId: report.deliveryId, attempt: report.attempt, reason: error instanceof Error ? error.message : String(error) });
+    ctx.log.debug('lane failure report not sent (best effort)', {
+      deliveryId: report.deliveryId,
+      attempt: report.attempt,
+      reason: error instanceof Error ? error.message : String(error),
+    });
     return false;
   } finally {
     if (timer) clearTimeout(timer);

@@ -13,7 +13,8 @@ export type LedgerSetting = { kind: 'postgres'; url: string } | { kind: 'embedde
 
 /** The embedded ledger under .data/ (relative to the working directory; `npm start` uses S2S_DATA_DIR). */
 export const DEFAULT_LEDGER_URL = 'pglite:.data/ledger';
-export const LEDGER_URL_SYNTAX = 'postgres://user:password@host:5432/database (shared by all workers), pglite:<directory> (embedded, one worker process), pglite:memory, or off';
+export const LEDGER_URL_SYNTAX =
+  'postgres://user:password@host:5432/database (shared by all workers), pglite:<directory> (embedded, one worker process), pglite:memory, or off';
 
 /** The setting S2S_LEDGER_URL names, or what is wrong with it. */
 export function parseLedgerUrl(text: string): LedgerSetting | string {
@@ -46,19 +47,30 @@ interface LedgerLogger {
 export async function openLedger(setting: LedgerSetting, logger: LedgerLogger): Promise<DeliveryLedger> {
   switch (setting.kind) {
     case 'postgres':
-      return new BatchingLedger(await openPostgresLedger(setting.url, { onIdleError: (error) => logger.warn('delivery ledger: a PostgreSQL connection failed; the next query reconnects', { reason: error.message }) }));
+      return new BatchingLedger(
+        await openPostgresLedger(setting.url, {
+          onIdleError: (error) => logger.warn('delivery ledger: a PostgreSQL connection failed; the next query reconnects', { reason: error.message }),
+        }),
+      );
     case 'embedded':
       return new BatchingLedger(await openEmbeddedLedger(setting.dir));
     case 'memory':
       return new BatchingLedger(await openEmbeddedLedger(undefined));
     case 'off':
-      logger.warn('delivery ledger OFF (S2S_LEDGER_URL=off): a workflow reset or a worker that dies after a vendor accepted sends that delivery again; for measurements only');
+      logger.warn(
+        'delivery ledger OFF (S2S_LEDGER_URL=off): a workflow reset or a worker that dies after a vendor accepted sends that delivery again; for measurements only',
+      );
       return disabledLedger();
   }
 }
 
 /** Deletes entries older than the policy's longest dedup window now and every `everyMs`; returns a stop function. */
-export function startLedgerExpiry(ledger: DeliveryLedger, policy: Parameters<typeof ledgerRetentionMs>[0], logger: LedgerLogger, everyMs = 3_600_000): () => void {
+export function startLedgerExpiry(
+  ledger: DeliveryLedger,
+  policy: Parameters<typeof ledgerRetentionMs>[0],
+  logger: LedgerLogger,
+  everyMs = 3_600_000,
+): () => void {
   const maxAgeMs = ledgerRetentionMs(policy);
   const run = () =>
     ledger.expire(maxAgeMs).then(
@@ -76,11 +88,20 @@ export function startLedgerExpiry(ledger: DeliveryLedger, policy: Parameters<typ
  * sends without seeing it, so a delivery accepted through one can be sent again through the other. Warns
  * with the other pollers' identities (seen by the server within the last minute).
  */
-export async function warnIfNotShared(connection: NativeConnection, namespace: string, queues: readonly string[], ownIdentity: string, setting: LedgerSetting, logger: LedgerLogger): Promise<void> {
+export async function warnIfNotShared(
+  connection: NativeConnection,
+  namespace: string,
+  queues: readonly string[],
+  ownIdentity: string,
+  setting: LedgerSetting,
+  logger: LedgerLogger,
+): Promise<void> {
   if (setting.kind === 'postgres') return;
   const others = new Set<string>();
   for (const name of queues) {
-    const answer = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name }, taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY }).catch(() => undefined);
+    const answer = await connection.workflowService
+      .describeTaskQueue({ namespace, taskQueue: { name }, taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY })
+      .catch(() => undefined);
     for (const p of answer?.pollers ?? []) {
       const seenMs = Number(p.lastAccessTime?.seconds ?? 0) * 1000;
       if (p.identity && p.identity !== ownIdentity && Date.now() - seenMs < 60_000) others.add(p.identity);

@@ -44,9 +44,13 @@ export function baselineSeries(namespace: string, taskQueue: string): BaselineSe
   const queues = vendorTaskQueues(taskQueue);
   for (const vendor of DESTINATIONS) {
     // Send activities on the vendor's task queue, and the combined first attempt on the workflows' own.
-    for (const [queue, activityType] of [[queues[vendor], SEND_ACTIVITY_TYPES[vendor]], [taskQueue, COMBINED_SEND_ACTIVITY]] as const) {
+    for (const [queue, activityType] of [
+      [queues[vendor], SEND_ACTIVITY_TYPES[vendor]],
+      [taskQueue, COMBINED_SEND_ACTIVITY],
+    ] as const) {
       const activity = { namespace, taskQueue: queue, activityType, vendor };
-      for (const result of ['delivered', 'duplicate', ...FAILURE_CLASSES.map((c) => c.type)]) out.push({ metric: METRICS.sendResults, tags: { ...activity, result } });
+      for (const result of ['delivered', 'duplicate', ...FAILURE_CLASSES.map((c) => c.type)])
+        out.push({ metric: METRICS.sendResults, tags: { ...activity, result } });
       for (const { type, retryable } of FAILURE_CLASSES) out.push({ metric: METRICS.sendFailures, tags: { ...activity, failure_type: type, retryable } });
     }
   }

@@ -91,7 +91,16 @@ export async function runRelay(
   // Process and visibility gauges only where someone scrapes them.
   const meter = Runtime.instance().metricMeter;
   const stopGauges = env.S2S_METRICS_PORT
-    ? [startMemoryGauge(meter), startVisibilityGauges(connection.workflowService, meter, settings.TEMPORAL_NAMESPACE, settings.TEMPORAL_TASK_QUEUE, env.S2S_VISIBILITY_METRICS_INTERVAL)]
+    ? [
+        startMemoryGauge(meter),
+        startVisibilityGauges(
+          connection.workflowService,
+          meter,
+          settings.TEMPORAL_NAMESPACE,
+          settings.TEMPORAL_TASK_QUEUE,
+          env.S2S_VISIBILITY_METRICS_INTERVAL,
+        ),
+      ]
     : [];
   const done = workers.run().finally(async () => {
     for (const stop of stopGauges) stop();
@@ -112,7 +121,14 @@ export async function runRelay(
     payloadEncryption: encryption.description,
     shutdownGraceMs: env.S2S_SHUTDOWN_GRACE ?? shutdownGraceMs(loaded.config),
   });
-  void warnIfNotShared(connection, settings.TEMPORAL_NAMESPACE, Object.values(vendorTaskQueues(settings.TEMPORAL_TASK_QUEUE)), identity, ledgerSetting, logger).catch(() => undefined);
+  void warnIfNotShared(
+    connection,
+    settings.TEMPORAL_NAMESPACE,
+    Object.values(vendorTaskQueues(settings.TEMPORAL_TASK_QUEUE)),
+    identity,
+    ledgerSetting,
+    logger,
+  ).catch(() => undefined);
   return {
     workers,
     done,

@@ -163,7 +163,10 @@ async function main(): Promise<void> {
     started.unshift({ name: 'vendor emulator', stop: () => vendorEmulator.close() });
     const demo = YAML.parse(fs.readFileSync(env.S2S_APP_CONFIG, 'utf8')) as Record<string, unknown>;
     loaded = resolveAppConfig(
-      { ...demo, vendors: { adjustBaseUrl: `${emulatorUrl}/adjust`, appsflyerApi3BaseUrl: `${emulatorUrl}/appsflyer`, appsflyerApi2BaseUrl: `${emulatorUrl}/appsflyer` } },
+      {
+        ...demo,
+        vendors: { adjustBaseUrl: `${emulatorUrl}/adjust`, appsflyerApi3BaseUrl: `${emulatorUrl}/appsflyer`, appsflyerApi2BaseUrl: `${emulatorUrl}/appsflyer` },
+      },
       { ...DEMO_SECRETS, ...process.env },
       `${env.S2S_APP_CONFIG} (dry run: vendors -> emulator)`,
       { baseDir: path.dirname(env.S2S_APP_CONFIG) },
@@ -184,7 +187,9 @@ async function main(): Promise<void> {
   say(`  Apps:          ${Object.keys(loaded.config.apps).join(', ')} from ${loaded.source}`);
   say(`  Payloads:      encryption ${encryption.description}`);
   if (codecServer) {
-    say(`  Codec server:  ${codecServer.url} ${uiUsesCodec ? '(the UI above decodes payloads through it)' : "(point your UI's codec server setting at it; see docs/privacy.md)"}`);
+    say(
+      `  Codec server:  ${codecServer.url} ${uiUsesCodec ? '(the UI above decodes payloads through it)' : "(point your UI's codec server setting at it; see docs/privacy.md)"}`,
+    );
   }
   say(`  Ledger:        ${relay.ledger} (accepted deliveries, never sent twice)`);
   if (dryRun && emulator) {
@@ -194,8 +199,16 @@ async function main(): Promise<void> {
     say('           Set S2S_APP_CONFIG to your app configuration (with real credentials) to deliver for real.');
   }
   say('');
-  say('  Try:  npx s2s signup \'{"userId":"u1","app":"demo-ios","platform":"ios","installedAt":"' + new Date().toISOString() + '","deviceIds":{"idfa":"D2CADB5F-410F-4963-AC0C-2A78534BDF1E"},"appsflyerId":"1234567890123-1234567","osVersion":"17.1"}\'');
-  say('        npx s2s track \'{"userId":"u1","eventId":"evt_1","name":"purchase","occurredAt":"' + new Date().toISOString() + '","revenue":"4.99","currency":"USD"}\'');
+  say(
+    '  Try:  npx s2s signup \'{"userId":"u1","app":"demo-ios","platform":"ios","installedAt":"' +
+      new Date().toISOString() +
+      '","deviceIds":{"idfa":"D2CADB5F-410F-4963-AC0C-2A78534BDF1E"},"appsflyerId":"1234567890123-1234567","osVersion":"17.1"}\'',
+  );
+  say(
+    '        npx s2s track \'{"userId":"u1","eventId":"evt_1","name":"purchase","occurredAt":"' +
+      new Date().toISOString() +
+      '","revenue":"4.99","currency":"USD"}\'',
+  );
   say('        npx s2s status u1');
   say('  Ctrl-C stops everything this command started.');
   say('');

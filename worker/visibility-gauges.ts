@@ -25,7 +25,12 @@ export function userWorkflowQueries(taskQueue: string): Record<string, string> {
 }
 
 /** Counts every state once; a failed count leaves that state's gauge as it was. */
-export async function sampleUserWorkflows(service: CountService, namespace: string, taskQueue: string, set: (state: string, count: number) => void): Promise<void> {
+export async function sampleUserWorkflows(
+  service: CountService,
+  namespace: string,
+  taskQueue: string,
+  set: (state: string, count: number) => void,
+): Promise<void> {
   await Promise.all(
     Object.entries(userWorkflowQueries(taskQueue)).map(async ([state, query]) => {
       const answer = await service.countWorkflowExecutions({ namespace, query }).catch(() => undefined);

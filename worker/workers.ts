@@ -90,7 +90,12 @@ export async function createRelayWorkers(opts: RelayWorkerOptions): Promise<Rela
   const pacers = { adjust: new RequestPacer(toRateLimit(tuning.rateLimits?.adjust)), appsflyer: new RequestPacer(toRateLimit(tuning.rateLimits?.appsflyer)) };
   const send = createSendActivities(loaded, { ledger: opts.ledger, pacers });
   const maxSends = tuning.maxConcurrentSends ?? 200;
-  const common = { connection, namespace, ...(opts.identity ? { identity: opts.identity } : {}), ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}) };
+  const common = {
+    connection,
+    namespace,
+    ...(opts.identity ? { identity: opts.identity } : {}),
+    ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
+  };
   const graceMs = tuning.shutdownGraceMs ?? shutdownGraceMs(loaded.config);
   const rateLimited = DESTINATIONS.filter((d) => pacers[d].limited || !!tuning.taskQueueRates?.[d]);
   const interceptors = [relayActivityInterceptors({ showUserIds: loaded.config.policy.showDeviceIds }), ...(opts.activityInterceptors ?? [])];
@@ -100,7 +105,11 @@ export async function createRelayWorkers(opts: RelayWorkerOptions): Promise<Rela
     ...common,
     taskQueue,
     workflowBundle: opts.workflowBundlePath ? { codePath: opts.workflowBundlePath } : { code: await buildWorkflowBundle() },
-    activities: { ...createSettingsActivities(loaded.config, taskQueue, rateLimited), ...createForgetActivities(opts.ledger), sendFirstAttempts: send.activities.sendFirstAttempts },
+    activities: {
+      ...createSettingsActivities(loaded.config, taskQueue, rateLimited),
+      ...createForgetActivities(opts.ledger),
+      sendFirstAttempts: send.activities.sendFirstAttempts,
+    },
     interceptors: { activity: interceptors },
     maxCachedWorkflows: tuning.maxCachedWorkflows ?? 2000,
     maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTasks ?? 100,
@@ -130,7 +139,12 @@ export async function createRelayWorkers(opts: RelayWorkerOptions): Promise<Rela
       shutdownForceTime: graceMs + 15_000,
     });
   const adjustWorker = await vendorWorker(queues.adjust, { sendToAdjust: send.activities.sendToAdjust }, pacers.adjust, tuning.taskQueueRates?.adjust);
-  const appsflyerWorker = await vendorWorker(queues.appsflyer, { sendToAppsflyer: send.activities.sendToAppsflyer }, pacers.appsflyer, tuning.taskQueueRates?.appsflyer);
+  const appsflyerWorker = await vendorWorker(
+    queues.appsflyer,
+    { sendToAppsflyer: send.activities.sendToAppsflyer },
+    pacers.appsflyer,
+    tuning.taskQueueRates?.appsflyer,
+  );
   const workers = [workflowWorker, adjustWorker, appsflyerWorker];
   exportZeroBaseline(Runtime.instance().metricMeter, namespace, taskQueue);
 

@@ -77,7 +77,13 @@ function view(letter: DeadLetterRecord): DeadLetterView {
     kind: message?.kind ?? 'track',
     messageId: message ? messageId(message) : '?',
     ...(message?.kind === 'track' ? { name: message.track.name } : {}),
-    occurredAt: message ? (message.kind === 'track' ? message.track.occurredAt : message.kind === 'refund' ? message.refund.occurredAt : message.adRevenue.occurredAt) : isoTime(0),
+    occurredAt: message
+      ? message.kind === 'track'
+        ? message.track.occurredAt
+        : message.kind === 'refund'
+          ? message.refund.occurredAt
+          : message.adRevenue.occurredAt
+      : isoTime(0),
     ...(money ? { revenue: money.revenue, currency: money.currency } : {}),
     reason: letter.reason,
     ...(letter.status !== undefined ? { status: letter.status } : {}),

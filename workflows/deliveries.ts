@@ -72,7 +72,12 @@ export class Deliveries {
     if (!app) return;
     const key = dedupKey(held.message);
     for (const destination of DESTINATIONS) {
-      const item: DeliveryItem = { deliveryId: deliveryId(install.userId, key, destination), destination, message: held.message, occurredAtMs: occurredAtMs(held.message) };
+      const item: DeliveryItem = {
+        deliveryId: deliveryId(install.userId, key, destination),
+        destination,
+        message: held.message,
+        occurredAtMs: occurredAtMs(held.message),
+      };
       const pending: Pending = { item, arrivedAtMs: held.arrivedAtMs, seq: held.seq, redrives: 0 };
       const r = route(destination, held.message, app, install);
       if (isSkip(r)) {
@@ -104,9 +109,11 @@ export class Deliveries {
     if (message.kind === 'refund' && destination === 'appsflyer') {
       const purchaseDelivery = this.purchases.get(message.refund.purchaseEventId)?.appsflyerDeliveryId;
       if (!purchaseDelivery) return `purchase "${message.refund.purchaseEventId}" was not sent to AppsFlyer, so neither is its refund`;
-      if (this.outcomes.get(purchaseDelivery)?.outcome === 'skipped') return `purchase "${message.refund.purchaseEventId}" was skipped for AppsFlyer, so its refund is too`;
+      if (this.outcomes.get(purchaseDelivery)?.outcome === 'skipped')
+        return `purchase "${message.refund.purchaseEventId}" was skipped for AppsFlyer, so its refund is too`;
     }
-    if (deliveryDeadlineMs(pending.item, settings.policy) <= nowMs) return `older than the ${destination} window: the event happened at ${isoTime(pending.item.occurredAtMs)}`;
+    if (deliveryDeadlineMs(pending.item, settings.policy) <= nowMs)
+      return `older than the ${destination} window: the event happened at ${isoTime(pending.item.occurredAtMs)}`;
     return undefined;
   }
 
@@ -129,13 +136,21 @@ export class Deliveries {
       for (const p of plan.batch) p.item.firstAttemptAtMs ??= nowMs;
       const items = plan.batch.map((p) => p.item);
       const input = { app: install.app, user: install, items, deadlineMs: plan.deadlineMs };
-      requests.push({ destination, batch: plan.batch, deadlineMs: plan.deadlineMs, input, taskQueue: settings.taskQueues[destination], summary: activitySummary(destination, items, app), policy: settings.policy, combined: settings.combinedFirstAttempt.includes(destination) });
+      requests.push({
+        destination,
+        batch: plan.batch,
+        deadlineMs: plan.deadlineMs,
+        input,
+        taskQueue: settings.taskQueues[destination],
+        summary: activitySummary(destination, items, app),
+        policy: settings.policy,
+        combined: settings.combinedFirstAttempt.includes(destination),
+      });
     }
     if (requests.length === 0) return;
     this.sender.start(requests, nowMs);
     this.changed();
   }
-
 
   /** Stops starting sends and lets those in flight end (continue-as-new, forget). Resolves with how many there were. */
   stop(): Promise<number> {
@@ -171,7 +186,12 @@ export class Deliveries {
           this.finish(head, 'skipped', nowMs, { ...(verdict.status !== undefined ? { status: verdict.status } : {}), detail: `opted out: ${verdict.message}` });
           wf.log.warn('device opted out; lane stopped', { destination });
         } else {
-          this.finish(head, 'dead-lettered', nowMs, { reason: verdict.reason, detail: verdict.detail, ...(verdict.status !== undefined ? { status: verdict.status } : {}), ...(verdict.attempts !== undefined ? { attempts: verdict.attempts } : {}) });
+          this.finish(head, 'dead-lettered', nowMs, {
+            reason: verdict.reason,
+            detail: verdict.detail,
+            ...(verdict.status !== undefined ? { status: verdict.status } : {}),
+            ...(verdict.attempts !== undefined ? { attempts: verdict.attempts } : {}),
+          });
         }
       }
     }
@@ -183,7 +203,15 @@ export class Deliveries {
     const item = pending.item;
     const lane = this.lanes[item.destination];
     this.outcomes.finish(item, outcome, nowMs, d);
-    lane.last = { deliveryId: item.deliveryId, messageId: messageId(item.message), name: displayName(item), outcome, atMs: nowMs, ...(d.status !== undefined ? { status: d.status } : {}), ...(d.detail !== undefined ? { detail: d.detail } : {}) };
+    lane.last = {
+      deliveryId: item.deliveryId,
+      messageId: messageId(item.message),
+      name: displayName(item),
+      outcome,
+      atMs: nowMs,
+      ...(d.status !== undefined ? { status: d.status } : {}),
+      ...(d.detail !== undefined ? { detail: d.detail } : {}),
+    };
     countOutcome(item.destination, outcome, nowMs - pending.arrivedAtMs);
     lane.counts[outcome === 'dead-lettered' ? 'deadLettered' : outcome] += 1;
     if (outcome === 'delivered') this.counters.delivered += 1;
@@ -208,7 +236,8 @@ export class Deliveries {
   requeue(letter: DeadLetterRecord & { item: DeliveryItem }, seq: number, nowMs: number): void {
     const { sendAtMs: _restamp, firstAttemptAtMs: _first, resend: _resend, ...item } = letter.item;
     const message = item.message;
-    const waitFor = item.destination === 'appsflyer' && message.kind === 'refund' ? this.purchases.get(message.refund.purchaseEventId)?.appsflyerDeliveryId : undefined;
+    const waitFor =
+      item.destination === 'appsflyer' && message.kind === 'refund' ? this.purchases.get(message.refund.purchaseEventId)?.appsflyerDeliveryId : undefined;
     this.outcomes.pending(item);
     this.lanes[item.destination].enqueue({ item, arrivedAtMs: nowMs, seq, redrives: letter.redrives + 1, ...(waitFor ? { waitFor } : {}) });
   }

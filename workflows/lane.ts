@@ -129,14 +129,22 @@ export class Lane {
         this.queue.splice(at + 1, 0, head);
         continue;
       }
-      if (problem === 'wait-for-purchase') return { verdicts, plan: { kind: 'blocked', reason: `refund ${head.item.deliveryId} waits for its purchase to reach AppsFlyer` } };
+      if (problem === 'wait-for-purchase')
+        return { verdicts, plan: { kind: 'blocked', reason: `refund ${head.item.deliveryId} waits for its purchase to reach AppsFlyer` } };
       if (problem) {
         verdicts.push({ outcome: 'dead-lettered', pending: this.shift(), reason: problem });
         continue;
       }
       const at = readyAt(head, ctx);
       if (at > ctx.nowMs) {
-        return { verdicts, plan: { kind: 'wait', untilMs: at, reason: `${this.destination}: ${at === ctx.gateAtMs ? 'post-install gate' : 'settle window'} until ${isoTime(at)}` } };
+        return {
+          verdicts,
+          plan: {
+            kind: 'wait',
+            untilMs: at,
+            reason: `${this.destination}: ${at === ctx.gateAtMs ? 'post-install gate' : 'settle window'} until ${isoTime(at)}`,
+          },
+        };
       }
       return { verdicts, plan: this.collectBatch(ctx) };
     }

@@ -64,7 +64,11 @@ export class Purchases {
       };
     }
     if (purchase.currency !== refund.currency) {
-      return { unknown: false, code: 'currency-mismatch', reason: `refund currency ${refund.currency} differs from purchase "${purchase.eventId}" currency ${purchase.currency}` };
+      return {
+        unknown: false,
+        code: 'currency-mismatch',
+        reason: `refund currency ${refund.currency} differs from purchase "${purchase.eventId}" currency ${purchase.currency}`,
+      };
     }
     const remaining = subtractAmounts(purchase.amount, purchase.refunded);
     if (compareAmounts(refund.amount, remaining) > 0) {
@@ -75,7 +79,11 @@ export class Purchases {
       };
     }
     if (timestampMs(refund.occurredAt) < purchase.occurredAtMs) {
-      return { unknown: false, code: 'before-purchase', reason: `refund occurredAt ${refund.occurredAt} is before the purchase it reverses (${isoTime(purchase.occurredAtMs)})` };
+      return {
+        unknown: false,
+        code: 'before-purchase',
+        reason: `refund occurredAt ${refund.occurredAt} is before the purchase it reverses (${isoTime(purchase.occurredAtMs)})`,
+      };
     }
     return undefined;
   }

@@ -11,7 +11,16 @@
 import * as wf from '@temporalio/workflow';
 import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure, type Duration } from '@temporalio/common';
 import type { Policy } from '../domain/config';
-import { DESTINATIONS, type CombinedSendInput, type CombinedSendResult, type Destination, type SendActivities, type SendBatchInput, type SendBatchResult, type SendFailureData } from '../domain/delivery';
+import {
+  DESTINATIONS,
+  type CombinedSendInput,
+  type CombinedSendResult,
+  type Destination,
+  type SendActivities,
+  type SendBatchInput,
+  type SendBatchResult,
+  type SendFailureData,
+} from '../domain/delivery';
 import { NON_RETRYABLE_SEND_FAILURES, SendFailureType, type SendFailureDetails } from '../domain/errors';
 import type { LaneFailureReport, Pending } from '../domain/snapshot';
 import { workflowNow } from './clock';
@@ -39,7 +48,8 @@ export interface BatchDone {
 }
 
 /** How a lane's part of the combined first attempt ended: its result, a failure worth retrying, or a final error. */
-export type FirstAttempt = { kind: 'result'; result: SendBatchResult } | { kind: 'retry'; report: LaneFailureReport; delay: Duration } | { kind: 'final'; error: unknown };
+export type FirstAttempt =
+  { kind: 'result'; result: SendBatchResult } | { kind: 'retry'; report: LaneFailureReport; delay: Duration } | { kind: 'final'; error: unknown };
 
 export class Sender {
   private readonly running: Partial<Record<Destination, Promise<void>>> = {};
@@ -121,7 +131,12 @@ export class Sender {
     return requests.map((r): FirstAttempt => {
       const part = result[r.destination];
       if (part?.ok) return { kind: 'result', result: part.result };
-      return firstAttemptFailure(r, part ? asFailure(part.failure) : ApplicationFailure.create({ message: `no answer for ${r.destination} in the combined first attempt`, type: SendFailureType.transient }));
+      return firstAttemptFailure(
+        r,
+        part
+          ? asFailure(part.failure)
+          : ApplicationFailure.create({ message: `no answer for ${r.destination} in the combined first attempt`, type: SendFailureType.transient }),
+      );
     });
   }
 
@@ -221,11 +236,20 @@ export function sendFailureVerdict(destination: Destination, error: unknown, can
   const status = details?.status;
   const message = details?.message ?? app?.message ?? (cause instanceof Error ? cause.message : String(cause));
   if (app?.type === SendFailureType.optedOut) return { kind: 'opted-out', ...(status !== undefined ? { status } : {}), message };
-  const deadline = cause instanceof TimeoutFailure || app?.type === SendFailureType.deadlinePassed || (error instanceof ActivityFailure && error.retryState === RetryState.TIMEOUT);
+  const deadline =
+    cause instanceof TimeoutFailure ||
+    app?.type === SendFailureType.deadlinePassed ||
+    (error instanceof ActivityFailure && error.retryState === RetryState.TIMEOUT);
   const reason = deadline
     ? `retry deadline passed (the vendor's age limit for this event); last error: ${message}`
     : app?.type === SendFailureType.invalidRequest
       ? `not sent: ${message}`
       : `${destination} ${app?.type === SendFailureType.deviceNotFound ? 'never found the device' : 'rejected the event'}: ${message}`;
-  return { kind: 'dead-letter', reason, ...(status !== undefined ? { status } : {}), detail: message, ...(details?.attempt !== undefined ? { attempts: details.attempt } : {}) };
+  return {
+    kind: 'dead-letter',
+    reason,
+    ...(status !== undefined ? { status } : {}),
+    detail: message,
+    ...(details?.attempt !== undefined ? { attempts: details.attempt } : {}),
+  };
 }

@@ -81,7 +81,12 @@ export function activitySummary(destination: Destination, items: DeliveryItem[],
   const [first] = items;
   if (!first) return destination;
   const rest = items.slice(1);
-  const more = rest.length ? ` +${rest.length} more: ${rest.slice(0, 3).map((i) => messageId(i.message)).join(', ')}${rest.length > 3 ? ', ...' : ''}` : '';
+  const more = rest.length
+    ? ` +${rest.length} more: ${rest
+        .slice(0, 3)
+        .map((i) => messageId(i.message))
+        .join(', ')}${rest.length > 3 ? ', ...' : ''}`
+    : '';
   return `${destination} ${describe(first)}${more}`;
 }
 
@@ -121,7 +126,14 @@ function laneView(u: UserFacts, destination: Destination, nowMs: number): LaneVi
     };
   }
   const r = lane.retrying;
-  if (r) view.retrying = { deliveryId: r.deliveryId, since: isoTime(r.sinceMs), attempt: r.attempt, answer: r.answer, ...(r.status !== undefined ? { status: r.status } : {}) };
+  if (r)
+    view.retrying = {
+      deliveryId: r.deliveryId,
+      since: isoTime(r.sinceMs),
+      attempt: r.attempt,
+      answer: r.answer,
+      ...(r.status !== undefined ? { status: r.status } : {}),
+    };
   if (lane.stopped) view.stopped = { reason: lane.stopped.reason, at: isoTime(lane.stopped.atMs) };
   if (destination === 'adjust' && Object.keys(lane.highWater).length > 0) {
     view.highWater = Object.fromEntries(Object.entries(lane.highWater).map(([k, sec]) => [k, isoTime(sec * 1000)]));
@@ -143,7 +155,10 @@ export function buildStatus(u: UserFacts, nowMs: number): UserStatus {
     recentRejections: u.rejections.map((r) => ({ at: isoTime(r.atMs), kind: r.kind, reason: r.reason, ...(r.id !== undefined ? { id: r.id } : {}) })),
     counters: { ...u.counters },
     backlog: { bytes: u.backlogBytes, limitBytes: u.settings.policy.maxUndeliveredKiB * 1024 },
-    dedup: { entries: u.dedupFacts.entries, ...(u.dedupFacts.sinceDay !== undefined ? { since: isoTime(u.dedupFacts.sinceDay * 86_400_000).slice(0, 10) } : {}) },
+    dedup: {
+      entries: u.dedupFacts.entries,
+      ...(u.dedupFacts.sinceDay !== undefined ? { since: isoTime(u.dedupFacts.sinceDay * 86_400_000).slice(0, 10) } : {}),
+    },
   };
   if (u.install) {
     status.app = u.install.app;
@@ -163,10 +178,22 @@ function laneLine(destination: Destination, v: LaneView): string {
   parts.push(`${v.queued} queued`);
   if (v.inFlight.length) parts.push(`sending ${v.inFlight.length}`);
   if (v.retrying) parts.push(`RETRYING since ${v.retrying.since} (attempt ${v.retrying.attempt}): ${mdText(clip(v.retrying.answer, 160))}`);
-  if (v.next && v.queued) parts.push(`next ${mdText(v.next.messageId)} (${mdText(v.next.name)}) ready ${v.next.readyAt ?? '?'}${v.next.waitingFor ? `, waits for ${mdText(v.next.waitingFor)}` : ''}`);
+  if (v.next && v.queued)
+    parts.push(
+      `next ${mdText(v.next.messageId)} (${mdText(v.next.name)}) ready ${v.next.readyAt ?? '?'}${v.next.waitingFor ? `, waits for ${mdText(v.next.waitingFor)}` : ''}`,
+    );
   if (v.last) parts.push(`last ${mdText(v.last.messageId)} ${v.last.outcome}${v.last.status ? ` (${v.last.status})` : ''} at ${v.last.at}`);
   const c = v.counts;
-  parts.push([`${c.delivered} delivered`, c.duplicate && `${c.duplicate} duplicate`, c.skipped && `${c.skipped} skipped`, c.deadLettered && `${c.deadLettered} dead-lettered`].filter(Boolean).join(', '));
+  parts.push(
+    [
+      `${c.delivered} delivered`,
+      c.duplicate && `${c.duplicate} duplicate`,
+      c.skipped && `${c.skipped} skipped`,
+      c.deadLettered && `${c.deadLettered} dead-lettered`,
+    ]
+      .filter(Boolean)
+      .join(', '),
+  );
   return `**${destination}**: ${parts.join(' · ')}`;
 }
 
@@ -182,22 +209,42 @@ function deadLetterLine(d: DeadLetterView): string {
  */
 export function currentDetails(status: UserStatus, install?: Signup): string {
   const dead = status.deadLetters.length;
-  const head = [`**${status.state}**${status.gateAt && !status.gateOpen ? ` until ${status.gateAt}` : ''}`, `${status.pending} pending`, `${dead} dead letter${dead === 1 ? '' : 's'}`].join(' · ');
+  const head = [
+    `**${status.state}**${status.gateAt && !status.gateOpen ? ` until ${status.gateAt}` : ''}`,
+    `${status.pending} pending`,
+    `${dead} dead letter${dead === 1 ? '' : 's'}`,
+  ].join(' · ');
   // Temporal does not carry user metadata over continue-as-new, so the current details always say whose workflow this is.
   const who = status.app
     ? `user ${mdText(status.userId)} · app ${mdText(status.app)} (${status.platform}) · installed ${status.installedAt}${status.gateAt ? ` · sends from ${status.gateAt}` : ''}`
     : `user ${mdText(status.userId)} · install context (signup) not received yet`;
-  const held = status.held || status.orphanRefunds
-    ? `held: ${status.held} message(s) waiting for the signup${status.orphanRefunds ? `, ${status.orphanRefunds} refund(s) waiting for their purchase` : ''}`
-    : undefined;
+  const held =
+    status.held || status.orphanRefunds
+      ? `held: ${status.held} message(s) waiting for the signup${status.orphanRefunds ? `, ${status.orphanRefunds} refund(s) waiting for their purchase` : ''}`
+      : undefined;
   const letters = status.deadLetters.slice(-MAX_DEAD_LETTER_LINES).reverse().map(deadLetterLine);
   const more = dead > MAX_DEAD_LETTER_LINES ? `… ${dead - MAX_DEAD_LETTER_LINES} more: \`s2s status ${status.userId}\`` : undefined;
   const redrive = dead ? `after the fix: \`s2s redrive ${status.userId}\` or More Actions → Send an Update → redrive` : undefined;
   const lastRejection = status.recentRejections[status.recentRejections.length - 1];
-  const rejected = status.counters.rejectedMessages && lastRejection ? `rejected messages: ${status.counters.rejectedMessages} (latest ${lastRejection.at}: ${mdText(clip(lastRejection.reason, 160))})` : undefined;
+  const rejected =
+    status.counters.rejectedMessages && lastRejection
+      ? `rejected messages: ${status.counters.rejectedMessages} (latest ${lastRejection.at}: ${mdText(clip(lastRejection.reason, 160))})`
+      : undefined;
   const problem = status.settingsProblem ? `**configuration problem**: ${mdText(status.settingsProblem)}` : undefined;
   const ids = install
     ? `device ids (policy.showDeviceIds): ${mdText(JSON.stringify(install.deviceIds ?? {}))}${install.appsflyerId ? ` · appsflyer_id ${install.appsflyerId}` : ''}${install.ip ? ` · ip ${mdText(install.ip)}` : ''}${install.customerUserId ? ` · customer_user_id ${mdText(install.customerUserId)}` : ''}`
     : undefined;
-  return uiLines([head, problem, who, held, laneLine('adjust', status.lanes.adjust), laneLine('appsflyer', status.lanes.appsflyer), ...letters, more, redrive, rejected, ids]);
+  return uiLines([
+    head,
+    problem,
+    who,
+    held,
+    laneLine('adjust', status.lanes.adjust),
+    laneLine('appsflyer', status.lanes.appsflyer),
+    ...letters,
+    more,
+    redrive,
+    rejected,
+    ids,
+  ]);
 }

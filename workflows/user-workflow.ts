@@ -53,22 +53,39 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     }
   };
   /** A signal's handler: a refused message is recorded (status, metrics, log), never thrown. */
-  const signal = <K extends MessageName>(name: K, fn: (value: MessageOf<K>) => unknown) => async (raw: unknown) => {
-    try {
-      await fn(check(name, raw));
-    } catch (error) {
-      user.rejectSignal(name, raw, error);
-    }
-  };
+  const signal =
+    <K extends MessageName>(name: K, fn: (value: MessageOf<K>) => unknown) =>
+    async (raw: unknown) => {
+      try {
+        await fn(check(name, raw));
+      } catch (error) {
+        user.rejectSignal(name, raw, error);
+      }
+    };
 
   wf.setHandler(updates.signup, (s) => answered(() => user.signup(s)), { validator: validator('signup'), description: HANDLER_DESCRIPTIONS.signup });
-  wf.setHandler(signals.signup, signal('signup', (s) => user.signup(s)), { description: HANDLER_DESCRIPTIONS.signup });
+  wf.setHandler(
+    signals.signup,
+    signal('signup', (s) => user.signup(s)),
+    { description: HANDLER_DESCRIPTIONS.signup },
+  );
 
   wf.setHandler(updates.track, (track) => user.accept({ kind: 'track', track }), { validator: validator('track'), description: HANDLER_DESCRIPTIONS.track });
-  wf.setHandler(signals.track, signal('track', (track) => user.accept({ kind: 'track', track })), { description: HANDLER_DESCRIPTIONS.track });
+  wf.setHandler(
+    signals.track,
+    signal('track', (track) => user.accept({ kind: 'track', track })),
+    { description: HANDLER_DESCRIPTIONS.track },
+  );
 
-  wf.setHandler(updates.adRevenue, (adRevenue) => user.accept({ kind: 'adRevenue', adRevenue }), { validator: validator('adRevenue'), description: HANDLER_DESCRIPTIONS.adRevenue });
-  wf.setHandler(signals.adRevenue, signal('adRevenue', (adRevenue) => user.accept({ kind: 'adRevenue', adRevenue })), { description: HANDLER_DESCRIPTIONS.adRevenue });
+  wf.setHandler(updates.adRevenue, (adRevenue) => user.accept({ kind: 'adRevenue', adRevenue }), {
+    validator: validator('adRevenue'),
+    description: HANDLER_DESCRIPTIONS.adRevenue,
+  });
+  wf.setHandler(
+    signals.adRevenue,
+    signal('adRevenue', (adRevenue) => user.accept({ kind: 'adRevenue', adRevenue })),
+    { description: HANDLER_DESCRIPTIONS.adRevenue },
+  );
 
   const refundValidator = validator('refund');
   wf.setHandler(updates.refund, (refund) => user.accept({ kind: 'refund', refund }), {
@@ -93,13 +110,23 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   );
 
   wf.setHandler(updates.redrive, (r) => user.redrive(r.ids), { validator: validator('redrive'), description: HANDLER_DESCRIPTIONS.redrive });
-  wf.setHandler(signals.redrive, signal('redrive', (r) => user.redrive(r.ids)), { description: HANDLER_DESCRIPTIONS.redrive });
+  wf.setHandler(
+    signals.redrive,
+    signal('redrive', (r) => user.redrive(r.ids)),
+    { description: HANDLER_DESCRIPTIONS.redrive },
+  );
   wf.setHandler(updates.forget, () => user.forget(), { validator: validator('forget'), description: HANDLER_DESCRIPTIONS.forget });
 
   wf.setHandler(
     signals.laneFailure,
     (report: LaneFailureReport) => {
-      if (typeof report === 'object' && report !== null && (report.destination === 'adjust' || report.destination === 'appsflyer') && typeof report.deliveryId === 'string') user.laneFailure(report);
+      if (
+        typeof report === 'object' &&
+        report !== null &&
+        (report.destination === 'adjust' || report.destination === 'appsflyer') &&
+        typeof report.deliveryId === 'string'
+      )
+        user.laneFailure(report);
     },
     { description: HANDLER_DESCRIPTIONS.laneFailure },
   );

@@ -36,7 +36,18 @@ const MAX_HISTORY_BYTES = 8 * 1024 * 1024;
 const DAY_MS = 86_400_000;
 
 function emptyCounters(): Counters {
-  return { received: 0, duplicateMessages: 0, rejectedMessages: 0, delivered: 0, vendorDuplicates: 0, skipped: 0, deadLettered: 0, redriven: 0, refunds: 0, continuedAsNew: 0 };
+  return {
+    received: 0,
+    duplicateMessages: 0,
+    rejectedMessages: 0,
+    delivered: 0,
+    vendorDuplicates: 0,
+    skipped: 0,
+    deadLettered: 0,
+    redriven: 0,
+    refunds: 0,
+    continuedAsNew: 0,
+  };
 }
 
 export class User implements UserFacts {
@@ -68,7 +79,13 @@ export class User implements UserFacts {
     this.inbox = new Inbox(snapshot);
     this.dedup = DedupWindow.from(snapshot?.dedup);
     this.purchases = Purchases.from(snapshot?.purchases);
-    this.deliveries = new Deliveries(snapshot, this.counters, this.purchases, () => this.settings, () => this.changed());
+    this.deliveries = new Deliveries(
+      snapshot,
+      this.counters,
+      this.purchases,
+      () => this.settings,
+      () => this.changed(),
+    );
   }
 
   // ---- facts for the views (UserFacts) ----
@@ -127,7 +144,11 @@ export class User implements UserFacts {
     if (!message || this.isDuplicate(message)) return;
     const limit = this.settings.policy.maxUndeliveredKiB * 1024;
     if (this.backlogBytes + jsonBytes(value) > limit) {
-      throw new RejectedError(name, 'backlog-full', `user "${this.userId}" has ${Math.round(this.backlogBytes / 1024)} KiB of undelivered messages (held, queued and dead letters); policy.maxUndeliveredKiB is ${limit / 1024}: redrive or fix the dead letters, then send again`);
+      throw new RejectedError(
+        name,
+        'backlog-full',
+        `user "${this.userId}" has ${Math.round(this.backlogBytes / 1024)} KiB of undelivered messages (held, queued and dead letters); policy.maxUndeliveredKiB is ${limit / 1024}: redrive or fix the dead letters, then send again`,
+      );
     }
   }
 
@@ -227,7 +248,14 @@ export class User implements UserFacts {
     const purchase = message.kind === 'track' ? this.purchases.get(message.track.eventId) : undefined;
     const day = entry?.day ?? Math.floor((purchase?.atMs ?? workflowNow()) / DAY_MS);
     const deliveries = DESTINATIONS.map((d) => this.deliveries.outcomes.view(deliveryId(this.userId, key, d))).filter((v) => v !== undefined);
-    const out: MessageAnswer = { status, kind: message.kind, id: messageId(message), receivedOn: isoTime(day * DAY_MS).slice(0, 10), held: this.inbox.has(key), deliveries };
+    const out: MessageAnswer = {
+      status,
+      kind: message.kind,
+      id: messageId(message),
+      receivedOn: isoTime(day * DAY_MS).slice(0, 10),
+      held: this.inbox.has(key),
+      deliveries,
+    };
     if (status === 'duplicate' && entry && entry.content !== DedupWindow.fingerprint(message)) out.conflictingDuplicate = true;
     return out;
   }
@@ -267,7 +295,11 @@ export class User implements UserFacts {
       // Messages accepted before the signup meet the app's rules now.
       const issues = ruleIssues(held.message.kind, messageBody(held.message) as never, { ...this.ruleContext(), nowMs });
       if (issues.length > 0) {
-        this.deadLetterHeld(held, `checked against app "${install.app}" when the signup arrived: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, nowMs);
+        this.deadLetterHeld(
+          held,
+          `checked against app "${install.app}" when the signup arrived: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+          nowMs,
+        );
         continue;
       }
       this.deliveries.route(held, install, nowMs);
@@ -276,7 +308,14 @@ export class User implements UserFacts {
   }
 
   private deadLetterHeld(held: HeldMessage, reason: string, nowMs: number, unaccepted = false): void {
-    this.deliveries.letters.add({ id: messageLetterId(this.userId, dedupKey(held.message)), held, reason, atMs: nowMs, redrives: 0, ...(unaccepted ? { unaccepted: true as const } : {}) });
+    this.deliveries.letters.add({
+      id: messageLetterId(this.userId, dedupKey(held.message)),
+      held,
+      reason,
+      atMs: nowMs,
+      redrives: 0,
+      ...(unaccepted ? { unaccepted: true as const } : {}),
+    });
     this.counters.deadLettered += 1;
     countDeadLetter('none');
     wf.log.warn('message dead-lettered before reaching a lane', { messageId: messageId(held.message), reason });
@@ -385,7 +424,8 @@ export class User implements UserFacts {
       const install = this.install;
       if (install && this.settings.appKey !== install.app) await this.ensureSettings(install.app);
       // The app is missing from the configuration: look again now and then, so held messages flow once fixed.
-      if (this.settings.appProblem && workflowNow() >= this.settingsLoadedAtMs + this.settings.policy.settingsRetryInterval) await this.ensureSettings(install?.app, true);
+      if (this.settings.appProblem && workflowNow() >= this.settingsLoadedAtMs + this.settings.policy.settingsRetryInterval)
+        await this.ensureSettings(install?.app, true);
       const nowMs = workflowNow();
       this.routeHeld(nowMs);
       if (install && this.settings.appKey === install.app) this.deliveries.pump(install, nowMs, this.alarm);
@@ -416,10 +456,16 @@ export class User implements UserFacts {
   private housekeeping(nowMs: number): { atMs: number; why: string } | undefined {
     const policy = this.settings.policy;
     const expired = this.inbox.expire(nowMs, policy, this.install !== undefined);
-    for (const held of expired.held) this.deadLetterHeld(held, `no install context (signup) arrived within ${policy.installWaitTimeout / 1000}s of the first event`, nowMs);
+    for (const held of expired.held)
+      this.deadLetterHeld(held, `no install context (signup) arrived within ${policy.installWaitTimeout / 1000}s of the first event`, nowMs);
     for (const orphan of expired.orphans) {
       const refund = (orphan.message as RefundMessage).refund;
-      this.deadLetterHeld(orphan, `unknown purchase "${refund.purchaseEventId}": no such purchase arrived within ${policy.orphanRefundHold / 1000}s of the refund`, nowMs, true);
+      this.deadLetterHeld(
+        orphan,
+        `unknown purchase "${refund.purchaseEventId}": no such purchase arrived within ${policy.orphanRefundHold / 1000}s of the refund`,
+        nowMs,
+        true,
+      );
     }
     let next = expired.next;
     if (this.settings.appProblem) {
@@ -441,7 +487,12 @@ export class User implements UserFacts {
   private publish(nowMs: number): void {
     const status = buildStatus(this, nowMs);
     this.ops.publish(
-      { ...(this.install ? { app: this.install.app } : {}), state: publishedState(status.state), pending: this.pendingCount, deadLetters: this.deliveries.letters.count },
+      {
+        ...(this.install ? { app: this.install.app } : {}),
+        state: publishedState(status.state),
+        pending: this.pendingCount,
+        deadLetters: this.deliveries.letters.count,
+      },
       () => currentDetails(status, this.settings.policy.showDeviceIds ? this.install : undefined),
     );
   }

@@ -34,10 +34,12 @@ class Coalescer<I, O> {
     }
     this.busy = true;
     this.calls += 1;
-    this.run(batch.map((w) => w.input)).then(
-      (answer) => batch.forEach((w) => w.resolve(answer(w.input))),
-      (error: unknown) => batch.forEach((w) => w.reject(error)),
-    ).finally(() => this.next());
+    this.run(batch.map((w) => w.input))
+      .then(
+        (answer) => batch.forEach((w) => w.resolve(answer(w.input))),
+        (error: unknown) => batch.forEach((w) => w.reject(error)),
+      )
+      .finally(() => this.next());
   }
 }
 

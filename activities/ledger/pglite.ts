@@ -81,7 +81,9 @@ export async function startPgliteThread(dataDir: string | undefined, queryTimeou
   }
   worker.unref(); // an open ledger does not keep the process alive
   return {
-    query: async <R extends object>(text: string, params?: unknown[]) => ({ rows: (await call({ op: 'query', text, params: params ?? [] }, queryTimeoutMs)) as R[] }),
+    query: async <R extends object>(text: string, params?: unknown[]) => ({
+      rows: (await call({ op: 'query', text, params: params ?? [] }, queryTimeoutMs)) as R[],
+    }),
     exec: async (text) => void (await call({ op: 'exec', text }, queryTimeoutMs)),
     async close() {
       if (!gone) await call({ op: 'close' }, queryTimeoutMs).catch(() => undefined);

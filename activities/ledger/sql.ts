@@ -103,7 +103,10 @@ export class SqlLedger implements DeliveryLedger {
   }
 
   async forgetUser(userHash: string): Promise<number> {
-    const { rows } = await this.run<{ n: number }>(`WITH gone AS (DELETE FROM ${LEDGER_TABLE} WHERE user_hash = $1 RETURNING 1) SELECT count(*)::int AS n FROM gone`, [userHash]);
+    const { rows } = await this.run<{ n: number }>(
+      `WITH gone AS (DELETE FROM ${LEDGER_TABLE} WHERE user_hash = $1 RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+      [userHash],
+    );
     return rows[0]?.n ?? 0;
   }
 

@@ -51,7 +51,10 @@ export async function openPostgresLedger(url: string, options: PostgresLedgerOpt
     await ensureLedgerSchema(sql);
   } catch (error) {
     await pool.end().catch(() => undefined);
-    throw new Error(`cannot open the delivery ledger on ${description}: ${(error as Error).message}. Check S2S_LEDGER_URL and that the database exists and accepts this user.`, { cause: error });
+    throw new Error(
+      `cannot open the delivery ledger on ${description}: ${(error as Error).message}. Check S2S_LEDGER_URL and that the database exists and accepts this user.`,
+      { cause: error },
+    );
   }
   return new SqlLedger(sql, description, () => pool.end());
 }

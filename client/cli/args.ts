@@ -19,52 +19,59 @@ export const COMMANDS: Record<string, CommandHelp> = {
     usage: 'signup <json|-> [--signal]',
     options: ['--signal'],
     summary: "start the user's workflow (idempotent) with the install context",
-    details: 'The install context as JSON (docs/contract.md): userId, app, platform, installedAt, deviceIds, appsflyerId, osVersion, ...\nA repeated signup fills in optional fields the first one left out; fields already given never change.',
+    details:
+      'The install context as JSON (docs/contract.md): userId, app, platform, installedAt, deviceIds, appsflyerId, osVersion, ...\nA repeated signup fills in optional fields the first one left out; fields already given never change.',
   },
   track: {
     usage: 'track <json|-> [--signal]',
     options: ['--signal'],
     summary: 'record an event (purchase, renewal, ...)',
-    details: 'An event as JSON: userId, eventId, name, occurredAt, revenue ("4.99", a string) with currency, callbackParams, partnerParams, eventValue, sharingFilter.\nThe same eventId twice is one event: the answer says duplicate (exit 3 when its content differs).',
+    details:
+      'An event as JSON: userId, eventId, name, occurredAt, revenue ("4.99", a string) with currency, callbackParams, partnerParams, eventValue, sharingFilter.\nThe same eventId twice is one event: the answer says duplicate (exit 3 when its content differs).',
   },
   refund: {
     usage: 'refund <json|-> [--signal]',
     options: ['--signal'],
     summary: 'record a refund of an earlier purchase',
-    details: 'A refund as JSON: userId, refundId, purchaseEventId, amount ("4.99"), currency, occurredAt, reason.\nRefused (exit 2) for an unknown purchase, another currency or more than remains; --signal holds it for its purchase instead.',
+    details:
+      'A refund as JSON: userId, refundId, purchaseEventId, amount ("4.99"), currency, occurredAt, reason.\nRefused (exit 2) for an unknown purchase, another currency or more than remains; --signal holds it for its purchase instead.',
   },
   'ad-revenue': {
     usage: 'ad-revenue <json|-> [--signal]',
     options: ['--signal'],
     summary: "record ad revenue for Adjust's /ad_revenue",
-    details: 'Ad revenue as JSON: userId, eventId, occurredAt, revenue, currency, adImpressionsCount, network, unit, placement.\nThe app must enable adjust.adRevenue in the relay configuration.',
+    details:
+      'Ad revenue as JSON: userId, eventId, occurredAt, revenue, currency, adImpressionsCount, network, unit, placement.\nThe app must enable adjust.adRevenue in the relay configuration.',
   },
   status: {
     usage: 'status <userId>',
     summary: 'install state, gate, lanes (with the last vendor answer while retrying), dead letters, counters',
-    details: 'While a send is retried the lane shows RETRYING with the delivery id, the attempt and what the vendor answered.\nEvery dead letter is listed with the id `s2s redrive <userId> <id>` takes (dlv_... or dlm_... for a message that never reached a lane).',
+    details:
+      'While a send is retried the lane shows RETRYING with the delivery id, the attempt and what the vendor answered.\nEvery dead letter is listed with the id `s2s redrive <userId> <id>` takes (dlv_... or dlm_... for a message that never reached a lane).',
   },
   history: {
     usage: 'history <userId> [id ...]',
     summary: 'deliveries per vendor: when each vendor got each message, restamps included',
-    details: 'Only the given event, refund or delivery ids when some are given. A restamped Adjust event shows the created_at sent ("sent as").\n--json prints one delivery per line (NDJSON).',
+    details:
+      'Only the given event, refund or delivery ids when some are given. A restamped Adjust event shows the created_at sent ("sent as").\n--json prints one delivery per line (NDJSON).',
   },
   'dead-letters': {
     usage: 'dead-letters [--limit N]',
     summary: 'users with dead letters on this task queue, with reasons',
-    details: 'Lists users by the visibility query S2SDeadLetters > 0 (no worker needed), then asks each workflow for its dead letters.\n--json prints one user per line (NDJSON).',
+    details:
+      'Lists users by the visibility query S2SDeadLetters > 0 (no worker needed), then asks each workflow for its dead letters.\n--json prints one user per line (NDJSON).',
     options: ['--limit'],
   },
   redrive: {
     usage: 'redrive <userId> [id ...] | redrive [--all] [filters]',
-    summary: 're-queue dead letters: one user\'s (all, or the ids given), or every user\'s on this task queue',
+    summary: "re-queue dead letters: one user's (all, or the ids given), or every user's on this task queue",
     details: [
-      'One user: ids as `s2s status` lists them (dlv_... or dlm_...); all of the user\'s dead letters when none are given.',
+      "One user: ids as `s2s status` lists them (dlv_... or dlm_...); all of the user's dead letters when none are given.",
       'Every user with dead letters on this task queue (no userId, or --all), narrowed by:',
       '  --app APP            users of one app (S2SApp)',
       "  --query 'Q'          a visibility query, e.g. \"S2SState = 'idle'\" (ANDed with S2SDeadLetters > 0, Running, this task queue)",
       '  --reason TEXT        only dead letters whose reason or vendor answer contains TEXT (case-insensitive), or matches /regex/flags;',
-      '                       each user\'s dead letters are read with the status query and only the matching ids redriven',
+      "                       each user's dead letters are read with the status query and only the matching ids redriven",
       '  --concurrency N      users handled at once (1-64, default 8)',
       '  --dry-run            list what would be redriven, change nothing',
       'A progress bar on a terminal (plain progress lines otherwise) goes to stderr; a summary follows.',
@@ -76,9 +83,9 @@ export const COMMANDS: Record<string, CommandHelp> = {
     usage: 'explain <userId> <eventId|refundId|deliveryId>',
     summary: 'what each vendor was sent, every answer, the retry timeline and the outcome, from the workflow history',
     details: [
-      'Reads every run of the user\'s workflow (decrypting with S2S_PAYLOAD_KEYS) and rebuilds each vendor request with the',
-      'relay\'s own builders from the recorded activity input and the app configuration in S2S_APP_CONFIG (default',
-      'config/demo.yaml); secrets show as [redacted]. Needs no worker. The output holds the user\'s device ids and IP, as sent.',
+      "Reads every run of the user's workflow (decrypting with S2S_PAYLOAD_KEYS) and rebuilds each vendor request with the",
+      "relay's own builders from the recorded activity input and the app configuration in S2S_APP_CONFIG (default",
+      "config/demo.yaml); secrets show as [redacted]. Needs no worker. The output holds the user's device ids and IP, as sent.",
       '--json prints one delivery per line (NDJSON).',
     ].join('\n'),
   },
@@ -87,9 +94,9 @@ export const COMMANDS: Record<string, CommandHelp> = {
     summary: "erase a user: stop the workflow's deliveries, delete every run, write an audit record (user id hash only)",
     details: [
       'Sends the forget update (in-flight sends finish or are cancelled, queued ones are dropped, the workflow completes),',
-      'deletes every run of the user\'s workflow and waits until visibility shows none, then appends a JSON line to the',
+      "deletes every run of the user's workflow and waits until visibility shows none, then appends a JSON line to the",
       'audit log (S2S_AUDIT_LOG, default .data/audit/forget.jsonl) with the user id hash, never the id. A later signup',
-      'starts afresh. Vendor-side erasure (Adjust GDPR forget, AppsFlyer OpenGDPR) stays the app\'s duty: docs/operations.md.',
+      "starts afresh. Vendor-side erasure (Adjust GDPR forget, AppsFlyer OpenGDPR) stays the app's duty: docs/operations.md.",
       '--reason is kept in the audit record: never put personal data in it.',
     ].join('\n'),
     options: ['--reason'],
@@ -97,7 +104,8 @@ export const COMMANDS: Record<string, CommandHelp> = {
   recover: {
     usage: 'recover <userId>',
     summary: 'start a new run of a closed (terminated, failed) workflow from its last state',
-    details: "Signups and events for a user whose workflow is closed answer exit 5 instead of starting an empty run.\nFind out why the run closed (its history in the Temporal UI), fix the cause, then recover: the closed run's state (held and queued messages, dead letters, dedup window, purchases) is read with its snapshot query and carried into the new run.",
+    details:
+      "Signups and events for a user whose workflow is closed answer exit 5 instead of starting an empty run.\nFind out why the run closed (its history in the Temporal UI), fix the cause, then recover: the closed run's state (held and queued messages, dead letters, dedup window, purchases) is read with its snapshot query and carried into the new run.",
   },
 };
 
@@ -131,11 +139,12 @@ const VALUE_OPTIONS = {
   '--limit': (raw: string) => wholeNumber('--limit', raw, 1, 10_000),
   '--concurrency': (raw: string) => wholeNumber('--concurrency', raw, 1, 64),
   '--app': (raw: string) => {
-    if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(raw)) throw inputError(`--app must be an app key from the relay configuration (lowercase letters, digits, _ and -); got ${JSON.stringify(raw)}`);
+    if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(raw))
+      throw inputError(`--app must be an app key from the relay configuration (lowercase letters, digits, _ and -); got ${JSON.stringify(raw)}`);
     return raw;
   },
   '--query': (raw: string) => {
-    if (raw.trim() === '') throw inputError("--query must be a visibility query, e.g. \"S2SState = 'idle'\"");
+    if (raw.trim() === '') throw inputError('--query must be a visibility query, e.g. "S2SState = \'idle\'"');
     return raw;
   },
   '--reason': (raw: string) => {
@@ -173,7 +182,18 @@ export interface Parsed {
 }
 
 export function parseArgs(argv: string[]): Parsed {
-  const parsed: Parsed = { args: [], json: false, signal: false, limit: 100, help: false, version: false, all: false, dryRun: false, concurrency: 8, given: [] };
+  const parsed: Parsed = {
+    args: [],
+    json: false,
+    signal: false,
+    limit: 100,
+    help: false,
+    version: false,
+    all: false,
+    dryRun: false,
+    concurrency: 8,
+    given: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const name = arg.startsWith('--') && arg.includes('=') ? arg.slice(0, arg.indexOf('=')) : arg;
@@ -202,7 +222,8 @@ export function parseArgs(argv: string[]): Parsed {
   if (allowed && !parsed.help) {
     const general = ['--json', '--help', '-h', '--version', '-V'];
     const wrong = parsed.given.filter((o) => !general.includes(o) && !allowed.includes(o));
-    if (wrong.length > 0) throw inputError(`${parsed.command} does not take ${wrong.join(', ')}${allowed.length ? ` (its options: ${allowed.join(', ')})` : ''}`);
+    if (wrong.length > 0)
+      throw inputError(`${parsed.command} does not take ${wrong.join(', ')}${allowed.length ? ` (its options: ${allowed.join(', ')})` : ''}`);
   }
   return parsed;
 }

@@ -31,7 +31,8 @@ export async function runExplain(parsed: Parsed, io: CliIo, connect: () => Promi
   tooMany(parsed.args, 2, 'explain');
   const userId = userIdArg(parsed.args[0], 'explain');
   const id = parsed.args[1];
-  if (id === undefined || !/^[A-Za-z0-9_:.@+-]{1,200}$/.test(id)) throw inputError(`explain needs an event id, refund id or delivery id after the userId${id === undefined ? '' : ` (got "${id}")`}`);
+  if (id === undefined || !/^[A-Za-z0-9_:.@+-]{1,200}$/.test(id))
+    throw inputError(`explain needs an event id, refund id or delivery id after the userId${id === undefined ? '' : ` (got "${id}")`}`);
   const { config, source } = explainConfig(io.env ?? process.env);
   const client = await connect();
   const wait = Math.min(io.answerTimeoutMs ?? 20_000, TIMELINE_WAIT_MS);
@@ -42,7 +43,9 @@ export async function runExplain(parsed: Parsed, io: CliIo, connect: () => Promi
   });
   if (result.runs.length === 0) throw new RelayUnknownUserError(userId);
   if (result.deliveries.length === 0) {
-    throw inputError(`explain: user ${userId} has no event, refund or delivery "${id}" in the history of its ${result.runs.length} run${result.runs.length === 1 ? '' : 's'} (s2s history ${userId} lists its deliveries)`);
+    throw inputError(
+      `explain: user ${userId} has no event, refund or delivery "${id}" in the history of its ${result.runs.length} run${result.runs.length === 1 ? '' : 's'} (s2s history ${userId} lists its deliveries)`,
+    );
   }
   out.list(result.deliveries, formatExplain(result));
   return EXIT.ok;
@@ -68,7 +71,7 @@ function formatDelivery(d: DeliveryExplanation): string[] {
   const o = d.outcome;
   lines.push(
     `outcome: ${o.outcome.toUpperCase()}${o.at ? ` at ${o.at}` : ''}${o.status !== undefined ? ` (${o.status}${o.attempts ? `, attempt ${o.attempts}` : ''})` : o.attempts ? ` (attempt ${o.attempts})` : ''}${o.answer ? `: ${o.answer}` : ''}` +
-      `${o.source === 'workflow' ? '   [the workflow\'s record]' : '   [from the history]'}`,
+      `${o.source === 'workflow' ? "   [the workflow's record]" : '   [from the history]'}`,
   );
   if (d.sentAs) lines.push(`sent as ${d.sentAs} instead of ${m.occurredAt} (restamped: Adjust had accepted a later event for this token)`);
   const requests = new Map<string, { request: RebuiltRequest; sends: string[] }>();
@@ -80,7 +83,9 @@ function formatDelivery(d: DeliveryExplanation): string[] {
   }
   if (requests.size === 0) lines.push('request: none (never handed to a send activity)');
   for (const { request, sends } of requests.values()) {
-    lines.push(`request${requests.size > 1 ? ` of ${sends.join(', ')}` : d.sends.length > 1 ? ` (the same for all ${d.sends.length} sends)` : ''} (rebuilt from the recorded input; secrets [redacted]):`);
+    lines.push(
+      `request${requests.size > 1 ? ` of ${sends.join(', ')}` : d.sends.length > 1 ? ` (the same for all ${d.sends.length} sends)` : ''} (rebuilt from the recorded input; secrets [redacted]):`,
+    );
     lines.push(...indent(formatRequest(request)));
   }
   if (d.timeline.length) {

@@ -128,7 +128,12 @@ export function describeError(error: unknown): string {
 }
 
 /** Waits for a worker's answer at most `timeoutMs`; says so when none came (no worker running for the task queue). */
-export async function withWorker<T>(client: RelayClient, timeoutMs: number, what: { action: string; update?: { subject: string; userId: string; started: boolean } }, call: () => Promise<T>): Promise<T> {
+export async function withWorker<T>(
+  client: RelayClient,
+  timeoutMs: number,
+  what: { action: string; update?: { subject: string; userId: string; started: boolean } },
+  call: () => Promise<T>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   try {
     return await client.client.connection.withDeadline(deadline, call);
@@ -162,14 +167,28 @@ export function toCliError(error: unknown): CliError {
   const message = describeError(error);
   const code = grpcCode(error);
   if (code === GRPC_UNAVAILABLE || code === GRPC_UNIMPLEMENTED) {
-    return new CliError(`Temporal did not answer as a Temporal frontend: ${message}. Is the server running (\`npm start\` starts one) and is TEMPORAL_ADDRESS right?`, EXIT.failure, 'temporal-unreachable');
+    return new CliError(
+      `Temporal did not answer as a Temporal frontend: ${message}. Is the server running (\`npm start\` starts one) and is TEMPORAL_ADDRESS right?`,
+      EXIT.failure,
+      'temporal-unreachable',
+    );
   }
   return new CliError(message, EXIT.failure, 'failure');
 }
 
 export function reportError(error: unknown, io: CliIo, json: boolean, usage = false): number {
   const e = toCliError(error);
-  if (json) io.err(JSON.stringify({ error: { exitCode: e.exitCode, kind: e.type, message: e.message, ...(error instanceof RelayInputError || error instanceof RelayRejectedError ? { issues: error.issues } : {}) } }));
+  if (json)
+    io.err(
+      JSON.stringify({
+        error: {
+          exitCode: e.exitCode,
+          kind: e.type,
+          message: e.message,
+          ...(error instanceof RelayInputError || error instanceof RelayRejectedError ? { issues: error.issues } : {}),
+        },
+      }),
+    );
   else io.err(`s2s: ${e.message}${usage ? `\n\n${USAGE}` : ''}`);
   return e.exitCode;
 }

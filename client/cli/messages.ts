@@ -9,13 +9,23 @@ import { readDocument, tooMany, type Parsed } from './args';
 import { formatMessageAnswer, formatSignup } from './format';
 import { withWorker, type CliIo } from './io';
 
-const MESSAGE_OF: Record<string, Exclude<MessageName, 'redrive' | 'forget'>> = { signup: 'signup', track: 'track', refund: 'refund', 'ad-revenue': 'adRevenue' };
+const MESSAGE_OF: Record<string, Exclude<MessageName, 'redrive' | 'forget'>> = {
+  signup: 'signup',
+  track: 'track',
+  refund: 'refund',
+  'ad-revenue': 'adRevenue',
+};
 
 export function isMessageCommand(command: string): boolean {
   return command in MESSAGE_OF;
 }
 
-export async function runMessageCommand(parsed: Parsed, io: CliIo, connect: () => Promise<RelayClient>, print: (value: unknown, human: string) => void): Promise<ExitCode> {
+export async function runMessageCommand(
+  parsed: Parsed,
+  io: CliIo,
+  connect: () => Promise<RelayClient>,
+  print: (value: unknown, human: string) => void,
+): Promise<ExitCode> {
   const command = parsed.command as string;
   const name = MESSAGE_OF[command] as Exclude<MessageName, 'redrive' | 'forget'>;
   tooMany(parsed.args, 1, command);
@@ -32,7 +42,12 @@ export async function runMessageCommand(parsed: Parsed, io: CliIo, connect: () =
     return EXIT.ok;
   }
   if (name === 'signup') {
-    const answer = await withWorker(client, timeoutMs, { action: `signup of user ${userId}`, update: { subject: 'the install context', userId, started: true } }, () => client.signup(doc as never));
+    const answer = await withWorker(
+      client,
+      timeoutMs,
+      { action: `signup of user ${userId}`, update: { subject: 'the install context', userId, started: true } },
+      () => client.signup(doc as never),
+    );
     print(answer, formatSignup(answer));
     return EXIT.ok;
   }

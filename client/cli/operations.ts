@@ -71,7 +71,9 @@ export async function runOperation(parsed: Parsed, io: CliIo, connect: () => Pro
       tooMany(args, 1, command);
       const userId = userIdArg(args[0], command);
       const client = await connect();
-      const answer = await withWorker(client, timeoutMs, { action: `recovery of user ${userId} (the closed run's snapshot query)` }, () => client.recover(userId));
+      const answer = await withWorker(client, timeoutMs, { action: `recovery of user ${userId} (the closed run's snapshot query)` }, () =>
+        client.recover(userId),
+      );
       out.print(answer, formatRecover(answer));
       return EXIT.ok;
     }

@@ -15,15 +15,22 @@ export async function runRedrive(parsed: Parsed, io: CliIo, connect: () => Promi
   const timeoutMs = io.answerTimeoutMs ?? 20_000;
   if (!parsed.all && parsed.args.length > 0) {
     const bulkOptions = parsed.given.filter((o) => BULK_ONLY.includes(o));
-    if (bulkOptions.length > 0) throw inputError(`redrive: ${bulkOptions.join(', ')} apply to every user's dead letters: drop the userId (or see s2s redrive --help)`);
+    if (bulkOptions.length > 0)
+      throw inputError(`redrive: ${bulkOptions.join(', ')} apply to every user's dead letters: drop the userId (or see s2s redrive --help)`);
     const userId = userIdArg(parsed.args[0], 'redrive');
     const client = await connect();
-    const answer = await withWorker(client, timeoutMs, { action: `redrive for user ${userId}`, update: { subject: 'the redrive', userId, started: false } }, () => client.redrive(userId, parsed.args.slice(1)));
+    const answer = await withWorker(
+      client,
+      timeoutMs,
+      { action: `redrive for user ${userId}`, update: { subject: 'the redrive', userId, started: false } },
+      () => client.redrive(userId, parsed.args.slice(1)),
+    );
     out.print(answer, formatRedrive(answer));
     const nothingRedriven = answer.redriven.length === 0 && (answer.notFound.length > 0 || (answer.refused?.length ?? 0) > 0);
     return nothingRedriven ? EXIT.invalidInput : EXIT.ok;
   }
-  if (parsed.args.length > 0) throw inputError(`redrive --all takes no userId or ids (got ${parsed.args.join(' ')}): use s2s redrive <userId> [id ...] for one user`);
+  if (parsed.args.length > 0)
+    throw inputError(`redrive --all takes no userId or ids (got ${parsed.args.join(' ')}): use s2s redrive <userId> [id ...] for one user`);
   let reason: { text: string; match: ReturnType<typeof reasonMatcher> } | undefined;
   if (parsed.reason !== undefined) {
     try {
@@ -34,24 +41,33 @@ export async function runRedrive(parsed: Parsed, io: CliIo, connect: () => Promi
   }
 
   const client = await connect();
-  const query = deadLetterQuery({ taskQueue: client.options.taskQueue, ...(parsed.app ? { app: parsed.app } : {}), ...(parsed.query ? { query: parsed.query } : {}) });
+  const query = deadLetterQuery({
+    taskQueue: client.options.taskQueue,
+    ...(parsed.app ? { app: parsed.app } : {}),
+    ...(parsed.query ? { query: parsed.query } : {}),
+  });
   const say = (text: string) => io.err(text);
   say(`${parsed.dryRun ? 'dry run: ' : ''}listing users: ${query}`);
   let targets;
   try {
     targets = await listRedriveTargets(client, query);
   } catch (error) {
-    if (grpcCode(error) === GRPC_INVALID_ARGUMENT) throw inputError(`the server refused the visibility query${parsed.query ? ' (check --query)' : ''}: ${describeError(error)}`);
+    if (grpcCode(error) === GRPC_INVALID_ARGUMENT)
+      throw inputError(`the server refused the visibility query${parsed.query ? ' (check --query)' : ''}: ${describeError(error)}`);
     throw error;
   }
-  const progress = new Progress(parsed.dryRun ? 'dry run' : 'redrive', targets.length, { tty: io.errIsTTY === true, write: io.errWrite ?? ((t) => io.err(t.replace(/\n$/, ''))) });
+  const progress = new Progress(parsed.dryRun ? 'dry run' : 'redrive', targets.length, {
+    tty: io.errIsTTY === true,
+    write: io.errWrite ?? ((t) => io.err(t.replace(/\n$/, ''))),
+  });
   say(`${targets.length} user${targets.length === 1 ? '' : 's'} with dead letters${targets.length ? `, ${parsed.concurrency} at a time` : ''}`);
   let done = 0;
   const summary = await bulkRedrive(client, query, targets, {
     concurrency: parsed.concurrency,
     dryRun: parsed.dryRun,
     ...(reason ? { reason } : {}),
-    call: (action, update, userId, fn) => withWorker(client, timeoutMs, { action, ...(update ? { update: { subject: 'the redrive', userId, started: false } } : {}) }, fn),
+    call: (action, update, userId, fn) =>
+      withWorker(client, timeoutMs, { action, ...(update ? { update: { subject: 'the redrive', userId, started: false } } : {}) }, fn),
     describeError: (error) => toCliError(error).message,
     onUser: (result, sum) => {
       done += 1;

@@ -79,7 +79,11 @@ export async function explain(relay: RelayClient, userId: string, id: string, op
   const histories = [];
   for (const run of runs) histories.push({ run, history: await fetchDecodedHistory(relay, run) });
   const candidates = candidateDeliveryIds(userId, id);
-  const trace = traceUser(histories, (p) => payloadValue(relay, p as never), (item) => candidates.has(item.deliveryId) || messageId(item.message) === id);
+  const trace = traceUser(
+    histories,
+    (p) => payloadValue(relay, p as never),
+    (item) => candidates.has(item.deliveryId) || messageId(item.message) === id,
+  );
   const latest = runs[runs.length - 1];
   const current = latest?.status === 'RUNNING' && options.timeline ? await options.timeline().catch(() => undefined) : undefined;
   const runOrder = new Map(trace.runs.map((r, i) => [r.runId, i]));
@@ -88,7 +92,16 @@ export async function explain(relay: RelayClient, userId: string, id: string, op
     const rb = runOrder.get(b.runId) ?? 0;
     return ra !== rb ? ra < rb : a.eventId < b.eventId;
   };
-  const deliveries = [...trace.deliveries.values()].map((d) => explainDelivery(userId, d, trace, options, before, current?.find((e) => e.deliveryId === d.deliveryId)));
+  const deliveries = [...trace.deliveries.values()].map((d) =>
+    explainDelivery(
+      userId,
+      d,
+      trace,
+      options,
+      before,
+      current?.find((e) => e.deliveryId === d.deliveryId),
+    ),
+  );
   // Deliveries the workflow knows although no send carried them (skipped: too old, a vendor the event is not routed to).
   for (const entry of current ?? []) {
     if (trace.deliveries.has(entry.deliveryId) || !(candidates.has(entry.deliveryId) || entry.messageId === id)) continue;
@@ -108,7 +121,14 @@ function messageView(item: DeliveryItem): DeliveryExplanation['message'] {
 
 type Before = (a: At, b: At) => boolean;
 
-function explainDelivery(userId: string, d: DeliveryTrace, trace: UserTrace, options: ExplainOptions, before: Before, current: TimelineEntry | undefined): DeliveryExplanation {
+function explainDelivery(
+  userId: string,
+  d: DeliveryTrace,
+  trace: UserTrace,
+  options: ExplainOptions,
+  before: Before,
+  current: TimelineEntry | undefined,
+): DeliveryExplanation {
   const item = d.item as DeliveryItem;
   const sends: ExplainedSend[] = d.sends.map((s) => ({
     runId: s.runId,
@@ -151,7 +171,14 @@ function unsent(userId: string, entry: TimelineEntry, config: string): DeliveryE
     userId,
     deliveryId: entry.deliveryId,
     destination: entry.destination,
-    message: { kind: entry.kind, id: entry.messageId, name: entry.name, occurredAt: entry.occurredAt, ...(entry.revenue ? { revenue: entry.revenue } : {}), ...(entry.currency ? { currency: entry.currency } : {}) },
+    message: {
+      kind: entry.kind,
+      id: entry.messageId,
+      name: entry.name,
+      occurredAt: entry.occurredAt,
+      ...(entry.revenue ? { revenue: entry.revenue } : {}),
+      ...(entry.currency ? { currency: entry.currency } : {}),
+    },
     sends: [],
     redrives: [],
     timeline: entry.at ? [{ at: entry.at, what: `${entry.outcome}${entry.detail ? `: ${entry.detail}` : ''} (never handed to a send activity)` }] : [],
@@ -166,7 +193,13 @@ function deadLetters(end: SendEnd): boolean {
 }
 
 function fromWorkflow(e: TimelineEntry): DeliveryExplanation['outcome'] {
-  return { outcome: e.outcome === 'pending' ? 'pending' : e.outcome, ...(e.at ? { at: e.at } : {}), ...(e.status !== undefined ? { status: e.status } : {}), ...(e.detail ? { answer: e.detail } : {}), source: 'workflow' };
+  return {
+    outcome: e.outcome === 'pending' ? 'pending' : e.outcome,
+    ...(e.at ? { at: e.at } : {}),
+    ...(e.status !== undefined ? { status: e.status } : {}),
+    ...(e.detail ? { answer: e.detail } : {}),
+    source: 'workflow',
+  };
 }
 
 function fromHistory(sends: ExplainedSend[], redrives: DeliveryExplanation['redrives'], before: Before): DeliveryExplanation['outcome'] {
@@ -174,7 +207,12 @@ function fromHistory(sends: ExplainedSend[], redrives: DeliveryExplanation['redr
   if (!last) return { outcome: 'not sent', source: 'history' };
   const end = last.end;
   const lastFailure = last.failures[last.failures.length - 1];
-  if (!end) return { outcome: 'sending', source: 'history', ...(lastFailure ? { attempts: lastFailure.attempt + 1, answer: `retrying after: ${lastFailure.answer}` } : {}) };
+  if (!end)
+    return {
+      outcome: 'sending',
+      source: 'history',
+      ...(lastFailure ? { attempts: lastFailure.attempt + 1, answer: `retrying after: ${lastFailure.answer}` } : {}),
+    };
   switch (end.kind) {
     case 'delivered':
     case 'duplicate':
@@ -185,12 +223,24 @@ function fromHistory(sends: ExplainedSend[], redrives: DeliveryExplanation['redr
       return { outcome: 'pending', at: end.at, answer: end.message, source: 'history' };
     case 'failed':
       if (!end.head) return { outcome: 'pending', at: end.at, answer: end.message, source: 'history' };
-      if (end.type === SendFailureType.optedOut) return { outcome: 'skipped', at: end.at, ...(end.status !== undefined ? { status: end.status } : {}), answer: `opted out: ${end.message}`, source: 'history' };
+      if (end.type === SendFailureType.optedOut)
+        return {
+          outcome: 'skipped',
+          at: end.at,
+          ...(end.status !== undefined ? { status: end.status } : {}),
+          answer: `opted out: ${end.message}`,
+          source: 'history',
+        };
       break;
     case 'timed-out':
       break;
     case 'handed-on':
-      return { outcome: 'sending', at: end.at, ...(lastFailure ? { attempts: lastFailure.attempt + 1, answer: `retrying after: ${lastFailure.answer}` } : {}), source: 'history' };
+      return {
+        outcome: 'sending',
+        at: end.at,
+        ...(lastFailure ? { attempts: lastFailure.attempt + 1, answer: `retrying after: ${lastFailure.answer}` } : {}),
+        source: 'history',
+      };
   }
   // Dead-lettered, unless a redrive came after it.
   const redriven = redrives.some((r) => before(end, r));
@@ -205,7 +255,13 @@ function fromHistory(sends: ExplainedSend[], redrives: DeliveryExplanation['redr
   };
 }
 
-function timeline(destination: Destination, received: DeliveryExplanation['received'], sends: ExplainedSend[], redrives: DeliveryExplanation['redrives'], before: Before): DeliveryExplanation['timeline'] {
+function timeline(
+  destination: Destination,
+  received: DeliveryExplanation['received'],
+  sends: ExplainedSend[],
+  redrives: DeliveryExplanation['redrives'],
+  before: Before,
+): DeliveryExplanation['timeline'] {
   const items: Array<{ when: At; what: string }> = [];
   if (received) items.push({ when: received, what: `received by the workflow (${received.as})` });
   for (const s of sends) {
@@ -237,7 +293,8 @@ function endText(destination: Destination, end: SendEnd): string {
       return `not sent by this activity: ${end.reason}${end.possiblyAccepted ? ' (an earlier attempt may have reached the vendor: the next send is a resend)' : ''}; it stays queued`;
     case 'failed':
       if (!end.head) return `${end.message}; it stays queued`;
-      if (end.type === SendFailureType.optedOut) return `${vendor}: the device opted out (${end.status ?? 451}): the lane stopped, this and later deliveries are skipped`;
+      if (end.type === SendFailureType.optedOut)
+        return `${vendor}: the device opted out (${end.status ?? 451}): the lane stopped, this and later deliveries are skipped`;
       return `failed for good${end.type ? ` (${end.type})` : ''}${end.attempt !== undefined ? ` at attempt ${end.attempt}` : ''}: ${end.message} → dead-lettered`;
     case 'timed-out':
       return `${end.message} → dead-lettered`;

@@ -10,16 +10,17 @@ import { buildAppsflyerEventRequest } from '../../domain/vendors/appsflyer';
 
 export const REDACTED = '[redacted]';
 
-export type RebuiltRequest =
-  | { method: string; url: string; headers: Record<string, string>; body: string; warnings: string[] }
-  | { error: string };
+export type RebuiltRequest = { method: string; url: string; headers: Record<string, string>; body: string; warnings: string[] } | { error: string };
 
 /** Header names that carry a vendor secret (their value shows `[redacted]`). */
 export const SECRET_HEADERS = ['authorization', 'authentication'];
 
 export function rebuildRequest(config: RelayConfig, input: Pick<SendBatchInput, 'app' | 'user'>, item: DeliveryItem): RebuiltRequest {
   const app = config.apps[input.app];
-  if (!app) return { error: `app "${input.app}" is not in this configuration (it has: ${Object.keys(config.apps).join(', ')}); run explain with the configuration the workers used (S2S_APP_CONFIG)` };
+  if (!app)
+    return {
+      error: `app "${input.app}" is not in this configuration (it has: ${Object.keys(config.apps).join(', ')}); run explain with the configuration the workers used (S2S_APP_CONFIG)`,
+    };
   try {
     // As activities/send-item.ts builds it; the secret is present (as [redacted]) exactly when the worker had one.
     const built =
@@ -28,7 +29,9 @@ export function rebuildRequest(config: RelayConfig, input: Pick<SendBatchInput, 
         : buildAppsflyerEventRequest(item, input.user, app, config.vendors, REDACTED);
     return { method: built.method, url: built.url, headers: built.headers, body: built.body, warnings: built.warnings };
   } catch (error) {
-    return { error: `the builder refuses this delivery with this configuration (so nothing was sent): ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      error: `the builder refuses this delivery with this configuration (so nothing was sent): ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 }
 

@@ -4,7 +4,18 @@
 // it), the redrives that named it, in time order across runs. Pure over
 // decoded histories: `value` turns a payload list into its value (client/user-runs.ts).
 import type { temporal } from '@temporalio/proto';
-import { DESTINATIONS, messageId, type CombinedSendInput, type CombinedSendResult, type DeliveryItem, type DeliveryReceipt, type Destination, type SendBatchInput, type SendBatchResult, type SendFailureData } from '../../domain/delivery';
+import {
+  DESTINATIONS,
+  messageId,
+  type CombinedSendInput,
+  type CombinedSendResult,
+  type DeliveryItem,
+  type DeliveryReceipt,
+  type Destination,
+  type SendBatchInput,
+  type SendBatchResult,
+  type SendFailureData,
+} from '../../domain/delivery';
 import { NON_RETRYABLE_SEND_FAILURES, type SendFailureDetails } from '../../domain/errors';
 import type { LaneFailureReport } from '../../domain/snapshot';
 import type { History, UserRun } from '../user-runs';
@@ -113,7 +124,8 @@ export function traceUser(runs: Array<{ run: UserRun; history: History }>, value
     trace.runs.push({ runId: run.runId, status: run.status, startMs: run.startMs, events: events.length });
     const scheduled = new Map<string, SendTrace[]>();
     const open: SendTrace[] = [];
-    const detailsOf = (f: Failure | null | undefined) => (f?.applicationFailureInfo?.details ? (value(f.applicationFailureInfo.details) as SendFailureDetails | undefined) : undefined);
+    const detailsOf = (f: Failure | null | undefined) =>
+      f?.applicationFailureInfo?.details ? (value(f.applicationFailureInfo.details) as SendFailureDetails | undefined) : undefined;
     for (const event of events) {
       const here: At = { at: eventTimeIso(event), runId: run.runId, eventId: Number(id(event.eventId)) };
       const at = here.at;
@@ -122,7 +134,9 @@ export function traceUser(runs: Array<{ run: UserRun; history: History }>, value
       if (s && (SEND_ACTIVITIES.has(type) || type === COMBINED_SEND)) {
         const combined = type === COMBINED_SEND;
         const raw = value(s.input) as SendBatchInput | CombinedSendInput | undefined;
-        const parts: Array<[string, SendBatchInput | undefined, Destination | undefined]> = combined ? DESTINATIONS.map((d) => [VENDOR_ACTIVITY[d], (raw as CombinedSendInput | undefined)?.[d], d]) : [[type, raw as SendBatchInput | undefined, undefined]];
+        const parts: Array<[string, SendBatchInput | undefined, Destination | undefined]> = combined
+          ? DESTINATIONS.map((d) => [VENDOR_ACTIVITY[d], (raw as CombinedSendInput | undefined)?.[d], d])
+          : [[type, raw as SendBatchInput | undefined, undefined]];
         const present = parts.flatMap(([, input, d]) => (input && d ? [d] : []));
         const traces: SendTrace[] = [];
         for (const [activityType, input, destination] of parts) {
@@ -130,7 +144,20 @@ export function traceUser(runs: Array<{ run: UserRun; history: History }>, value
           const items = Array.isArray(input?.items) ? input.items : [];
           items.forEach((item, i) => {
             if (!wanted(item)) return;
-            const send: SendTrace = { runId: run.runId, eventId: here.eventId, combined, combinedWith, activityId: s.activityId ?? '', activityType, scheduledAt: at, input: input as SendBatchInput, item, batchSize: items.length, position: i + 1, failures: [] };
+            const send: SendTrace = {
+              runId: run.runId,
+              eventId: here.eventId,
+              combined,
+              combinedWith,
+              activityId: s.activityId ?? '',
+              activityType,
+              scheduledAt: at,
+              input: input as SendBatchInput,
+              item,
+              batchSize: items.length,
+              position: i + 1,
+              failures: [],
+            };
             traces.push(send);
             addSend(trace, send);
           });
@@ -151,7 +178,14 @@ export function traceUser(runs: Array<{ run: UserRun; history: History }>, value
           if (attempt > 1 && started.lastFailure && send.position === 1 && !send.failures.some((f) => f.attempt === attempt - 1)) {
             const f = failureText(started.lastFailure);
             const details = detailsOf(started.lastFailure);
-            send.failures.push({ attempt: attempt - 1, ...here, ...(f.type ? { type: f.type } : {}), ...(details?.status !== undefined ? { status: details.status } : {}), answer: details?.message ?? f.message, from: 'last-failure' });
+            send.failures.push({
+              attempt: attempt - 1,
+              ...here,
+              ...(f.type ? { type: f.type } : {}),
+              ...(details?.status !== undefined ? { status: details.status } : {}),
+              answer: details?.message ?? f.message,
+              from: 'last-failure',
+            });
           }
         }
         continue;
@@ -186,7 +220,11 @@ export function traceUser(runs: Array<{ run: UserRun; history: History }>, value
           if (send.combined && failed.retryState !== RETRY_STATE_CANCEL_REQUESTED) {
             firstAttemptFailed(send, here, { type: f.type ?? 'unexpected', message: f.message, nonRetryable: false });
           } else if (failed.retryState === RETRY_STATE_CANCEL_REQUESTED && !f.nonRetryable) {
-            send.end = { kind: 'cancelled', ...here, message: `the run stopped sending (continue-as-new or forget) during a retry of: ${details?.message ?? f.message}` };
+            send.end = {
+              kind: 'cancelled',
+              ...here,
+              message: `the run stopped sending (continue-as-new or forget) during a retry of: ${details?.message ?? f.message}`,
+            };
           } else {
             const head = send.position === 1;
             send.end = {
@@ -215,7 +253,12 @@ export function traceUser(runs: Array<{ run: UserRun; history: History }>, value
       }
       const cancelled = event.activityTaskCanceledEventAttributes;
       if (cancelled) {
-        for (const send of close(scheduled, open, cancelled.scheduledEventId)) send.end = { kind: 'cancelled', ...here, message: 'cancelled by the run (continue-as-new drain or forget) before an answer; the delivery stays queued' };
+        for (const send of close(scheduled, open, cancelled.scheduledEventId))
+          send.end = {
+            kind: 'cancelled',
+            ...here,
+            message: 'cancelled by the run (continue-as-new drain or forget) before an answer; the delivery stays queued',
+          };
         continue;
       }
       const signal = event.workflowExecutionSignaledEventAttributes;
@@ -225,7 +268,14 @@ export function traceUser(runs: Array<{ run: UserRun; history: History }>, value
           const report = arg as LaneFailureReport | undefined;
           const send = open.find((o) => o.item.deliveryId === report?.deliveryId && o.position === 1);
           if (send && report && !send.failures.some((f) => f.attempt === report.attempt)) {
-            send.failures.push({ attempt: report.attempt, ...here, type: report.type, ...(report.status !== undefined ? { status: report.status } : {}), answer: report.answer, from: 'report' });
+            send.failures.push({
+              attempt: report.attempt,
+              ...here,
+              type: report.type,
+              ...(report.status !== undefined ? { status: report.status } : {}),
+              answer: report.answer,
+              from: 'report',
+            });
           }
         } else received(trace, signal.signalName ?? '', arg, here, 'signal');
         continue;
@@ -261,8 +311,22 @@ function firstAttemptFailed(send: SendTrace, here: At, failure: SendFailureData)
     };
     return;
   }
-  if (head) send.failures.push({ attempt: failure.details?.attempt ?? 1, ...here, type: failure.type, ...(failure.details?.status !== undefined ? { status: failure.details.status } : {}), answer: failure.details?.message ?? failure.message, from: 'first-attempt' });
-  send.end = { kind: 'handed-on', ...here, message: head ? `${send.activityType} retries it after the retry delay` : `not sent: the first delivery of the batch (${firstId}) failed; ${send.activityType} takes the batch on` };
+  if (head)
+    send.failures.push({
+      attempt: failure.details?.attempt ?? 1,
+      ...here,
+      type: failure.type,
+      ...(failure.details?.status !== undefined ? { status: failure.details.status } : {}),
+      answer: failure.details?.message ?? failure.message,
+      from: 'first-attempt',
+    });
+  send.end = {
+    kind: 'handed-on',
+    ...here,
+    message: head
+      ? `${send.activityType} retries it after the retry delay`
+      : `not sent: the first delivery of the batch (${firstId}) failed; ${send.activityType} takes the batch on`,
+  };
 }
 
 function close(scheduled: Map<string, SendTrace[]>, open: SendTrace[], scheduledEventId: unknown): SendTrace[] {

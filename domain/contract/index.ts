@@ -26,7 +26,9 @@ function sizeIssue(raw: unknown): FieldIssue | undefined {
   } catch {
     return { path: '(message)', message: 'must be a JSON object' };
   }
-  return bytes > LIMITS.messageBytes ? { path: '(message)', message: `is ${bytes} bytes as JSON; a message may be at most ${LIMITS.messageBytes} bytes (${LIMITS.messageBytes / 1024} KiB)` } : undefined;
+  return bytes > LIMITS.messageBytes
+    ? { path: '(message)', message: `is ${bytes} bytes as JSON; a message may be at most ${LIMITS.messageBytes} bytes (${LIMITS.messageBytes / 1024} KiB)` }
+    : undefined;
 }
 
 /**

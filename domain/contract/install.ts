@@ -19,9 +19,17 @@ export const DeviceIds = z.strictObject(
     gps_adid: uuid('gps_adid', '660e1d86-6796-463a-be86-897993136018').optional(),
     fire_adid: uuid('fire_adid', 'df07c7dc-cea7-4a89-b328-810ff5acb15d').optional(),
     oaid: pattern(z.string({ error: 'oaid must be a string' }), /^[0-9A-Za-z-]{1,64}$/, 'oaid must be 1-64 letters, digits and hyphens').optional(),
-    android_id: pattern(z.string({ error: 'android_id must be a string' }), /^[0-9a-f]{8,32}$/, 'android_id must be the raw Android ID: lowercase hex, no hyphens').optional(),
+    android_id: pattern(
+      z.string({ error: 'android_id must be a string' }),
+      /^[0-9a-f]{8,32}$/,
+      'android_id must be the raw Android ID: lowercase hex, no hyphens',
+    ).optional(),
     web_uuid: uuid('web_uuid', 'a9b8c7d6-e5f4-4321-8765-0fedcba98765').optional(),
-    adid: pattern(z.string({ error: 'adid must be a string' }), /^[0-9a-f]{32}$/, 'adid must be the 32-character Adjust device id, e.g. 18546f6171f67e29d1cb983322ad1329').optional(),
+    adid: pattern(
+      z.string({ error: 'adid must be a string' }),
+      /^[0-9a-f]{32}$/,
+      'adid must be the 32-character Adjust device id, e.g. 18546f6171f67e29d1cb983322ad1329',
+    ).optional(),
   },
   {
     error: (iss) =>
@@ -55,7 +63,11 @@ export const Signup = z
     customerUserId: PrintableText('customerUserId', LIMITS.customerUserIdChars).optional(),
     ip: IpAddress.optional(),
     /** OS version; AppsFlyer needs it for iOS ("os"). */
-    osVersion: pattern(z.string({ error: 'osVersion must be a string' }), /^\d{1,3}(\.\d{1,4}){0,3}$/, 'osVersion must look like "17.1" or "14.5.1"').optional(),
+    osVersion: pattern(
+      z.string({ error: 'osVersion must be a string' }),
+      /^\d{1,3}(\.\d{1,4}){0,3}$/,
+      'osVersion must look like "17.1" or "14.5.1"',
+    ).optional(),
     /** iOS App Tracking Transparency status: 0 not determined, 1 restricted, 2 denied, 3 authorized. */
     attStatus: z.int({ error: 'attStatus must be 0, 1, 2 or 3' }).min(0, 'attStatus must be 0, 1, 2 or 3').max(3, 'attStatus must be 0, 1, 2 or 3').optional(),
     /** Limit-ad-tracking state (Android, and iOS before ATT): true when tracking is allowed. */
@@ -68,17 +80,33 @@ export const Signup = z
     const ids = s.deviceIds ?? {};
     const foreign = s.platform === 'android' ? IOS_ONLY.filter((k) => ids[k]) : ANDROID_ONLY.filter((k) => ids[k]);
     for (const key of foreign) {
-      ctx.addIssue({ code: 'custom', path: ['deviceIds', key], message: `${key} is ${s.platform === 'android' ? 'an iOS' : 'an Android'} identifier; an ${s.platform} install must not carry it` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['deviceIds', key],
+        message: `${key} is ${s.platform === 'android' ? 'an iOS' : 'an Android'} identifier; an ${s.platform} install must not carry it`,
+      });
     }
     if (s.platform === 'android' && s.attStatus !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['attStatus'], message: 'attStatus is iOS App Tracking Transparency; an android install uses trackingEnabled' });
     }
   })
-  .meta({ title: 'Signup', description: 'The install context of one app user. Starts the user workflow; a repeated signup fills in missing optional fields only.' });
+  .meta({
+    title: 'Signup',
+    description: 'The install context of one app user. Starts the user workflow; a repeated signup fills in missing optional fields only.',
+  });
 export type Signup = z.infer<typeof Signup>;
 
 /** Fields a later signup may fill in when the first one left them out; the others are fixed once given. */
-export const AMENDABLE_FIELDS = ['osVersion', 'appVersion', 'attStatus', 'trackingEnabled', 'customerUserId', 'ip', 'userAgent', 'appsflyerId'] as const satisfies ReadonlyArray<keyof Signup>;
+export const AMENDABLE_FIELDS = [
+  'osVersion',
+  'appVersion',
+  'attStatus',
+  'trackingEnabled',
+  'customerUserId',
+  'ip',
+  'userAgent',
+  'appsflyerId',
+] as const satisfies ReadonlyArray<keyof Signup>;
 export type AmendableField = (typeof AMENDABLE_FIELDS)[number];
 
 /** Whether the install context carries at least one Adjust device identifier. */

@@ -15,7 +15,7 @@ const requirePair = (revenueKey: string) => (e: { revenue?: string; currency?: s
   }
 };
 
-const RELAY_SETS = 'the relay sets it from the event\'s revenue and currency';
+const RELAY_SETS = "the relay sets it from the event's revenue and currency";
 
 export const Track = z
   .strictObject({
@@ -61,7 +61,12 @@ export const AdRevenue = z
     revenue: Amount('revenue'),
     currency: Currency,
     adImpressionsCount: z
-      .int({ error: (iss) => (iss.input === undefined ? 'adImpressionsCount is required: the number of ad impressions, a whole number such as 1' : 'adImpressionsCount must be a whole number such as 1') })
+      .int({
+        error: (iss) =>
+          iss.input === undefined
+            ? 'adImpressionsCount is required: the number of ad impressions, a whole number such as 1'
+            : 'adImpressionsCount must be a whole number such as 1',
+      })
       .min(1, 'adImpressionsCount must be at least 1')
       .max(LIMITS.adImpressionsMax, `adImpressionsCount must be at most ${LIMITS.adImpressionsMax}`),
     network: PrintableText('network', 100).optional(),
@@ -69,13 +74,16 @@ export const AdRevenue = z
     placement: PrintableText('placement', 100).optional(),
     callbackParams: StringMap('callbackParams', { maxBytes: LIMITS.adjustMapBytes }).optional(),
   })
-  .meta({ title: 'AdRevenue', description: 'Publisher ad revenue for Adjust\'s /ad_revenue endpoint (the app must enable adjust.adRevenue).' });
+  .meta({ title: 'AdRevenue', description: "Publisher ad revenue for Adjust's /ad_revenue endpoint (the app must enable adjust.adRevenue)." });
 export type AdRevenue = z.infer<typeof AdRevenue>;
 
 export const Redrive = z
   .strictObject({
     /** Dead-letter ids (as `s2s status` lists them); all of the user's dead letters when absent or empty. */
-    ids: z.array(pattern(z.string(), /^[A-Za-z0-9_:.@+-]{1,200}$/, 'ids must be dead-letter ids such as "dlv_adj_0123456789abcdef"')).max(LIMITS.redriveIds).optional(),
+    ids: z
+      .array(pattern(z.string(), /^[A-Za-z0-9_:.@+-]{1,200}$/, 'ids must be dead-letter ids such as "dlv_adj_0123456789abcdef"'))
+      .max(LIMITS.redriveIds)
+      .optional(),
   })
   .meta({ title: 'Redrive', description: 'Re-queues dead letters after the cause was fixed; {} redrives all of them.' });
 export type Redrive = z.infer<typeof Redrive>;
@@ -86,5 +94,5 @@ export const Forget = z
     /** Free text for the audit record (never personal data). */
     reason: PrintableText('reason', LIMITS.reasonChars).optional(),
   })
-  .meta({ title: 'Forget', description: 'Stops the user\'s deliveries and ends the workflow so its runs can be deleted.' });
+  .meta({ title: 'Forget', description: "Stops the user's deliveries and ends the workflow so its runs can be deleted." });
 export type Forget = z.infer<typeof Forget>;

@@ -36,7 +36,12 @@ function clockIssues(field: string, text: string, ctx: RuleContext): FieldIssue[
   if (!reading.ok) return [];
   const latest = ctx.nowMs + ctx.policy.maxClockSkew;
   return reading.ms > latest
-    ? [{ path: field, message: `${field} ${text} is in the future: at most ${Math.round(ctx.policy.maxClockSkew / 1000)} s ahead of now (${isoTime(ctx.nowMs)}) is accepted (policy.maxClockSkew)` }]
+    ? [
+        {
+          path: field,
+          message: `${field} ${text} is in the future: at most ${Math.round(ctx.policy.maxClockSkew / 1000)} s ahead of now (${isoTime(ctx.nowMs)}) is accepted (policy.maxClockSkew)`,
+        },
+      ]
     : [];
 }
 
@@ -49,16 +54,28 @@ export function signupIssues(s: Signup, ctx: RuleContext): FieldIssue[] {
   if (ctx.appProblem) return [...issues, { path: 'app', message: ctx.appProblem }];
   const app = ctx.app;
   if (!app) return issues;
-  if (s.platform !== app.platform) issues.push({ path: 'platform', message: `app "${s.app}" is configured as an ${app.platform} app; an ${s.platform} install cannot belong to it` });
-  if (app.adjust && !hasAdjustDeviceId(s)) issues.push({ path: 'deviceIds', message: `app "${s.app}" sends to Adjust, which needs a device id (idfa, idfv, gps_adid, android_id, fire_adid, oaid, web_uuid or adid); none given` });
+  if (s.platform !== app.platform)
+    issues.push({ path: 'platform', message: `app "${s.app}" is configured as an ${app.platform} app; an ${s.platform} install cannot belong to it` });
+  if (app.adjust && !hasAdjustDeviceId(s))
+    issues.push({
+      path: 'deviceIds',
+      message: `app "${s.app}" sends to Adjust, which needs a device id (idfa, idfv, gps_adid, android_id, fire_adid, oaid, web_uuid or adid); none given`,
+    });
   if (app.appsflyer) {
-    if (!s.appsflyerId) issues.push({ path: 'appsflyerId', message: `app "${s.app}" sends to AppsFlyer, which needs the user's appsflyerId (appsflyer_id is mandatory)` });
+    if (!s.appsflyerId)
+      issues.push({ path: 'appsflyerId', message: `app "${s.app}" sends to AppsFlyer, which needs the user's appsflyerId (appsflyer_id is mandatory)` });
     if (s.platform === 'ios' && !s.osVersion && app.appsflyer.requireOsVersion) {
-      issues.push({ path: 'osVersion', message: `is required for iOS apps that send to AppsFlyer ("For iOS apps, starting iOS 14, you must send the os parameter"; without it AppsFlyer assumes 14.5); set apps.${s.app}.appsflyer.requireOsVersion: false to accept signups without it` });
+      issues.push({
+        path: 'osVersion',
+        message: `is required for iOS apps that send to AppsFlyer ("For iOS apps, starting iOS 14, you must send the os parameter"; without it AppsFlyer assumes 14.5); set apps.${s.app}.appsflyer.requireOsVersion: false to accept signups without it`,
+      });
     }
     const bytes = fieldsBytes(appsflyerInstallFields(s, app));
     if (bytes > LIMITS.appsflyerInstallShareBytes) {
-      issues.push({ path: '(message)', message: `the install's AppsFlyer fields take ${bytes} bytes of the ${LIMITS.appsflyerInstallShareBytes} they may use of AppsFlyer's 1 KB body (the rest is kept for each event): shorten userAgent or customerUserId` });
+      issues.push({
+        path: '(message)',
+        message: `the install's AppsFlyer fields take ${bytes} bytes of the ${LIMITS.appsflyerInstallShareBytes} they may use of AppsFlyer's 1 KB body (the rest is kept for each event): shorten userAgent or customerUserId`,
+      });
     }
   }
   return issues;
@@ -88,7 +105,10 @@ function deliveryIssues(userId: string, message: Message, occurredAt: string, ct
   const longest = Math.max(0, ...windows);
   // The same boundary as the lanes' deadline: at exactly the window's age it is too old.
   if (routed.length > 0 && reading.ms + longest <= ctx.nowMs) {
-    issues.push({ path: 'occurredAt', message: `${occurredAt} is older than the longest window of the vendors it goes to (${routed.map((d, i) => `${d} ${days(windows[i] as number)}`).join(', ')})` });
+    issues.push({
+      path: 'occurredAt',
+      message: `${occurredAt} is older than the longest window of the vendors it goes to (${routed.map((d, i) => `${d} ${days(windows[i] as number)}`).join(', ')})`,
+    });
   }
   if (routed.includes('appsflyer')) issues.push(...appsflyerEventIssues(userId, message, app));
   return issues;
@@ -98,7 +118,12 @@ function appsflyerEventIssues(userId: string, message: Message, app: PublicAppCo
   const probe = { deliveryId: deliveryId(userId, dedupKey(message), 'appsflyer'), destination: 'appsflyer' as Destination, message, occurredAtMs: 0 };
   const bytes = fieldsBytes(appsflyerEventFields(probe, app));
   return bytes > APPSFLYER_EVENT_SHARE_BYTES
-    ? [{ path: message.kind === 'track' ? 'eventValue' : '(message)', message: `the event's AppsFlyer fields (name, eventValue with revenue and the delivery id, time, currency, sharing filter) take ${bytes} bytes; each event may use ${APPSFLYER_EVENT_SHARE_BYTES} of AppsFlyer's 1 KB body: send fewer or shorter eventValue entries` }]
+    ? [
+        {
+          path: message.kind === 'track' ? 'eventValue' : '(message)',
+          message: `the event's AppsFlyer fields (name, eventValue with revenue and the delivery id, time, currency, sharing filter) take ${bytes} bytes; each event may use ${APPSFLYER_EVENT_SHARE_BYTES} of AppsFlyer's 1 KB body: send fewer or shorter eventValue entries`,
+        },
+      ]
     : [];
 }
 
@@ -114,8 +139,17 @@ export function messageIssues(message: Message, ctx: RuleContext): FieldIssue[] 
       const app = ctx.app;
       if (!app || ctx.appProblem) return issues;
       const adjust = adjustRoute(message, app, ctx.install);
-      if (!isSkip(adjust) && adjust.endpoint === 'event' && adjust.withRevenue && t.revenue !== undefined && compareAmounts(t.revenue, MIN_ADJUST_REVENUE) < 0) {
-        issues.push({ path: 'revenue', message: `must be at least ${MIN_ADJUST_REVENUE} for Adjust revenue event ${adjust.token} ("${t.name}"); got ${t.revenue}` });
+      if (
+        !isSkip(adjust) &&
+        adjust.endpoint === 'event' &&
+        adjust.withRevenue &&
+        t.revenue !== undefined &&
+        compareAmounts(t.revenue, MIN_ADJUST_REVENUE) < 0
+      ) {
+        issues.push({
+          path: 'revenue',
+          message: `must be at least ${MIN_ADJUST_REVENUE} for Adjust revenue event ${adjust.token} ("${t.name}"); got ${t.revenue}`,
+        });
       }
       issues.push(...reservedKey(t.callbackParams, app.adjust?.deliveryIdParam, 'callbackParams', `apps.${ctx.appKey}.adjust.deliveryIdParam`));
       issues.push(...reservedKey(t.eventValue, app.appsflyer?.deliveryIdKey, 'eventValue', `apps.${ctx.appKey}.appsflyer.deliveryIdKey`));
@@ -126,7 +160,8 @@ export function messageIssues(message: Message, ctx: RuleContext): FieldIssue[] 
     case 'adRevenue': {
       const a = message.adRevenue;
       const issues = deliveryIssues(a.userId, message, a.occurredAt, ctx);
-      if (ctx.app && !ctx.appProblem) issues.push(...reservedKey(a.callbackParams, ctx.app.adjust?.deliveryIdParam, 'callbackParams', `apps.${ctx.appKey}.adjust.deliveryIdParam`));
+      if (ctx.app && !ctx.appProblem)
+        issues.push(...reservedKey(a.callbackParams, ctx.app.adjust?.deliveryIdParam, 'callbackParams', `apps.${ctx.appKey}.adjust.deliveryIdParam`));
       return issues;
     }
   }

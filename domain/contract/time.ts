@@ -15,7 +15,8 @@ export type TimestampReading = { ok: true; ms: number } | { ok: false; problem: 
 /** Reads an RFC 3339 timestamp; a problem names what is wrong with it. */
 export function readTimestamp(text: string): TimestampReading {
   const m = RFC3339.exec(text);
-  if (!m) return { ok: false, problem: 'must be an RFC 3339 timestamp with seconds and a timezone, e.g. "2026-11-22T10:15:00Z" or "2026-11-22T12:15:00+02:00"' };
+  if (!m)
+    return { ok: false, problem: 'must be an RFC 3339 timestamp with seconds and a timezone, e.g. "2026-11-22T10:15:00Z" or "2026-11-22T12:15:00+02:00"' };
   const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [number, number, number, number, number];
   const second = Number(m[6]);
   if (year < 1970) return { ok: false, problem: `has the year ${year}; timestamps before 1970 are not accepted` };

@@ -29,7 +29,8 @@ function appendDevice(params: URLSearchParams, user: Signup): void {
     params.set(key, key === 'idfa' || key === 'idfv' ? (upper(raw) as string) : key === 'gps_adid' || key === 'fire_adid' ? (lower(raw) as string) : raw);
     ids++;
   }
-  if (ids === 0) throw new InvalidRequestError('user.deviceIds', `Adjust needs at least one device identifier (${ADJUST_DEVICE_ID_KEYS.join(', ')}); the user has none`);
+  if (ids === 0)
+    throw new InvalidRequestError('user.deviceIds', `Adjust needs at least one device identifier (${ADJUST_DEVICE_ID_KEYS.join(', ')}); the user has none`);
   params.set('os_name', user.platform);
   // att_status or tracking_enabled, never both.
   if (user.platform === 'ios' && user.attStatus !== undefined) params.set('att_status', String(user.attStatus));
@@ -50,7 +51,11 @@ export function buildAdjustRequest(item: DeliveryItem, user: Signup, app: Public
   if (item.destination !== 'adjust') throw new InvalidRequestError('destination', `an ${item.destination} delivery cannot be sent to Adjust`);
   // What the configuration says first (the field at fault is the app's), then the device (appendDevice).
   const r = adjustRoute(item.message, app);
-  if (isSkip(r)) throw new InvalidRequestError(item.message.kind === 'refund' ? 'adjust.refundToken' : item.message.kind === 'adRevenue' ? 'adjust.adRevenue' : 'name', r.skip);
+  if (isSkip(r))
+    throw new InvalidRequestError(
+      item.message.kind === 'refund' ? 'adjust.refundToken' : item.message.kind === 'adRevenue' ? 'adjust.adRevenue' : 'name',
+      r.skip,
+    );
   const warnings: string[] = [];
   const message = item.message;
   const params = new URLSearchParams({ s2s: '1', app_token: adjust.appToken });
@@ -76,7 +81,12 @@ export function buildAdjustRequest(item: DeliveryItem, user: Signup, app: Public
       params.set('revenue', track.revenue);
       params.set('currency', track.currency);
     } else if (track?.revenue !== undefined) {
-      warnings.push(`revenue ${track.revenue} ${track.currency ?? ''} left out: Adjust event token ${params.get('event_token')} ("${track.name}") is not a revenue token`.replace('  ', ' '));
+      warnings.push(
+        `revenue ${track.revenue} ${track.currency ?? ''} left out: Adjust event token ${params.get('event_token')} ("${track.name}") is not a revenue token`.replace(
+          '  ',
+          ' ',
+        ),
+      );
     }
     const callback = callbackParams(track?.callbackParams, adjust, item.deliveryId);
     if (callback) params.set('callback_params', callback);

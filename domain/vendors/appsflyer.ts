@@ -88,7 +88,8 @@ export function fieldsBytes(fields: Fields): number {
 export function buildAppsflyerEventRequest(item: DeliveryItem, user: Signup, app: PublicAppConfig, vendors: Vendors, key: string): BuiltRequest {
   const af = section(app);
   if (item.destination !== 'appsflyer') throw new InvalidRequestError('destination', `an ${item.destination} delivery cannot be sent to AppsFlyer`);
-  if (!user.appsflyerId) throw new InvalidRequestError('user.appsflyerId', 'AppsFlyer requires it (appsflyer_id is a mandatory field); give the install context an appsflyerId');
+  if (!user.appsflyerId)
+    throw new InvalidRequestError('user.appsflyerId', 'AppsFlyer requires it (appsflyer_id is a mandatory field); give the install context an appsflyerId');
   const warnings: string[] = [];
   if (user.platform === 'ios' && !user.osVersion) warnings.push('os (iOS version) unknown: AppsFlyer treats iOS events without "os" as iOS 14.5');
   const body = JSON.stringify({ ...appsflyerInstallFields(user, app), ...appsflyerEventFields(item, app) });

@@ -30,7 +30,8 @@ export function userRuns(client: Client, userId: string): Promise<WorkflowExecut
 /** The histories of the runs a visibility query finds. */
 export async function runHistories(client: Client, query: string): Promise<RunHistory[]> {
   const out = [];
-  for (const run of await listRuns(client, query)) out.push({ workflowId: run.workflowId, history: await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory() });
+  for (const run of await listRuns(client, query))
+    out.push({ workflowId: run.workflowId, history: await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory() });
   return out;
 }
 
@@ -107,9 +108,21 @@ export function sendsIn(events: readonly HistoryEvent[]): SendInHistory[] {
     const scheduled = e.activityTaskScheduledEventAttributes;
     const type = scheduled?.activityType?.name ?? '';
     if (scheduled && (type === 'sendToAdjust' || type === 'sendToAppsflyer' || type === 'sendFirstAttempts')) {
-      const base = { combined: type === 'sendFirstAttempts', eventId: Number(e.eventId), workflowTaskCompletedEventId: Number(scheduled.workflowTaskCompletedEventId), completed: false, failed: false };
+      const base = {
+        combined: type === 'sendFirstAttempts',
+        eventId: Number(e.eventId),
+        workflowTaskCompletedEventId: Number(scheduled.workflowTaskCompletedEventId),
+        completed: false,
+        failed: false,
+      };
       const input = base.combined ? (json(scheduled.input?.payloads?.[0]) as Record<string, unknown> | undefined) : undefined;
-      const types = !base.combined ? [type] : input ? Object.keys(VENDOR_SENDS).filter((v) => input[v]).map((v) => VENDOR_SENDS[v] as string) : [type];
+      const types = !base.combined
+        ? [type]
+        : input
+          ? Object.keys(VENDOR_SENDS)
+              .filter((v) => input[v])
+              .map((v) => VENDOR_SENDS[v] as string)
+          : [type];
       const group = types.map((activityType) => ({ ...base, activityType }));
       sends.push(...group);
       byScheduled.set(base.eventId, group);
@@ -124,7 +137,8 @@ export function sendsIn(events: readonly HistoryEvent[]): SendInHistory[] {
       }
       const vendor = Object.keys(VENDOR_SENDS).find((v) => VENDOR_SENDS[v] === done.activityType);
       const part = vendor && answer ? (answer as Record<string, Part>)[vendor] : undefined;
-      if (!answer || done.activityType === 'sendFirstAttempts') done.completed = true; // undecoded: the activity completed
+      if (!answer || done.activityType === 'sendFirstAttempts')
+        done.completed = true; // undecoded: the activity completed
       else if (part?.ok) {
         done.completed = true;
         if (part.result) done.result = part.result;

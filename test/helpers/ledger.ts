@@ -43,7 +43,9 @@ export async function testDatabase(prefix = 's2s_ledger_test'): Promise<{ url: s
   const admin = async <T>(run: (client: pg.Client) => Promise<T>): Promise<T> => {
     const client = new pg.Client({ connectionString: TEST_POSTGRES_URL, connectionTimeoutMillis: 5_000 });
     await client.connect().catch((error: unknown) => {
-      throw new Error(`this test needs the PostgreSQL at ${TEST_POSTGRES_URL.replace(/\/\/[^@/]*@/, '//')} (set S2S_TEST_POSTGRES_URL): ${(error as Error).message}`);
+      throw new Error(
+        `this test needs the PostgreSQL at ${TEST_POSTGRES_URL.replace(/\/\/[^@/]*@/, '//')} (set S2S_TEST_POSTGRES_URL): ${(error as Error).message}`,
+      );
     });
     try {
       return await run(client);

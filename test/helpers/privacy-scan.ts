@@ -12,7 +12,11 @@ const DEVICE_IDS_FIELD = 'deviceIds';
 
 /** What anyone reading the stored history sees: every byte field as text, encrypted payload data elided. */
 export function clearText(tree: unknown): string {
-  const encrypted = new Set(payloadSlots(tree).filter((s) => isEncrypted(s.payload)).map((s) => s.payload));
+  const encrypted = new Set(
+    payloadSlots(tree)
+      .filter((s) => isEncrypted(s.payload))
+      .map((s) => s.payload),
+  );
   const convert = (value: unknown, depth: number): unknown => {
     if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
     if (value === null || typeof value !== 'object' || depth > 64) return value;

@@ -51,7 +51,14 @@ export function demoAppConfig(emulatorUrl: string, policy: Record<string, unknow
 export const TEST_POLICY = {
   postInstallDelay: '2s',
   settleWindow: '200ms',
-  retry: { initialInterval: '200ms', maximumInterval: '1s', misconfiguredInterval: '1s', deviceNotFoundInterval: '500ms', deviceNotFoundMaxAge: '5s', attemptTimeout: '15s' },
+  retry: {
+    initialInterval: '200ms',
+    maximumInterval: '1s',
+    misconfiguredInterval: '1s',
+    deviceNotFoundInterval: '500ms',
+    deviceNotFoundMaxAge: '5s',
+    attemptTimeout: '15s',
+  },
 };
 
 export interface RelayHarness {
@@ -142,14 +149,20 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Relay
         await nativeConnection.close();
         await emulator.close();
       }
-      if (replay.failures.length > 0) throw new Error(`${replay.failures.length} of ${replay.replayed} histories do not replay deterministically:\n${replay.failures.join('\n')}`);
+      if (replay.failures.length > 0)
+        throw new Error(`${replay.failures.length} of ${replay.replayed} histories do not replay deterministically:\n${replay.failures.join('\n')}`);
     },
   };
   return harness;
 }
 
 /** Polls `probe` until it returns a value other than undefined/false, or fails with `what`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 30_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

@@ -29,19 +29,38 @@ afterAll(async () => {
 
 describe('privacy scan of every history the suite wrote', () => {
   it('finds the scanner working on a history with a payload in clear', async () => {
-    const install = { userId: 'u', deviceIds: { idfa: '0E4F854C-615D-4695-87CB-67BF9EF2DE85' }, appsflyerId: '1700000000000-1234567', ip: '198.51.100.9', customerUserId: 'cust-77' };
+    const install = {
+      userId: 'u',
+      deviceIds: { idfa: '0E4F854C-615D-4695-87CB-67BF9EF2DE85' },
+      appsflyerId: '1700000000000-1234567',
+      ip: '198.51.100.9',
+      customerUserId: 'cust-77',
+    };
     const history = { events: [{ workflowExecutionStartedEventAttributes: { input: { payloads: [defaultPayloadConverter.toPayload(install)] } } }] };
     expect(clearPayloadPaths(history)).toEqual(['events.0.workflowExecutionStartedEventAttributes.input.payloads.0 (json/plain)']);
     // The exceptions are exact: the server's own note on a cancelled, never started activity, and nothing else there.
-    const cancelled = (value: unknown) => ({ events: [{ activityTaskCanceledEventAttributes: { details: { payloads: [defaultPayloadConverter.toPayload(value)] } } }] });
+    const cancelled = (value: unknown) => ({
+      events: [{ activityTaskCanceledEventAttributes: { details: { payloads: [defaultPayloadConverter.toPayload(value)] } } }],
+    });
     expect(clearPayloadPaths(cancelled('ACTIVITY_ID_NOT_STARTED'))).toEqual([]);
     expect(clearPayloadPaths(cancelled({ ip: install.ip }))).toEqual(['events.0.activityTaskCanceledEventAttributes.details.payloads.0 (json/plain)']);
     // A batch redrive from the Temporal CLI without a codec endpoint: a signal whose input is `{}`, and nothing else.
-    const signalled = (value: unknown) => ({ events: [{ workflowExecutionSignaledEventAttributes: { signalName: 'redrive', input: { payloads: [defaultPayloadConverter.toPayload(value)] } } }] });
+    const signalled = (value: unknown) => ({
+      events: [{ workflowExecutionSignaledEventAttributes: { signalName: 'redrive', input: { payloads: [defaultPayloadConverter.toPayload(value)] } } }],
+    });
     expect(clearPayloadPaths(signalled({}))).toEqual([]);
-    expect(clearPayloadPaths(signalled({ ids: ['dlv_adj_0123456789abcdef'] }))).toEqual(['events.0.workflowExecutionSignaledEventAttributes.input.payloads.0 (json/plain)']);
+    expect(clearPayloadPaths(signalled({ ids: ['dlv_adj_0123456789abcdef'] }))).toEqual([
+      'events.0.workflowExecutionSignaledEventAttributes.input.payloads.0 (json/plain)',
+    ]);
     const leaks = leaksIn(clearText(history), new Set(['cust-77']));
-    expect(leaks).toEqual(expect.arrayContaining(['"cust-77" (a value the relay stored encrypted elsewhere)', '"198.51.100.9" (an IPv4 address)', '"0E4F854C-615D-4695-87CB-67BF9EF2DE85" (an IDFA/IDFV (upper-case UUID))', '"1700000000000-1234567" (an AppsFlyer id)']));
+    expect(leaks).toEqual(
+      expect.arrayContaining([
+        '"cust-77" (a value the relay stored encrypted elsewhere)',
+        '"198.51.100.9" (an IPv4 address)',
+        '"0E4F854C-615D-4695-87CB-67BF9EF2DE85" (an IDFA/IDFV (upper-case UUID))',
+        '"1700000000000-1234567" (an AppsFlyer id)',
+      ]),
+    );
     // A loopback address (a local endpoint in a connection error) is nobody's device.
     expect(leaksIn('connect ECONNREFUSED 127.0.0.1:40101, from 203.0.113.7', new Set())).toEqual(['"203.0.113.7" (an IPv4 address)']);
   });
@@ -51,7 +70,10 @@ describe('privacy scan of every history the suite wrote', () => {
     expect(encryption.enabled, 'the test run encrypts (S2S_PAYLOAD_KEYS from vitest.config.mts)').toBe(true);
     const runs: WorkflowExecutionInfo[] = [];
     for await (const run of client.workflow.list()) runs.push(run);
-    expect(runs.length, `only ${runs.length} workflow runs on the test server: run the whole suite (npm test); on its own this scan has nothing to check`).toBeGreaterThanOrEqual(MIN_HISTORIES);
+    expect(
+      runs.length,
+      `only ${runs.length} workflow runs on the test server: run the whole suite (npm test); on its own this scan has nothing to check`,
+    ).toBeGreaterThanOrEqual(MIN_HISTORIES);
 
     const histories = await mapLimit(runs, 8, async (run) => ({ run, history: await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory() }));
     const known = new Set<string>();

@@ -24,7 +24,16 @@ function acceptance(user: string, overrides: Partial<DeliveryReceipt> = {}): Led
   return {
     vendor: 'adjust',
     userHash: userHash(user),
-    receipt: { deliveryId: `dlv_adj_${randomUUID()}`, outcome: 'delivered', status: 200, answer: '{"status":"OK"}', attempt: 1, sentAt: new Date().toISOString(), durationMs: 12, ...overrides },
+    receipt: {
+      deliveryId: `dlv_adj_${randomUUID()}`,
+      outcome: 'delivered',
+      status: 200,
+      answer: '{"status":"OK"}',
+      attempt: 1,
+      sentAt: new Date().toISOString(),
+      durationMs: 12,
+      ...overrides,
+    },
   };
 }
 
@@ -48,7 +57,9 @@ function postgresStore(): Store {
       created ??= (async () => {
         const client = admin();
         await client.connect().catch((error: unknown) => {
-          throw new Error(`this test needs the PostgreSQL at ${describePostgresUrl(SERVER_URL)} (set S2S_TEST_POSTGRES_URL to another one): ${(error as Error).message}`);
+          throw new Error(
+            `this test needs the PostgreSQL at ${describePostgresUrl(SERVER_URL)} (set S2S_TEST_POSTGRES_URL to another one): ${(error as Error).message}`,
+          );
         });
         await client.query(`CREATE DATABASE ${database}`);
         await client.end();
@@ -83,7 +94,11 @@ describe.each([
 
   it('answers a lookup with the original receipts of the accepted ones only', async () => {
     const a = acceptance('alice', { answer: 'ok', status: 200, attempt: 3, durationMs: 41.6 });
-    const b = acceptance('alice', { outcome: 'duplicate', status: 400, answer: '{"error":"Event request failed (Ignoring event, earlier unique event tracked)"}' });
+    const b = acceptance('alice', {
+      outcome: 'duplicate',
+      status: 400,
+      answer: '{"error":"Event request failed (Ignoring event, earlier unique event tracked)"}',
+    });
     const unknown = `dlv_af_${randomUUID()}`;
     expect((await ledger.accepted([a.receipt.deliveryId, unknown])).size).toBe(0);
     await ledger.record([a, b]);
@@ -107,7 +122,18 @@ describe.each([
     const a = acceptance('carol-secret-user-id');
     await ledger.record([a]);
     const { rows } = await ledger.sql.query<Record<string, unknown>>(`SELECT * FROM ${LEDGER_TABLE} WHERE delivery_id = $1`, [a.receipt.deliveryId]);
-    expect(Object.keys(rows[0] ?? {}).sort()).toEqual(['answer', 'attempt', 'delivery_id', 'duration_ms', 'outcome', 'recorded_at', 'sent_at', 'status', 'user_hash', 'vendor']);
+    expect(Object.keys(rows[0] ?? {}).sort()).toEqual([
+      'answer',
+      'attempt',
+      'delivery_id',
+      'duration_ms',
+      'outcome',
+      'recorded_at',
+      'sent_at',
+      'status',
+      'user_hash',
+      'vendor',
+    ]);
     expect(JSON.stringify(rows)).not.toContain('carol-secret-user-id');
   });
 
@@ -177,7 +203,9 @@ describe('embedded ledger: one process only', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 's2s-ledger-lock-'));
     try {
       fs.writeFileSync(path.join(dir, 'owner.pid'), `${process.ppid}\n`); // a live process that is not this one
-      await expect(openEmbeddedLedger(dir)).rejects.toThrow(/in use by process \d+\. The embedded ledger serves one worker process only: .*S2S_LEDGER_URL=postgres:\/\//);
+      await expect(openEmbeddedLedger(dir)).rejects.toThrow(
+        /in use by process \d+\. The embedded ledger serves one worker process only: .*S2S_LEDGER_URL=postgres:\/\//,
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

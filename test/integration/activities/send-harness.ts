@@ -52,7 +52,11 @@ export interface SendHarness {
   taskQueue: string;
   logs: LogEntry[];
   workflowIds: string[];
-  probe(vendor: 'adjust' | 'appsflyer', batch: SendBatchInput, options?: Partial<Pick<SendProbeInput, 'retry' | 'scheduleToCloseMs'>>): Promise<SendProbeResult>;
+  probe(
+    vendor: 'adjust' | 'appsflyer',
+    batch: SendBatchInput,
+    options?: Partial<Pick<SendProbeInput, 'retry' | 'scheduleToCloseMs'>>,
+  ): Promise<SendProbeResult>;
   stop(): Promise<void>;
 }
 
@@ -99,7 +103,11 @@ export async function startSendHarness(options: { ledger?: DeliveryLedger } = {}
         batch,
         taskQueue,
         startToCloseMs: retry.attemptTimeout,
-        retry: options.retry ?? { initialInterval: retry.initialInterval, backoffCoefficient: retry.backoffCoefficient, maximumInterval: retry.maximumInterval },
+        retry: options.retry ?? {
+          initialInterval: retry.initialInterval,
+          backoffCoefficient: retry.backoffCoefficient,
+          maximumInterval: retry.maximumInterval,
+        },
         ...(options.scheduleToCloseMs ? { scheduleToCloseMs: options.scheduleToCloseMs } : {}),
       };
       return client.workflow.execute<typeof sendProbe>('sendProbe', { taskQueue, workflowId, args: [input], workflowExecutionTimeout: '60s' });
@@ -135,7 +143,12 @@ export function user(emulator: Emulator, platform: 'ios' | 'android', options: {
 }
 
 export function install(emulator: Emulator, ctx: Signup): void {
-  emulator.registerInstall({ appsflyerId: ctx.appsflyerId, deviceIds: ctx.deviceIds as Record<string, string>, installedAt: ctx.installedAt, processingDelayMs: 0 });
+  emulator.registerInstall({
+    appsflyerId: ctx.appsflyerId,
+    deviceIds: ctx.deviceIds as Record<string, string>,
+    installedAt: ctx.installedAt,
+    processingDelayMs: 0,
+  });
 }
 
 export interface ItemOverrides extends Partial<Pick<DeliveryItem, 'occurredAtMs' | 'sendAtMs' | 'resend' | 'firstAttemptAtMs'>> {
@@ -158,7 +171,10 @@ export function sendItem(ctx: Signup, destination: 'adjust' | 'appsflyer', overr
   const message: Message =
     overrides.kind === 'refund'
       ? { kind: 'refund', refund: { userId: ctx.userId, refundId: id, purchaseEventId: 'evt_purchase', amount: revenue, currency, occurredAt } }
-      : { kind: 'track', track: { userId: ctx.userId, eventId: id, name: overrides.name ?? 'purchase', occurredAt, ...(hasRevenue ? { revenue, currency } : {}) } };
+      : {
+          kind: 'track',
+          track: { userId: ctx.userId, eventId: id, name: overrides.name ?? 'purchase', occurredAt, ...(hasRevenue ? { revenue, currency } : {}) },
+        };
   const { kind: _k, name: _n, revenue: _r, currency: _c, ...itemOverrides } = overrides;
   return { deliveryId: deliveryId(ctx.userId, dedupKey(message), destination), destination, message, occurredAtMs, ...itemOverrides };
 }

@@ -61,7 +61,8 @@ describe('send activities with the delivery ledger', () => {
     // No waiting: the activity's result is only delivered after the ledger write completed.
     const found = await ledger.accepted(items.map((i) => i.deliveryId));
     expect([...found.keys()].sort()).toEqual(items.map((i) => i.deliveryId).sort());
-    for (const entry of found.values()) expect(entry).toMatchObject({ vendor: 'adjust', userHash: userHash(u.userId), receipt: { outcome: 'delivered', status: 200, attempt: 1 } });
+    for (const entry of found.values())
+      expect(entry).toMatchObject({ vendor: 'adjust', userHash: userHash(u.userId), receipt: { outcome: 'delivered', status: 200, attempt: 1 } });
   });
 
   it('does not send again what the ledger records as accepted: original receipts, flagged, in batch order', async () => {
@@ -100,10 +101,14 @@ describe('send activities with the delivery ledger', () => {
     const u = user(h.emulator, 'ios');
     const item = sendItem(u, 'adjust');
     ledger.brokenLookups = 1_000;
-    const outcome = await h.probe('adjust', batch(u, [item]), { retry: { initialInterval: 100, backoffCoefficient: 1, maximumInterval: 100, maximumAttempts: 2 } });
+    const outcome = await h.probe('adjust', batch(u, [item]), {
+      retry: { initialInterval: 100, backoffCoefficient: 1, maximumInterval: 100, maximumAttempts: 2 },
+    });
     expect(outcome).toMatchObject({ ok: false, type: SendFailureType.transient, nonRetryable: false, details: { deliveryId: item.deliveryId, attempt: 2 } });
     if (outcome.ok) return;
-    expect(outcome.message).toContain('delivery ledger (flaky test ledger) unavailable: connect ECONNREFUSED 127.0.0.1:5432; nothing was sent (a duplicate costs real money, a delay does not)');
+    expect(outcome.message).toContain(
+      'delivery ledger (flaky test ledger) unavailable: connect ECONNREFUSED 127.0.0.1:5432; nothing was sent (a duplicate costs real money, a delay does not)',
+    );
     expect(h.emulator.requests()).toHaveLength(0);
   });
 

@@ -44,7 +44,10 @@ describe('Adjust', () => {
 
   it('counts a repeated unique event as a duplicate, not an error', async () => {
     const u = user(h.emulator, 'ios');
-    const items = [sendItem(u, 'adjust', { name: 'signup', revenue: undefined, currency: undefined }), sendItem(u, 'adjust', { name: 'signup', revenue: undefined, currency: undefined })];
+    const items = [
+      sendItem(u, 'adjust', { name: 'signup', revenue: undefined, currency: undefined }),
+      sendItem(u, 'adjust', { name: 'signup', revenue: undefined, currency: undefined }),
+    ];
     const outcome = await h.probe('adjust', batch(u, items));
     expect(outcome.ok && outcome.result.receipts.map((r) => [r.outcome, r.status])).toEqual([
       ['delivered', 200],
@@ -82,7 +85,11 @@ describe('Adjust', () => {
 
   it('returns the accepted prefix when a later item fails, and sends nothing after it', async () => {
     const u = user(h.emulator, 'ios');
-    const items = [sendItem(u, 'adjust'), sendItem(u, 'adjust', { name: 'broken', revenue: undefined, currency: undefined }), sendItem(u, 'adjust', { name: 'renewal' })];
+    const items = [
+      sendItem(u, 'adjust'),
+      sendItem(u, 'adjust', { name: 'broken', revenue: undefined, currency: undefined }),
+      sendItem(u, 'adjust', { name: 'renewal' }),
+    ];
     const outcome = await h.probe('adjust', batch(u, items));
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
@@ -98,7 +105,11 @@ describe('Adjust', () => {
   it('names the items an earlier attempt may have delivered when a retried batch stops early', async () => {
     h.emulator.setFaults({ adjust: { error5xx: 1, count: 1 } });
     const u = user(h.emulator, 'ios');
-    const items = [sendItem(u, 'adjust'), sendItem(u, 'adjust', { name: 'broken', revenue: undefined, currency: undefined }), sendItem(u, 'adjust', { name: 'renewal' })];
+    const items = [
+      sendItem(u, 'adjust'),
+      sendItem(u, 'adjust', { name: 'broken', revenue: undefined, currency: undefined }),
+      sendItem(u, 'adjust', { name: 'renewal' }),
+    ];
     const outcome = await h.probe('adjust', batch(u, items), { retry: { initialInterval: 100, backoffCoefficient: 1, maximumInterval: 100 } });
     expect(outcome.ok && outcome.result.receipts.map((r) => [r.deliveryId, r.attempt])).toEqual([[items[0]?.deliveryId, 2]]);
     expect(outcome.ok && outcome.result.stoppedAt).toBe(1);
@@ -108,7 +119,11 @@ describe('Adjust', () => {
 
   it('names resends (items an earlier activity may have delivered) even on a first attempt', async () => {
     const u = user(h.emulator, 'ios');
-    const items = [sendItem(u, 'adjust'), sendItem(u, 'adjust', { name: 'broken', revenue: undefined, currency: undefined, resend: true }), sendItem(u, 'adjust', { name: 'renewal' })];
+    const items = [
+      sendItem(u, 'adjust'),
+      sendItem(u, 'adjust', { name: 'broken', revenue: undefined, currency: undefined, resend: true }),
+      sendItem(u, 'adjust', { name: 'renewal' }),
+    ];
     const outcome = await h.probe('adjust', batch(u, items));
     expect(outcome.ok && outcome.result.stoppedAt).toBe(1);
     expect(outcome.ok && outcome.result.possiblyAccepted).toEqual([items[1]?.deliveryId]);
@@ -116,7 +131,9 @@ describe('Adjust', () => {
 
   it('treats an app missing from the worker configuration as misconfigured (retryable)', async () => {
     const u = user(h.emulator, 'ios');
-    const outcome = await h.probe('adjust', batch(u, [sendItem(u, 'adjust')], 'not-configured'), { retry: { initialInterval: 100, backoffCoefficient: 1, maximumInterval: 100, maximumAttempts: 1 } });
+    const outcome = await h.probe('adjust', batch(u, [sendItem(u, 'adjust')], 'not-configured'), {
+      retry: { initialInterval: 100, backoffCoefficient: 1, maximumInterval: 100, maximumAttempts: 1 },
+    });
     expect(outcome).toMatchObject({ ok: false, type: SendFailureType.misconfigured, nonRetryable: false });
     if (!outcome.ok) expect(outcome.message).toContain('app "not-configured" is not in the worker\'s app configuration');
   });
@@ -163,7 +180,9 @@ describe('secrets and logs', () => {
   it('no secret, raw device id or IP in any probe history; logs carry the structured fields', async () => {
     // One more send with the wrong key, so the wrong key also meets a vendor answer and a failure.
     const u = user(h.emulator, 'ios');
-    const wrong = await h.probe('appsflyer', batch(u, [sendItem(u, 'appsflyer')], 'wrong-key'), { retry: { initialInterval: 100, backoffCoefficient: 1, maximumInterval: 100, maximumAttempts: 1 } });
+    const wrong = await h.probe('appsflyer', batch(u, [sendItem(u, 'appsflyer')], 'wrong-key'), {
+      retry: { initialInterval: 100, backoffCoefficient: 1, maximumInterval: 100, maximumAttempts: 1 },
+    });
     expect(wrong).toMatchObject({ ok: false, type: SendFailureType.misconfigured, details: { status: 401 } });
 
     expect(h.workflowIds.length).toBeGreaterThan(10);
@@ -177,9 +196,12 @@ describe('secrets and logs', () => {
     const sendLogs = h.logs.filter((e) => e.message.startsWith('s2s '));
     expect(sendLogs.length).toBeGreaterThan(10);
     const text = JSON.stringify(sendLogs, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
-    for (const secret of [AF_KEY, ADJUST_S2S_TOKEN, WRONG_AF_KEY, u.deviceIds!.idfa as string, u.appsflyerId as string, '203.0.113.77']) expect(text).not.toContain(secret);
+    for (const secret of [AF_KEY, ADJUST_S2S_TOKEN, WRONG_AF_KEY, u.deviceIds!.idfa as string, u.appsflyerId as string, '203.0.113.77'])
+      expect(text).not.toContain(secret);
     for (const entry of sendLogs.filter((e) => e.message !== 's2s batch stopped early')) {
-      expect(Object.keys(entry.meta ?? {})).toEqual(expect.arrayContaining(['deliveryId', 'vendor', 'app', 'userHash', 'messageId', 'status', 'class', 'attempt', 'durationMs']));
+      expect(Object.keys(entry.meta ?? {})).toEqual(
+        expect.arrayContaining(['deliveryId', 'vendor', 'app', 'userHash', 'messageId', 'status', 'class', 'attempt', 'durationMs']),
+      );
     }
     const misconfigured = sendLogs.find((e) => e.meta?.class === 'misconfigured' && e.meta?.app === 'wrong-key');
     expect(misconfigured?.level).toBe('ERROR');

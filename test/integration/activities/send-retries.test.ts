@@ -83,7 +83,7 @@ describe('device not found: retried for a bounded time', () => {
     expect((recorded.at(-1)?.receivedAtMs ?? 0) - started).toBeGreaterThanOrEqual(4000);
   });
 
-  it('counts the bound from the delivery\'s first attempt, also when that was in an earlier activity', async () => {
+  it("counts the bound from the delivery's first attempt, also when that was in an earlier activity", async () => {
     const u = user(h.emulator, 'ios', { installed: false });
     const outcome = await h.probe('adjust', batch(u, [sendItem(u, 'adjust', { firstAttemptAtMs: Date.now() - 5_000 })]));
     expect(outcome).toMatchObject({ ok: false, type: SendFailureType.deviceNotFound, nonRetryable: true, details: { status: 404, attempt: 1 } });
@@ -101,11 +101,13 @@ describe('device not found: retried for a bounded time', () => {
   });
 });
 
-describe('transient: retried with the workflow\'s exponential backoff', () => {
-  it('5xx twice, then delivered on attempt 3, after the workflow policy\'s 1.5 s and 3 s', async () => {
+describe("transient: retried with the workflow's exponential backoff", () => {
+  it("5xx twice, then delivered on attempt 3, after the workflow policy's 1.5 s and 3 s", async () => {
     h.emulator.setFaults({ adjust: { error5xx: 1, count: 2 } });
     const u = user(h.emulator, 'ios');
-    const outcome = await h.probe('adjust', batch(u, [sendItem(u, 'adjust')]), { retry: { initialInterval: 1500, backoffCoefficient: 2, maximumInterval: 5000 } });
+    const outcome = await h.probe('adjust', batch(u, [sendItem(u, 'adjust')]), {
+      retry: { initialInterval: 1500, backoffCoefficient: 2, maximumInterval: 5000 },
+    });
     expect(outcome.ok && outcome.result.receipts[0]?.attempt).toBe(3);
     const recorded = h.emulator.requests({ vendor: 'adjust' });
     expect(recorded.map((r) => r.status)).toEqual([500, 500, 200]);
@@ -118,7 +120,9 @@ describe('transient: retried with the workflow\'s exponential backoff', () => {
   it('429 honours Retry-After (1 s) over a slower policy backoff (3 s)', async () => {
     h.emulator.setFaults({ appsflyer: { rate429: 1, count: 1 } });
     const u = user(h.emulator, 'ios');
-    const outcome = await h.probe('appsflyer', batch(u, [sendItem(u, 'appsflyer')]), { retry: { initialInterval: 3000, backoffCoefficient: 2, maximumInterval: 5000 } });
+    const outcome = await h.probe('appsflyer', batch(u, [sendItem(u, 'appsflyer')]), {
+      retry: { initialInterval: 3000, backoffCoefficient: 2, maximumInterval: 5000 },
+    });
     expect(outcome.ok && outcome.result.receipts[0]?.attempt).toBe(2);
     const recorded = h.emulator.requests({ vendor: 'appsflyer' });
     expect(recorded.map((r) => r.status)).toEqual([429, 200]);

@@ -25,7 +25,11 @@ export async function createConsumerProject(tarball: string, typesNodeVersion: s
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 's2s-client-consumer-'));
   fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'relay-consumer', private: true, version: '1.0.0' }, null, 2)}\n`);
   try {
-    await exec('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', tarball, `@types/node@${typesNodeVersion}`], { cwd: dir, timeout: 180_000 });
+    await exec(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', tarball, `@types/node@${typesNodeVersion}`],
+      { cwd: dir, timeout: 180_000 },
+    );
   } catch (error) {
     const e = error as { stderr?: string; message: string };
     throw new Error(`npm install of the packed client failed in ${dir} (the npm registry or cache must be reachable): ${e.stderr || e.message}`);
@@ -34,7 +38,13 @@ export async function createConsumerProject(tarball: string, typesNodeVersion: s
     dir,
     async node(script, env) {
       try {
-        return (await exec(process.execPath, [script], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.homedir(), ...env }, timeout: 60_000 })).stdout;
+        return (
+          await exec(process.execPath, [script], {
+            cwd: dir,
+            env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.homedir(), ...env },
+            timeout: 60_000,
+          })
+        ).stdout;
       } catch (error) {
         const e = error as { stdout?: string; stderr?: string; message: string };
         throw new Error(`${script} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);

@@ -84,11 +84,33 @@ describe.skipIf(!go)(`the Go example (examples/go)${go ? '' : ` — skipped: ${S
     const started = Date.now();
     let stdout: string;
     try {
-      ({ stdout } = await exec(binary, ['-json', '-user', install.userId, '-app', 'demo-ios', '-idfa', install.deviceIds.idfa as string, '-appsflyer-id', install.appsflyerId as string, '-installed-at', install.installedAt], {
-        // The workers encrypt payloads: the Go client uses the same keys (examples/go/codec.go).
-        env: { PATH: process.env.PATH ?? '', TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: r.taskQueue, S2S_PAYLOAD_KEYS: process.env.S2S_PAYLOAD_KEYS ?? '' },
-        timeout: 90_000,
-      }));
+      ({ stdout } = await exec(
+        binary,
+        [
+          '-json',
+          '-user',
+          install.userId,
+          '-app',
+          'demo-ios',
+          '-idfa',
+          install.deviceIds.idfa as string,
+          '-appsflyer-id',
+          install.appsflyerId as string,
+          '-installed-at',
+          install.installedAt,
+        ],
+        {
+          // The workers encrypt payloads: the Go client uses the same keys (examples/go/codec.go).
+          env: {
+            PATH: process.env.PATH ?? '',
+            TEMPORAL_ADDRESS: inject('temporalAddress'),
+            TEMPORAL_NAMESPACE: 'default',
+            TEMPORAL_TASK_QUEUE: r.taskQueue,
+            S2S_PAYLOAD_KEYS: process.env.S2S_PAYLOAD_KEYS ?? '',
+          },
+          timeout: 90_000,
+        },
+      ));
     } catch (error) {
       const e = error as { stdout?: string; stderr?: string; message: string };
       throw new Error(`the Go example failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);

@@ -20,7 +20,19 @@ const rootPackage = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 
 /** The payload codec (payload encryption) serialises payloads with @temporalio/proto. */
 const CLIENT_DEPENDENCIES = ['@temporalio/client', '@temporalio/common', '@temporalio/proto', '@temporalio/workflow', 'zod'];
 /** Packages of the relay's server side and tooling that must never reach a backend through the client. */
-const NEVER_INSTALLED = ['@temporalio/worker', '@temporalio/activity', '@temporalio/testing', '@swc/core', 'webpack', 'undici', 'yaml', 'vitest', 'tsx', 'typescript', 'playwright-core'];
+const NEVER_INSTALLED = [
+  '@temporalio/worker',
+  '@temporalio/activity',
+  '@temporalio/testing',
+  '@swc/core',
+  'webpack',
+  'undici',
+  'yaml',
+  'vitest',
+  'tsx',
+  'typescript',
+  'playwright-core',
+];
 
 let relay: RelayHarness | undefined;
 let project: ConsumerProject | undefined;
@@ -117,7 +129,15 @@ async function runConsumer(script: string): Promise<ConsumerOutput> {
   expect(local.issues?.find((i) => i.path === 'occurredAt')?.message).toMatch(/not a real date: 2026-02 has 28 days, not 30/);
   expect(workflow).toMatchObject({ thrown: true, name: 'RelayInputError', relayError: true, inputError: true });
   expect(workflow.issues).toEqual([{ path: 'revenue', message: expect.stringMatching(/must be at least 0\.001 for Adjust revenue event p4rch1/) }]);
-  expect(rejected).toMatchObject({ thrown: true, name: 'RelayRejectedError', type: 'RelayRejectedError', reason: 'unknown-purchase', relayError: true, inputError: false, rejectedError: true });
+  expect(rejected).toMatchObject({
+    thrown: true,
+    name: 'RelayRejectedError',
+    type: 'RelayRejectedError',
+    reason: 'unknown-purchase',
+    relayError: true,
+    inputError: false,
+    rejectedError: true,
+  });
   expect(rejected.issues?.[0]?.path).toBe('purchaseEventId');
   // The refused messages recorded nothing.
   const status = await r.client.status(install.userId);
@@ -128,7 +148,10 @@ async function runConsumer(script: string): Promise<ConsumerOutput> {
 describe('the packed client package (@s2s-relay/client)', () => {
   it('installs from its tarball with the client dependencies only: no worker, no server-side packages', async () => {
     const p = project as ConsumerProject;
-    const manifest = JSON.parse(fs.readFileSync(path.join(p.dir, 'node_modules', '@s2s-relay', 'client', 'package.json'), 'utf8')) as { dependencies: Record<string, string>; exports: unknown };
+    const manifest = JSON.parse(fs.readFileSync(path.join(p.dir, 'node_modules', '@s2s-relay', 'client', 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      exports: unknown;
+    };
     expect(Object.keys(manifest.dependencies).sort()).toEqual(CLIENT_DEPENDENCIES);
     const installed = await p.installedPackages();
     for (const name of NEVER_INSTALLED) expect(installed.has(name), `${name} is installed with the client`).toBe(false);
@@ -144,7 +167,7 @@ describe('the packed client package (@s2s-relay/client)', () => {
     expect(packed.unpackedSize).toBeLessThan(1024 * 1024);
   });
 
-  it('works from a CommonJS script: signs up, tracks, and refusals are the package\'s own errors', async () => {
+  it("works from a CommonJS script: signs up, tracks, and refusals are the package's own errors", async () => {
     await runConsumer('consumer.cjs');
   }, 90_000);
 
@@ -155,7 +178,7 @@ describe('the packed client package (@s2s-relay/client)', () => {
     expect(out.esmNames).toEqual(exportNames);
   }, 90_000);
 
-  it('type-checks a backend\'s TypeScript (moduleResolution nodenext, ESM and CommonJS files) against its declarations', async () => {
+  it("type-checks a backend's TypeScript (moduleResolution nodenext, ESM and CommonJS files) against its declarations", async () => {
     const result = await typeCheck;
     const errors = result.output.split('\n').filter((line) => /error TS\d+/.test(line));
     // Temporal's own declarations reference the untyped `ms` and `source-map` packages (skipLibCheck: true hides

@@ -40,7 +40,10 @@ const asJson = (payloads: Payload[]) => ({
   })),
 });
 const fromJson = (json: { payloads: Array<{ metadata: Record<string, string>; data?: string }> }): Payload[] =>
-  json.payloads.map((p) => ({ metadata: Object.fromEntries(Object.entries(p.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')])), data: Buffer.from(p.data ?? '', 'base64') }));
+  json.payloads.map((p) => ({
+    metadata: Object.fromEntries(Object.entries(p.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+    data: Buffer.from(p.data ?? '', 'base64'),
+  }));
 
 async function encrypted(value: unknown) {
   return asJson(await encryption.codec.encode([defaultPayloadConverter.toPayload(value)]));
@@ -50,12 +53,19 @@ type Body = { error: string; payloads: Array<{ metadata: Record<string, string>;
 const read = (res: Response) => res.json() as Promise<Body>;
 
 function post(url: string, body: unknown, headers: Record<string, string> = {}) {
-  return fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 }
 
 describe('CORS', () => {
   it('answers a preflight from the configured UI origin, with credentials allowed', async () => {
-    const res = await fetch(`${server.url}/decode`, { method: 'OPTIONS', headers: { Origin: UI, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,x-namespace,authorization' } });
+    const res = await fetch(`${server.url}/decode`, {
+      method: 'OPTIONS',
+      headers: { Origin: UI, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,x-namespace,authorization' },
+    });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe(UI);
     expect(res.headers.get('access-control-allow-credentials')).toBe('true');
@@ -64,7 +74,10 @@ describe('CORS', () => {
   });
 
   it('refuses a preflight, and a request, from any other origin', async () => {
-    const res = await fetch(`${server.url}/decode`, { method: 'OPTIONS', headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' } });
+    const res = await fetch(`${server.url}/decode`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' },
+    });
     expect(res.status).toBe(403);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
     const withToken = await post(`${server.url}/decode`, await encrypted(install), { Origin: 'https://evil.example', Authorization: `Bearer ${TOKEN}` });
@@ -88,7 +101,10 @@ describe('auth', () => {
   });
 
   it('decodes with the bearer token: Temporal JSON in and out, under any path prefix', async () => {
-    const res = await post(`${server.url}/ns/default/decode?preserveStorageRefs=true`, await encrypted(install), { Authorization: `Bearer ${TOKEN}`, 'X-Namespace': 'default' });
+    const res = await post(`${server.url}/ns/default/decode?preserveStorageRefs=true`, await encrypted(install), {
+      Authorization: `Bearer ${TOKEN}`,
+      'X-Namespace': 'default',
+    });
     expect(res.status).toBe(200);
     const [payload] = fromJson(await read(res));
     expect(Buffer.from(payload?.metadata?.encoding ?? []).toString()).toBe('json/plain');
@@ -130,7 +146,13 @@ describe('auth', () => {
     expect(validSession(value, [TOKEN], now + 1000)).toBe(true);
     expect(validSession(value, [TOKEN], now + SESSION_TTL_SECONDS * 1000 + 1000)).toBe(false);
     expect(validSession(value, [randomBytes(32).toString('base64')], now)).toBe(false);
-    expect(validSession(value.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), [TOKEN], now)).toBe(false);
+    expect(
+      validSession(
+        value.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')),
+        [TOKEN],
+        now,
+      ),
+    ).toBe(false);
   });
 
   it('a trusted UI origin (local dev UI) needs no token, but not through a proxy, and not without its Origin', async () => {
@@ -151,7 +173,10 @@ describe('errors', () => {
     expect(notJson.status).toBe(400);
     expect((await read(notJson)).error).toMatch(/^the body is not valid JSON/);
     const shape = await post(`${server.url}/decode`, { payloads: [{ data: 'not base64!' }] }, auth);
-    expect([shape.status, (await read(shape)).error]).toEqual([400, 'the body must be {"payloads":[{"metadata":{...},"data":"<base64>"}]}: payloads.0.data: must be base64']);
+    expect([shape.status, (await read(shape)).error]).toEqual([
+      400,
+      'the body must be {"payloads":[{"metadata":{...},"data":"<base64>"}]}: payloads.0.data: must be base64',
+    ]);
     const other = payloadEncryption(readPayloadKeys({ S2S_PAYLOAD_KEYS: `k9:${randomBytes(32).toString('base64')}` }));
     const unknownKey = await post(`${server.url}/decode`, asJson(await other.codec.encode([defaultPayloadConverter.toPayload(install)])), auth);
     expect(unknownKey.status).toBe(422);
@@ -173,18 +198,32 @@ describe('settings', () => {
   };
 
   it('listens on loopback port 8081 for the local UI origins by default, and needs a token', () => {
-    expect(problem({})).toBe('invalid codec server settings: S2S_CODEC_TOKEN: is required: the codec server decrypts personal data, so it needs a token (`openssl rand -base64 32`); for the local dev UI only, S2S_CODEC_TRUSTED_ORIGINS may stand in');
-    expect(readCodecServerEnv({ S2S_CODEC_TOKEN: TOKEN })).toMatchObject({ S2S_CODEC_HOST: '127.0.0.1', S2S_CODEC_PORT: 8081, S2S_CODEC_ORIGINS: ['http://localhost:8233', 'http://127.0.0.1:8233'], S2S_CODEC_TOKEN: [TOKEN] });
+    expect(problem({})).toBe(
+      'invalid codec server settings: S2S_CODEC_TOKEN: is required: the codec server decrypts personal data, so it needs a token (`openssl rand -base64 32`); for the local dev UI only, S2S_CODEC_TRUSTED_ORIGINS may stand in',
+    );
+    expect(readCodecServerEnv({ S2S_CODEC_TOKEN: TOKEN })).toMatchObject({
+      S2S_CODEC_HOST: '127.0.0.1',
+      S2S_CODEC_PORT: 8081,
+      S2S_CODEC_ORIGINS: ['http://localhost:8233', 'http://127.0.0.1:8233'],
+      S2S_CODEC_TOKEN: [TOKEN],
+    });
   });
 
   it('refuses short tokens, origins with a path, and trusted origins on an address others can reach', () => {
     expect(problem({ S2S_CODEC_TOKEN: 'short' })).toContain('S2S_CODEC_TOKEN: token 1 must be at least 32 characters');
-    expect(problem({ S2S_CODEC_TOKEN: TOKEN, S2S_CODEC_ORIGINS: 'https://ui.example.com/' })).toContain('must be written exactly as the browser sends it: https://ui.example.com (no path or trailing slash)');
-    expect(problem({ S2S_CODEC_HOST: '0.0.0.0', S2S_CODEC_TRUSTED_ORIGINS: UI })).toContain('S2S_CODEC_TRUSTED_ORIGINS: works only on a loopback address (S2S_CODEC_HOST is 0.0.0.0)');
+    expect(problem({ S2S_CODEC_TOKEN: TOKEN, S2S_CODEC_ORIGINS: 'https://ui.example.com/' })).toContain(
+      'must be written exactly as the browser sends it: https://ui.example.com (no path or trailing slash)',
+    );
+    expect(problem({ S2S_CODEC_HOST: '0.0.0.0', S2S_CODEC_TRUSTED_ORIGINS: UI })).toContain(
+      'S2S_CODEC_TRUSTED_ORIGINS: works only on a loopback address (S2S_CODEC_HOST is 0.0.0.0)',
+    );
   });
 
   it('npm start trusts its own dev UI on loopback, and nothing on another address', () => {
-    expect(readLocalCodecServerEnv({}, 9233)).toMatchObject({ S2S_CODEC_ORIGINS: ['http://localhost:9233', 'http://127.0.0.1:9233'], S2S_CODEC_TRUSTED_ORIGINS: ['http://localhost:9233', 'http://127.0.0.1:9233'] });
+    expect(readLocalCodecServerEnv({}, 9233)).toMatchObject({
+      S2S_CODEC_ORIGINS: ['http://localhost:9233', 'http://127.0.0.1:9233'],
+      S2S_CODEC_TRUSTED_ORIGINS: ['http://localhost:9233', 'http://127.0.0.1:9233'],
+    });
     expect(() => readLocalCodecServerEnv({ S2S_CODEC_HOST: '0.0.0.0' }, 9233)).toThrow('S2S_CODEC_TOKEN: is required');
   });
 
@@ -205,10 +244,16 @@ describe('the Temporal CLI through the codec server', () => {
       expect(raw).not.toContain(install.ip);
       const cli = await findTemporalCli();
       const show = (...extra: string[]) =>
-        promisify(execFile)(cli, ['workflow', 'show', '--address', inject('temporalAddress'), '-w', workflowId, '--output', 'json', '--codec-endpoint', server.url, ...extra], { timeout: 30_000 });
+        promisify(execFile)(
+          cli,
+          ['workflow', 'show', '--address', inject('temporalAddress'), '-w', workflowId, '--output', 'json', '--codec-endpoint', server.url, ...extra],
+          { timeout: 30_000 },
+        );
       // --output json keeps payload data in base64: read the start event's input as the CLI printed it.
       const input = (stdout: string) => {
-        const history = JSON.parse(stdout) as { events: Array<{ workflowExecutionStartedEventAttributes?: { input: { payloads: Array<{ metadata: { encoding: string }; data: string }> } } }> };
+        const history = JSON.parse(stdout) as {
+          events: Array<{ workflowExecutionStartedEventAttributes?: { input: { payloads: Array<{ metadata: { encoding: string }; data: string }> } } }>;
+        };
         const payload = history.events[0]?.workflowExecutionStartedEventAttributes?.input.payloads[0];
         return { encoding: Buffer.from(payload?.metadata.encoding ?? '', 'base64').toString(), data: Buffer.from(payload?.data ?? '', 'base64').toString() };
       };

@@ -65,7 +65,9 @@ describe('docker-compose.yml: services and images', () => {
   });
 
   it('pins every image to an explicit version; server and admin-tools move together', () => {
-    const images = Object.values(services).map((s) => s.image).filter((i): i is string => Boolean(i));
+    const images = Object.values(services)
+      .map((s) => s.image)
+      .filter((i): i is string => Boolean(i));
     for (const image of images.filter((i) => !i.startsWith('s2s-relay:'))) expect(image).toMatch(/^[\w./-]+:\d+\.\d+(\.\d+)?$/);
     const version = (image?: string) => image?.split(':')[1];
     expect(version(service('temporal').image)).toBe(version(service('temporal-schema').image));
@@ -257,7 +259,13 @@ describe('deploy/temporal/setup-namespace.sh against a real server', () => {
     const namespace = `s2s-setup-${randomUUID().slice(0, 8)}`;
     const run = () =>
       promisify(execFile)('sh', [repoPath('deploy/temporal/setup-namespace.sh')], {
-        env: { ...process.env, PATH: `${path.dirname(cli)}:${process.env.PATH ?? ''}`, TEMPORAL_ADDRESS: inject('temporalAddress'), NAMESPACE: namespace, NAMESPACE_RETENTION: '24h' },
+        env: {
+          ...process.env,
+          PATH: `${path.dirname(cli)}:${process.env.PATH ?? ''}`,
+          TEMPORAL_ADDRESS: inject('temporalAddress'),
+          NAMESPACE: namespace,
+          NAMESPACE_RETENTION: '24h',
+        },
         timeout: 60_000,
       });
     const first = await run();

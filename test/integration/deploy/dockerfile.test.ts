@@ -130,7 +130,15 @@ describe('the image build and start, reproduced without Docker', () => {
 
   it('`npm run build` emits the worker, the workflows and the emulator; the bundle builds from dist/', async () => {
     await run('npm', ['run', 'build', '--', '--outDir', path.join(app, 'dist')], { cwd: PROJECT_ROOT, timeout: 120_000 });
-    for (const file of ['worker/main.js', 'workflows/index.js', 'worker/build-bundle.js', 'emulator/main.js', 'emulator/demo-config.json', 'client/cli.js', 'codec/main.js']) {
+    for (const file of [
+      'worker/main.js',
+      'workflows/index.js',
+      'worker/build-bundle.js',
+      'emulator/main.js',
+      'emulator/demo-config.json',
+      'client/cli.js',
+      'codec/main.js',
+    ]) {
       expect(fs.existsSync(path.join(app, 'dist', file)), file).toBe(true);
     }
     const usage = await node('dist/worker/build-bundle.js', {});
@@ -147,7 +155,9 @@ describe('the image build and start, reproduced without Docker', () => {
     // project directory they reach must be one the build stage copies, or `npm run build` breaks in Docker.
     const dist = path.join(app, 'dist');
     const seen = new Set<string>();
-    const queue = ['worker/main.js', 'worker/build-bundle.js', 'workflows/index.js', 'emulator/main.js', 'client/cli.js', 'codec/main.js'].map((f) => path.join(dist, f));
+    const queue = ['worker/main.js', 'worker/build-bundle.js', 'workflows/index.js', 'emulator/main.js', 'client/cli.js', 'codec/main.js'].map((f) =>
+      path.join(dist, f),
+    );
     while (queue.length > 0) {
       const file = queue.pop() as string;
       if (seen.has(file)) continue;
@@ -169,7 +179,9 @@ describe('the image build and start, reproduced without Docker', () => {
   it('the compiled worker fails clearly without S2S_APP_CONFIG or with a bad address', async () => {
     const missing = await node('dist/worker/main.js', {});
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe('s2s-relay worker: invalid worker settings: S2S_APP_CONFIG: S2S_APP_CONFIG is required: the path of the app configuration file (JSON or YAML), e.g. config/demo.yaml\n');
+    expect(missing.stderr).toBe(
+      's2s-relay worker: invalid worker settings: S2S_APP_CONFIG: S2S_APP_CONFIG is required: the path of the app configuration file (JSON or YAML), e.g. config/demo.yaml\n',
+    );
     const badAddress = await node('dist/worker/main.js', { TEMPORAL_ADDRESS: 'temporal', S2S_APP_CONFIG: 'config/demo.yaml' });
     expect(badAddress.code).toBe(1);
     expect(badAddress.stderr).toContain('invalid Temporal connection settings: TEMPORAL_ADDRESS: must be host:port');

@@ -15,7 +15,11 @@ export function knownWorkerVariables(): string[] {
 
 /** Variables without a default that must be set (their schema rejects `undefined`). */
 export function requiredWorkerVariables(): string[] {
-  return shapes.flatMap((shape) => Object.entries(shape).filter(([, schema]) => !schema.safeParse(undefined).success).map(([name]) => name));
+  return shapes.flatMap((shape) =>
+    Object.entries(shape)
+      .filter(([, schema]) => !schema.safeParse(undefined).success)
+      .map(([name]) => name),
+  );
 }
 
 /** The default a variable takes when unset, as the schema computes it (undefined: none). */

@@ -69,18 +69,33 @@ const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString
 /** The sample of `name` whose labels are exactly `labels` (as the exporter writes them). */
 function series(samples: Sample[], name: string, labels: Record<string, string | number | boolean>): Sample | undefined {
   const want = Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)]));
-  return samples.find((s) => s.name === name && Object.keys(s.labels).length === Object.keys(want).length && Object.entries(want).every(([k, v]) => s.labels[k] === v));
+  return samples.find(
+    (s) => s.name === name && Object.keys(s.labels).length === Object.keys(want).length && Object.entries(want).every(([k, v]) => s.labels[k] === v),
+  );
 }
 
 describe('the zero baseline of the relay counters', () => {
   it('exports every counter at 0 before any traffic, with the label sets the alert rules use', () => {
     const expected = baselineSeries('default', relay.taskQueue);
     expect(expected.length).toBeGreaterThan(40);
-    for (const metric of [METRICS.deadLetters, METRICS.deliveryOutcomes, METRICS.sendFailures, METRICS.sendResults]) expect(expected.some((e) => e.metric === metric)).toBe(true);
+    for (const metric of [METRICS.deadLetters, METRICS.deliveryOutcomes, METRICS.sendFailures, METRICS.sendResults])
+      expect(expected.some((e) => e.metric === metric)).toBe(true);
     for (const { metric, tags } of expected) expect(series(beforeTraffic, metric.name, tags)?.value, `${metric.name} ${JSON.stringify(tags)}`).toBe(0);
     // Misconfiguration and dead letters, the two first-occurrence alerts, are among them.
-    expect(series(beforeTraffic, METRICS.sendFailures.name, { namespace: 'default', taskQueue: `${relay.taskQueue}-adjust`, activityType: 'sendToAdjust', vendor: 'adjust', failure_type: 'S2SMisconfigured', retryable: true })?.value).toBe(0);
-    expect(series(beforeTraffic, METRICS.deadLetters.name, { namespace: 'default', taskQueue: relay.taskQueue, workflowType: 'userWorkflow', destination: 'none' })?.value).toBe(0);
+    expect(
+      series(beforeTraffic, METRICS.sendFailures.name, {
+        namespace: 'default',
+        taskQueue: `${relay.taskQueue}-adjust`,
+        activityType: 'sendToAdjust',
+        vendor: 'adjust',
+        failure_type: 'S2SMisconfigured',
+        retryable: true,
+      })?.value,
+    ).toBe(0);
+    expect(
+      series(beforeTraffic, METRICS.deadLetters.name, { namespace: 'default', taskQueue: relay.taskQueue, workflowType: 'userWorkflow', destination: 'none' })
+        ?.value,
+    ).toBe(0);
   });
 });
 
@@ -138,7 +153,14 @@ describe('Prometheus metrics', () => {
     expect(series(samples, METRICS.deadLetters.name, deadLetter)?.value).toBe(1);
 
     // The transient failure was Adjust's part of the combined first attempt: counted on the workflows' task queue.
-    const transient = { namespace: 'default', taskQueue: relay.taskQueue, activityType: 'sendFirstAttempts', vendor: 'adjust', failure_type: 'S2STransient', retryable: true };
+    const transient = {
+      namespace: 'default',
+      taskQueue: relay.taskQueue,
+      activityType: 'sendFirstAttempts',
+      vendor: 'adjust',
+      failure_type: 'S2STransient',
+      retryable: true,
+    };
     expect(series(beforeTraffic, METRICS.sendFailures.name, transient)?.value).toBe(0);
     expect(series(samples, METRICS.sendFailures.name, transient)?.value).toBe(1);
   });
@@ -219,7 +241,8 @@ describe('workflow metric helpers outside a workflow', () => {
 });
 
 describe('the activity interceptor, unit', () => {
-  const ctx = (activityType: string) => ({ info: { activityType, workflowExecution: { workflowId: 's2s-user-alice', runId: 'r' } }, metricMeter: noopMetricMeter }) as unknown as Context;
+  const ctx = (activityType: string) =>
+    ({ info: { activityType, workflowExecution: { workflowId: 's2s-user-alice', runId: 'r' } }, metricMeter: noopMetricMeter }) as unknown as Context;
   const batch = { app: 'demo-ios', user: { userId: 'alice' }, items: [{ deliveryId: 'dlv_adj_1' }, { deliveryId: 'dlv_adj_2' }] } as unknown as SendBatchInput;
 
   it('adds ids to the log attributes; the raw user id and workflow id only with showDeviceIds', async () => {
@@ -228,7 +251,14 @@ describe('the activity interceptor, unit', () => {
       const attrs = () => outbound?.getLogAttributes?.({ workflowId: 's2s-user-alice', taskToken: 'Cgdk', attempt: 1 }, (a) => a) ?? {};
       expect(attrs()).toMatchObject({ vendor: 'adjust', userHash: userHash('alice') });
       await inbound?.execute?.({ args: [batch], headers: {} }, async () => ({ receipts: [] }));
-      expect(attrs()).toMatchObject({ vendor: 'adjust', app: 'demo-ios', deliveryId: 'dlv_adj_1', deliveryIds: ['dlv_adj_1', 'dlv_adj_2'], userHash: userHash('alice'), attempt: 1 });
+      expect(attrs()).toMatchObject({
+        vendor: 'adjust',
+        app: 'demo-ios',
+        deliveryId: 'dlv_adj_1',
+        deliveryIds: ['dlv_adj_1', 'dlv_adj_2'],
+        userHash: userHash('alice'),
+        attempt: 1,
+      });
       expect(attrs().userId).toBe(showUserIds ? 'alice' : undefined);
       expect(attrs().workflowId).toBe(showUserIds ? 's2s-user-alice' : undefined);
       expect(attrs()).not.toHaveProperty('taskToken');
@@ -239,16 +269,25 @@ describe('the activity interceptor, unit', () => {
     // Other activities only lose the task token from their log attributes.
     const other = relayActivityInterceptors({ showUserIds: false })(ctx('loadSettings'));
     expect(other.inbound).toBeUndefined();
-    expect(other.outbound?.getLogAttributes?.({ taskToken: 'Cgdk', activityType: 'loadSettings', attempt: 1 }, (a) => a)).toEqual({ activityType: 'loadSettings', attempt: 1 });
+    expect(other.outbound?.getLogAttributes?.({ taskToken: 'Cgdk', activityType: 'loadSettings', attempt: 1 }, (a) => a)).toEqual({
+      activityType: 'loadSettings',
+      attempt: 1,
+    });
     const { inbound } = relayActivityInterceptors({ showUserIds: false })(ctx('sendToAppsflyer'));
     const failure = ApplicationFailure.create({ message: 'no', type: SendFailureType.rejected, nonRetryable: true });
     await expect(inbound?.execute?.({ args: [batch], headers: {} }, async () => Promise.reject(failure))).rejects.toBe(failure);
-    await expect(inbound?.execute?.({ args: [batch], headers: {} }, async () => ({ receipts: [], stoppedAt: 0 }))).resolves.toEqual({ receipts: [], stoppedAt: 0 });
+    await expect(inbound?.execute?.({ args: [batch], headers: {} }, async () => ({ receipts: [], stoppedAt: 0 }))).resolves.toEqual({
+      receipts: [],
+      stoppedAt: 0,
+    });
   });
 
   it('names the retry class of a failure', () => {
     expect(failureClass(ApplicationFailure.create({ message: 'x', type: SendFailureType.transient }))).toEqual({ type: 'S2STransient', retryable: true });
-    expect(failureClass(ApplicationFailure.create({ message: 'x', type: SendFailureType.rejected, nonRetryable: true }))).toEqual({ type: 'S2SRejected', retryable: false });
+    expect(failureClass(ApplicationFailure.create({ message: 'x', type: SendFailureType.rejected, nonRetryable: true }))).toEqual({
+      type: 'S2SRejected',
+      retryable: false,
+    });
     // Non-retryable by the workflow's retry policy even when the failure itself does not say so.
     expect(failureClass(ApplicationFailure.create({ message: 'x', type: SendFailureType.optedOut }))).toEqual({ type: 'S2SOptedOut', retryable: false });
     expect(failureClass(new CancelledFailure('stop'))).toEqual({ type: 'cancelled', retryable: true });

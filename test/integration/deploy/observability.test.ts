@@ -25,7 +25,7 @@ function which(binary: string): string | undefined {
   }
 }
 const promtool = which('promtool');
-if (!promtool) console.warn("[observability] promtool not found: skipping `promtool check/test rules` (install it with `apt-get install prometheus`; CI does)");
+if (!promtool) console.warn('[observability] promtool not found: skipping `promtool check/test rules` (install it with `apt-get install prometheus`; CI does)');
 
 interface Rule {
   alert: string;
@@ -35,8 +35,14 @@ interface Rule {
   annotations?: Record<string, string>;
 }
 const rules = (YAML.parse(read('alerts.yml')) as { groups: Array<{ name: string; rules: Rule[] }> }).groups.flatMap((g) => g.rules);
-const dashboard = JSON.parse(read('grafana-dashboard.json')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }>; templating: { list: Array<{ name: string; definition?: string }> } };
-const dashboardExprs = [...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)), ...dashboard.templating.list.flatMap((t) => (t.definition ? [t.definition] : []))];
+const dashboard = JSON.parse(read('grafana-dashboard.json')) as {
+  panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+  templating: { list: Array<{ name: string; definition?: string }> };
+};
+const dashboardExprs = [
+  ...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)),
+  ...dashboard.templating.list.flatMap((t) => (t.definition ? [t.definition] : [])),
+];
 
 /** SDK (Temporal Core) metrics the rules and the dashboard may use: seen on a worker's /metrics, or counters the SDK creates at their first increment. */
 const SDK_METRICS = [
@@ -72,7 +78,10 @@ describe.skipIf(!promtool)('promtool', () => {
   });
 
   it('passes the rules unit tests (promtool test rules alerts.test.yml)', async () => {
-    const result = await run(promtool as string, ['test', 'rules', path.join(DIR, 'alerts.test.yml')]).catch((error: { stdout?: string; stderr?: string }) => ({ stdout: `${error.stdout ?? ''}${error.stderr ?? ''}`, failed: true }));
+    const result = await run(promtool as string, ['test', 'rules', path.join(DIR, 'alerts.test.yml')]).catch((error: { stdout?: string; stderr?: string }) => ({
+      stdout: `${error.stdout ?? ''}${error.stderr ?? ''}`,
+      failed: true,
+    }));
     expect(result.stdout).toContain('SUCCESS');
     expect('failed' in result, result.stdout).toBe(false);
   });
@@ -86,7 +95,19 @@ describe.skipIf(!promtool)('promtool', () => {
 describe('the alert rules', () => {
   it('cover what the issue asks for: dead letters, pending, failures by class, misconfiguration, workers, workflow tasks, user workflows, memory', () => {
     const names = rules.map((r) => r.alert);
-    for (const name of ['S2SDeadLettersAppeared', 'S2SPendingDeliveriesGrowing', 'S2SVendorFailing', 'S2SSendsRejected', 'S2SMisconfigured', 'S2SWorkerDown', 'S2SWorkerNotPolling', 'S2SWorkflowTaskFailures', 'S2SUserWorkflowsEnded', 'S2SUserWorkflowsClosed', 'S2SWorkerMemoryHigh']) {
+    for (const name of [
+      'S2SDeadLettersAppeared',
+      'S2SPendingDeliveriesGrowing',
+      'S2SVendorFailing',
+      'S2SSendsRejected',
+      'S2SMisconfigured',
+      'S2SWorkerDown',
+      'S2SWorkerNotPolling',
+      'S2SWorkflowTaskFailures',
+      'S2SUserWorkflowsEnded',
+      'S2SUserWorkflowsClosed',
+      'S2SWorkerMemoryHigh',
+    ]) {
       expect(names).toContain(name);
     }
     expect(new Set(names).size).toBe(names.length);
@@ -142,7 +163,10 @@ describe('metrics the rules and the dashboard use', () => {
     expect(dashboard.templating.list.map((t) => t.name)).toEqual(['DS_PROMETHEUS', 'namespace', 'taskQueue']);
     for (const panel of dashboard.panels) expect(panel.targets.length, panel.title).toBeGreaterThan(0);
     for (const m of [METRICS.deliveryOutcomes, METRICS.deadLetters, METRICS.sendFailures, METRICS.userWorkflows, METRICS.processMemory]) {
-      expect(dashboardExprs.some((e) => e.includes(m.name)), m.name).toBe(true);
+      expect(
+        dashboardExprs.some((e) => e.includes(m.name)),
+        m.name,
+      ).toBe(true);
     }
   });
 });

@@ -26,7 +26,8 @@ function which(binary: string): string | undefined {
   }
 }
 const prometheusBin = which('prometheus');
-if (!prometheusBin) console.warn('[prometheus] the prometheus binary is not installed: skipping the real-Prometheus scrape test (`apt-get install prometheus`; CI does)');
+if (!prometheusBin)
+  console.warn('[prometheus] the prometheus binary is not installed: skipping the real-Prometheus scrape test (`apt-get install prometheus`; CI does)');
 
 const OBSERVABILITY = path.join(PROJECT_ROOT, 'deploy', 'observability');
 let tmp: string;
@@ -51,10 +52,15 @@ async function query(expr: string): Promise<PromSeries[]> {
 }
 
 const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 45_000) =>
-  waitFor(what, async () => {
-    if (worker?.exitCode !== null && worker?.exitCode !== undefined) throw new Error(`the worker exited: ${workerLog.slice(-10).join('')}`);
-    return probe().catch(() => undefined);
-  }, timeoutMs, 250);
+  waitFor(
+    what,
+    async () => {
+      if (worker?.exitCode !== null && worker?.exitCode !== undefined) throw new Error(`the worker exited: ${workerLog.slice(-10).join('')}`);
+      return probe().catch(() => undefined);
+    },
+    timeoutMs,
+    250,
+  );
 
 beforeAll(async () => {
   if (!prometheusBin) return;
@@ -93,7 +99,11 @@ beforeAll(async () => {
   };
   fs.writeFileSync(path.join(tmp, 'prometheus.yml'), JSON.stringify(config));
   const promLog = fs.openSync(path.join(tmp, 'prometheus.log'), 'a');
-  prometheus = spawn(prometheusBin, [`--config.file=${path.join(tmp, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(tmp, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: ['ignore', promLog, promLog] });
+  prometheus = spawn(
+    prometheusBin,
+    [`--config.file=${path.join(tmp, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(tmp, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`],
+    { stdio: ['ignore', promLog, promLog] },
+  );
   fs.closeSync(promLog);
   await until('Prometheus scraping the worker', async () => ((await query('up{job="s2s-relay"} == 1')).length === 1 ? true : undefined), 90_000);
   connection = await Connection.connect({ address: inject('temporalAddress') });
@@ -120,7 +130,10 @@ describe.skipIf(!prometheusBin)('a real Prometheus scraping a real worker', () =
     expect(deadLetters.map((s) => s.metric.destination).sort()).toEqual(['adjust', 'appsflyer', 'none']);
     for (const s of deadLetters) expect(s.metric).toMatchObject({ job: 's2s-relay', namespace: 'default', workflowType: 'userWorkflow', taskQueue });
     const misconfigured = await query(`s2s_send_failures{failure_type="S2SMisconfigured", taskQueue=~"${taskQueue}-.*"}`);
-    expect(misconfigured.map((s) => `${s.metric.vendor}:${s.metric.activityType}:${s.metric.retryable}:${s.value[1]}`).sort()).toEqual(['adjust:sendToAdjust:true:0', 'appsflyer:sendToAppsflyer:true:0']);
+    expect(misconfigured.map((s) => `${s.metric.vendor}:${s.metric.activityType}:${s.metric.retryable}:${s.value[1]}`).sort()).toEqual([
+      'adjust:sendToAdjust:true:0',
+      'appsflyer:sendToAppsflyer:true:0',
+    ]);
     expect((await query(`s2s_delivery_outcomes{taskQueue="${taskQueue}"}`)).length).toBe(8);
   });
 
@@ -131,7 +144,16 @@ describe.skipIf(!prometheusBin)('a real Prometheus scraping a real worker', () =
       const r = await query(`s2s_user_workflows{taskQueue="${taskQueue}"}`);
       return r.length >= 8 ? r : undefined;
     });
-    expect(states.map((s) => s.metric.state).sort()).toEqual(['canceled', 'completed', 'dead_letters', 'failed', 'pending', 'running', 'terminated', 'timed_out']);
+    expect(states.map((s) => s.metric.state).sort()).toEqual([
+      'canceled',
+      'completed',
+      'dead_letters',
+      'failed',
+      'pending',
+      'running',
+      'terminated',
+      'timed_out',
+    ]);
   });
 
   it("sees the SDK's worker metrics (pollers on all three task queues)", async () => {
@@ -144,7 +166,9 @@ describe.skipIf(!prometheusBin)('a real Prometheus scraping a real worker', () =
 
   it('loads and evaluates every alert rule', async () => {
     const rules = await until('rules evaluated', async () => {
-      const body = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as { data: { groups: Array<{ name: string; rules: Array<{ name: string; health: string; lastError?: string }> }> } };
+      const body = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as {
+        data: { groups: Array<{ name: string; rules: Array<{ name: string; health: string; lastError?: string }> }> };
+      };
       const all = body.data.groups.flatMap((g) => g.rules);
       return all.length > 0 && all.every((r) => r.health === 'ok') ? body.data.groups : undefined;
     });
@@ -153,8 +177,11 @@ describe.skipIf(!prometheusBin)('a real Prometheus scraping a real worker', () =
   });
 
   it('runs every query of the Grafana dashboard', async () => {
-    const dashboard = JSON.parse(fs.readFileSync(path.join(OBSERVABILITY, 'grafana-dashboard.json'), 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
-    const resolve = (expr: string) => expr.replaceAll('$__rate_interval', '1m').replaceAll('${taskQueue}', taskQueue).replaceAll('$taskQueue', taskQueue).replaceAll('$namespace', 'default');
+    const dashboard = JSON.parse(fs.readFileSync(path.join(OBSERVABILITY, 'grafana-dashboard.json'), 'utf8')) as {
+      panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+    };
+    const resolve = (expr: string) =>
+      expr.replaceAll('$__rate_interval', '1m').replaceAll('${taskQueue}', taskQueue).replaceAll('$taskQueue', taskQueue).replaceAll('$namespace', 'default');
     for (const panel of dashboard.panels) for (const target of panel.targets) await expect(query(resolve(target.expr)), panel.title).resolves.toBeDefined();
     expect((await query(resolve('max by (state) (s2s_user_workflows{namespace=~"$namespace", taskQueue=~"$taskQueue"})'))).length).toBe(8);
   });
@@ -167,7 +194,11 @@ describe.skipIf(!prometheusBin)('a real Prometheus scraping a real worker', () =
     (emulator as Emulator).updateConfig({ adjustApps: [{ appToken: '4w565xzmb54d', eventTokens: { tr1al1: null } }] });
     await relay.signup(install);
     await relay.track({ userId: install.userId, eventId: 'evt_prom_trial', name: 'trial', occurredAt: new Date(Date.now() - 60_000).toISOString() });
-    const alert = await until('S2SDeadLettersAppeared firing', async () => (await query(`ALERTS{alertname="S2SDeadLettersAppeared", alertstate="firing", taskQueue="${taskQueue}"}`))[0], 60_000);
+    const alert = await until(
+      'S2SDeadLettersAppeared firing',
+      async () => (await query(`ALERTS{alertname="S2SDeadLettersAppeared", alertstate="firing", taskQueue="${taskQueue}"}`))[0],
+      60_000,
+    );
     expect(alert.metric).toMatchObject({ destination: 'adjust', namespace: 'default', severity: 'warning' });
     expect(Number((await query(`s2s_dead_letters{taskQueue="${taskQueue}", destination="adjust"}`))[0]?.value[1])).toBe(1);
   });

@@ -42,7 +42,11 @@ const workers: WorkerProcess[] = [];
 let ledgerDb: Awaited<ReturnType<typeof testDatabase>> | undefined;
 
 function startWorker(env: NodeJS.ProcessEnv): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'worker', 'main.ts')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'worker', 'main.ts')], {
+    cwd: PROJECT_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const proc: WorkerProcess = { child, lines: [], raw: [], exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
   let buffer = '';
   const take = (chunk: Buffer) => {
@@ -88,7 +92,11 @@ beforeAll(async () => {
   };
   workers.push(startWorker(env), startWorker(env));
   for (const w of workers) {
-    const running = await waitFor('worker process running', () => w.lines.find((l) => l.msg === 's2s-relay worker running') ?? (w.child.exitCode !== null ? Promise.reject(new Error(tail(w))) : undefined), 45_000);
+    const running = await waitFor(
+      'worker process running',
+      () => w.lines.find((l) => l.msg === 's2s-relay worker running') ?? (w.child.exitCode !== null ? Promise.reject(new Error(tail(w))) : undefined),
+      45_000,
+    );
     w.identity = running.identity as string;
   }
   connection = await Connection.connect({ address: inject('temporalAddress') });
@@ -117,7 +125,11 @@ describe('two worker replicas on one task queue', () => {
     expect(new Set(identities).size).toBe(2);
     const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = temporal.api.enums.v1.TaskQueueType;
     const queues = vendorTaskQueues(taskQueue);
-    for (const [queue, type] of [[taskQueue, TASK_QUEUE_TYPE_WORKFLOW], [queues.adjust, TASK_QUEUE_TYPE_ACTIVITY], [queues.appsflyer, TASK_QUEUE_TYPE_ACTIVITY]] as const) {
+    for (const [queue, type] of [
+      [taskQueue, TASK_QUEUE_TYPE_WORKFLOW],
+      [queues.adjust, TASK_QUEUE_TYPE_ACTIVITY],
+      [queues.appsflyer, TASK_QUEUE_TYPE_ACTIVITY],
+    ] as const) {
       await waitFor(`both replicas polling ${queue}`, async () => {
         const seen = await pollerIdentities(queue, type);
         return identities.every((id) => seen.has(id as string)) ? true : undefined;
@@ -132,16 +144,27 @@ describe('two worker replicas on one task queue', () => {
         registerInstall(emulator, install);
         users.push(install.userId);
         await client.signup(install);
-        const answer = await client.track({ userId: install.userId, eventId: `evt_rep_${i}`, name: 'purchase', occurredAt: new Date(Date.now() - 120_000).toISOString(), revenue: '3.49', currency: 'USD' });
+        const answer = await client.track({
+          userId: install.userId,
+          eventId: `evt_rep_${i}`,
+          name: 'purchase',
+          occurredAt: new Date(Date.now() - 120_000).toISOString(),
+          revenue: '3.49',
+          currency: 'USD',
+        });
         for (const d of answer.deliveries) expected.set(d.deliveryId, install.userId);
       }),
     );
     expect(expected.size).toBe(USERS * 2);
 
-    await waitFor('every delivery at the emulator', () => {
-      const arrived = new Set(emulator.requests({}).map((r) => r.deliveryId));
-      return [...expected.keys()].every((id) => arrived.has(id)) ? true : undefined;
-    }, 45_000);
+    await waitFor(
+      'every delivery at the emulator',
+      () => {
+        const arrived = new Set(emulator.requests({}).map((r) => r.deliveryId));
+        return [...expected.keys()].every((id) => arrived.has(id)) ? true : undefined;
+      },
+      45_000,
+    );
     // Let any duplicate that might be in flight arrive before counting.
     await new Promise((r) => setTimeout(r, 500));
     const counts = new Map<string, number>();
@@ -176,13 +199,24 @@ describe('two worker replicas on one task queue', () => {
   it('SIGTERM lets the send in flight finish, then each process exits 0', async () => {
     const userId = users[0] as string;
     emulator.setFaults({ appsflyer: { slow: 1, slowMs: 3_000, count: 1 } });
-    const answer = await client.track({ userId, eventId: 'evt_rep_drain', name: 'purchase', occurredAt: new Date(Date.now() - 60_000).toISOString(), revenue: '9.99', currency: 'USD' });
+    const answer = await client.track({
+      userId,
+      eventId: 'evt_rep_drain',
+      name: 'purchase',
+      occurredAt: new Date(Date.now() - 60_000).toISOString(),
+      revenue: '9.99',
+      currency: 'USD',
+    });
     const appsflyer = answer.deliveries.find((d) => d.destination === 'appsflyer');
     expect(appsflyer).toBeDefined();
     const handle = client.client.workflow.getHandle(userWorkflowId(userId));
     await waitFor('the AppsFlyer send in flight', async () => {
       const { raw } = await handle.describe();
-      return raw.pendingActivities?.some((a) => SEND_ACTIVITIES.includes(a.activityType?.name ?? '') && a.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) ? true : undefined;
+      return raw.pendingActivities?.some(
+        (a) => SEND_ACTIVITIES.includes(a.activityType?.name ?? '') && a.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
+      )
+        ? true
+        : undefined;
     });
 
     const stoppedAt = Date.now();

@@ -47,13 +47,22 @@ describe('connection options for each configuration shape', () => {
   });
 
   it('mTLS (Temporal Cloud certificates or a self-hosted cluster)', () => {
-    const s = readTemporalSettings({ TEMPORAL_ADDRESS: 'my-ns.a1b2c.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'my-ns.a1b2c', TEMPORAL_TLS_CERT: pki.clientCert, TEMPORAL_TLS_KEY: pki.clientKey });
+    const s = readTemporalSettings({
+      TEMPORAL_ADDRESS: 'my-ns.a1b2c.tmprl.cloud:7233',
+      TEMPORAL_NAMESPACE: 'my-ns.a1b2c',
+      TEMPORAL_TLS_CERT: pki.clientCert,
+      TEMPORAL_TLS_KEY: pki.clientKey,
+    });
     expect(connectionOptions(s).tls).toEqual({ clientCertPair: { crt: fs.readFileSync(pki.clientCert), key: fs.readFileSync(pki.clientKey) } });
     expect(describeConnection(s)).toBe('my-ns.a1b2c.tmprl.cloud:7233 namespace=my-ns.a1b2c, mTLS');
   });
 
   it('Temporal Cloud API key: TLS on with the system CAs, key sent as a bearer token', () => {
-    const s = readTemporalSettings({ TEMPORAL_ADDRESS: 'us-east-1.aws.api.temporal.io:7233', TEMPORAL_NAMESPACE: 'my-ns.a1b2c', TEMPORAL_API_KEY: 'eyJhbGciOi.secret' });
+    const s = readTemporalSettings({
+      TEMPORAL_ADDRESS: 'us-east-1.aws.api.temporal.io:7233',
+      TEMPORAL_NAMESPACE: 'my-ns.a1b2c',
+      TEMPORAL_API_KEY: 'eyJhbGciOi.secret',
+    });
     expect(connectionOptions(s)).toEqual({ address: 'us-east-1.aws.api.temporal.io:7233', tls: {}, apiKey: 'eyJhbGciOi.secret' });
     expect(describeConnection(s)).not.toContain('secret');
   });
@@ -91,14 +100,22 @@ describe('messages for bad connection settings', () => {
   });
 
   it('explains TLS file problems', () => {
-    expect(errorOf({ TEMPORAL_TLS_CA: '/nowhere/ca.pem' })).toContain('TEMPORAL_TLS_CA: must be the path of a readable PEM file holding the CA certificate that signed the server certificate; cannot read /nowhere/ca.pem (ENOENT)');
-    expect(errorOf({ TEMPORAL_TLS_CA: pki.dir })).toContain(`TEMPORAL_TLS_CA: must be the path of a PEM file holding the CA certificate that signed the server certificate; ${pki.dir} is not a file`);
+    expect(errorOf({ TEMPORAL_TLS_CA: '/nowhere/ca.pem' })).toContain(
+      'TEMPORAL_TLS_CA: must be the path of a readable PEM file holding the CA certificate that signed the server certificate; cannot read /nowhere/ca.pem (ENOENT)',
+    );
+    expect(errorOf({ TEMPORAL_TLS_CA: pki.dir })).toContain(
+      `TEMPORAL_TLS_CA: must be the path of a PEM file holding the CA certificate that signed the server certificate; ${pki.dir} is not a file`,
+    );
     const notPem = path.join(pki.dir, 'server.ext');
-    expect(errorOf({ TEMPORAL_TLS_CA: notPem })).toContain(`TEMPORAL_TLS_CA: must be a PEM file holding the CA certificate that signed the server certificate; ${notPem} has no "-----BEGIN" block`);
+    expect(errorOf({ TEMPORAL_TLS_CA: notPem })).toContain(
+      `TEMPORAL_TLS_CA: must be a PEM file holding the CA certificate that signed the server certificate; ${notPem} has no "-----BEGIN" block`,
+    );
   });
 
   it('requires certificate and key together, and the key to belong to the certificate', () => {
-    expect(errorOf({ TEMPORAL_TLS_CERT: pki.clientCert })).toContain('TEMPORAL_TLS_KEY: is missing: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together');
+    expect(errorOf({ TEMPORAL_TLS_CERT: pki.clientCert })).toContain(
+      'TEMPORAL_TLS_KEY: is missing: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together',
+    );
     expect(errorOf({ TEMPORAL_TLS_KEY: pki.clientKey })).toContain('TEMPORAL_TLS_CERT: is missing');
     expect(errorOf({ TEMPORAL_TLS_CERT: pki.clientCert, TEMPORAL_TLS_KEY: strangerKey })).toContain(
       `TEMPORAL_TLS_KEY: ${strangerKey} is not the private key of the certificate in TEMPORAL_TLS_CERT (${pki.clientCert})`,
@@ -107,7 +124,9 @@ describe('messages for bad connection settings', () => {
   });
 
   it('refuses TLS settings with TLS turned off', () => {
-    expect(errorOf({ TEMPORAL_TLS: 'false', TEMPORAL_TLS_CA: pki.caCert })).toContain('TEMPORAL_TLS_CA: is set but TEMPORAL_TLS is "false": remove TEMPORAL_TLS_CA or set TEMPORAL_TLS=true');
+    expect(errorOf({ TEMPORAL_TLS: 'false', TEMPORAL_TLS_CA: pki.caCert })).toContain(
+      'TEMPORAL_TLS_CA: is set but TEMPORAL_TLS is "false": remove TEMPORAL_TLS_CA or set TEMPORAL_TLS=true',
+    );
   });
 
   it('reports every problem at once', () => {
@@ -161,7 +180,9 @@ describe('worker settings: metrics, bundle and shutdown', () => {
     expect(readWorkerEnv(base).S2S_VISIBILITY_METRICS_INTERVAL).toBe(60_000);
     expect(readWorkerEnv({ ...base, S2S_VISIBILITY_METRICS_INTERVAL: '5m' }).S2S_VISIBILITY_METRICS_INTERVAL).toBe(300_000);
     expect(readWorkerEnv({ ...base, S2S_VISIBILITY_METRICS_INTERVAL: '0' }).S2S_VISIBILITY_METRICS_INTERVAL).toBe(0);
-    expect(workerError({ S2S_VISIBILITY_METRICS_INTERVAL: 'hourly' })).toContain('S2S_VISIBILITY_METRICS_INTERVAL must be a duration such as "60s" or "5m", or 0 to turn the counts off; got "hourly"');
+    expect(workerError({ S2S_VISIBILITY_METRICS_INTERVAL: 'hourly' })).toContain(
+      'S2S_VISIBILITY_METRICS_INTERVAL must be a duration such as "60s" or "5m", or 0 to turn the counts off; got "hourly"',
+    );
   });
 
   it('parses the shutdown grace as a duration', () => {

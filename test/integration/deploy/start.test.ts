@@ -94,7 +94,11 @@ describe('npm start', () => {
     start.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     const pgid = start.pid as number;
 
-    await waitFor('the banner', async () => (output.includes('s2s-relay is running.') ? true : start.exitCode !== null ? Promise.reject(new Error(output)) : undefined), 45_000);
+    await waitFor(
+      'the banner',
+      async () => (output.includes('s2s-relay is running.') ? true : start.exitCode !== null ? Promise.reject(new Error(output)) : undefined),
+      45_000,
+    );
     expect(output).toContain(`Temporal: nothing answers at ${address}; starting a dev server (data in ${path.join(dataDir, 'temporal.sqlite')})`);
     expect(output).toContain(`DRY RUN: deliveries go to the local vendor emulator at http://127.0.0.1:${emulatorPort}`);
     expect(output).toContain('  Payloads:      encryption on: AES-256-GCM (aes-256-gcm+hkdf-sha256/v1) with key "test-run"');
@@ -112,8 +116,22 @@ describe('npm start', () => {
     const s2s = (...args: string[]) => run(process.execPath, [path.join(PROJECT_ROOT, 'bin', 's2s.js'), ...args], { env });
     const userId = `start-${Date.now()}`;
     const installedAt = new Date(Date.now() - 3_600_000).toISOString();
-    await s2s('signup', JSON.stringify({ userId, app: 'demo-ios', platform: 'ios', installedAt, deviceIds: { idfa: 'D2CADB5F-410F-4963-AC0C-2A78534BDF1E' }, appsflyerId: '1234567890123-1234567', osVersion: '17.1' }));
-    const tracked = await s2s('track', JSON.stringify({ userId, eventId: 'evt_1', name: 'purchase', occurredAt: new Date().toISOString(), revenue: '4.99', currency: 'USD' }));
+    await s2s(
+      'signup',
+      JSON.stringify({
+        userId,
+        app: 'demo-ios',
+        platform: 'ios',
+        installedAt,
+        deviceIds: { idfa: 'D2CADB5F-410F-4963-AC0C-2A78534BDF1E' },
+        appsflyerId: '1234567890123-1234567',
+        osVersion: '17.1',
+      }),
+    );
+    const tracked = await s2s(
+      'track',
+      JSON.stringify({ userId, eventId: 'evt_1', name: 'purchase', occurredAt: new Date().toISOString(), revenue: '4.99', currency: 'USD' }),
+    );
     expect(tracked.stdout).toMatch(/^event evt_1: accepted/);
     const relay = await RelayClient.connect(readTemporalSettings(env));
     const history = async () => (await decodedHistory(relay.client, `s2s-user-${userId}`)).events ?? []; // the combined first attempt's parts are in its (encrypted) input
@@ -129,11 +147,23 @@ describe('npm start', () => {
     // The history is encrypted; the codec server decodes it for the UI's origin (no token: that UI has no login),
     // and for nobody else without a token.
     const stored = await new Client({ connection: relay.client.connection }).workflow.getHandle(`s2s-user-${userId}`).fetchHistory();
-    expect(clearPayloadSlots(stored).map((slot) => slot.path.join('.')), 'payloads stored in clear').toEqual([]);
-    const input = stored.events?.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes)?.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.args?.payloads?.[0];
+    expect(
+      clearPayloadSlots(stored).map((slot) => slot.path.join('.')),
+      'payloads stored in clear',
+    ).toEqual([]);
+    const input = stored.events?.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes)?.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest
+      ?.input?.args?.payloads?.[0];
     expect(Buffer.from(input?.metadata?.encoding ?? []).toString()).toBe('binary/encrypted');
-    const body = JSON.stringify({ payloads: [{ metadata: Object.fromEntries(Object.entries(input?.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(input?.data ?? []).toString('base64') }] });
-    const decode = (headers: Record<string, string>) => fetch(`${codecUrl}/decode`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body });
+    const body = JSON.stringify({
+      payloads: [
+        {
+          metadata: Object.fromEntries(Object.entries(input?.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+          data: Buffer.from(input?.data ?? []).toString('base64'),
+        },
+      ],
+    });
+    const decode = (headers: Record<string, string>) =>
+      fetch(`${codecUrl}/decode`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body });
     const fromUi = await decode({ Origin: `http://localhost:${uiPort}` });
     expect(fromUi.status).toBe(200);
     const decoded = ((await fromUi.json()) as { payloads: Array<{ data: string }> }).payloads[0];
@@ -155,18 +185,32 @@ describe('npm start', () => {
     const emulator = `http://127.0.0.1:${emulatorPort}/__emulator`;
     await fetch(`${emulator}/faults`, { method: 'POST', body: JSON.stringify({ adjust: { slow: 1, slowMs: 4000, count: 1 } }) });
     await relay.track({ userId, eventId: 'evt_2', name: 'purchase', occurredAt: new Date().toISOString(), revenue: '1.99', currency: 'USD' });
-    await waitFor('the slow Adjust request in flight', async () => {
-      const stats = (await (await fetch(`${emulator}/stats`)).json()) as { faults: { adjust: { slow: number } } };
-      return stats.faults.adjust.slow === 1 ? true : undefined;
-    }, 15_000);
+    await waitFor(
+      'the slow Adjust request in flight',
+      async () => {
+        const stats = (await (await fetch(`${emulator}/stats`)).json()) as { faults: { adjust: { slow: number } } };
+        return stats.faults.adjust.slow === 1 ? true : undefined;
+      },
+      15_000,
+    );
     await relay.close();
     process.kill(-pgid, 'SIGINT');
     expect(await exited(start, 30_000)).toEqual({ code: 0, signal: null });
 
     const lines = output.split('\n');
     const at = (text: string) => lines.findIndex((l) => l.startsWith(text));
-    const order = ['stopping (SIGINT)', '  worker stopped', '  vendor emulator stopped', '  Temporal dev server stopped', '  codec server stopped', 'stopped.'].map(at);
-    expect(order.every((i) => i >= 0), output).toBe(true);
+    const order = [
+      'stopping (SIGINT)',
+      '  worker stopped',
+      '  vendor emulator stopped',
+      '  Temporal dev server stopped',
+      '  codec server stopped',
+      'stopped.',
+    ].map(at);
+    expect(
+      order.every((i) => i >= 0),
+      output,
+    ).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     const drained = lines.findIndex((l) => l.includes('"msg":"s2s delivered"') && l.includes('"messageId":"evt_2"') && l.includes('"vendor":"adjust"'));
     expect(drained, 'the slow send finished during the stop').toBeGreaterThan(order[0] as number);
@@ -180,7 +224,8 @@ describe('npm start', () => {
     const reopened = await startDevServer({ port: await freePort(), dbFile: path.join(dataDir, 'temporal.sqlite') });
     try {
       const connection = await Connection.connect({ address: reopened.address });
-      const events = (await decodedHistory(new Client({ connection, dataConverter: readPayloadEncryption().dataConverter }), `s2s-user-${userId}`)).events ?? [];
+      const events =
+        (await decodedHistory(new Client({ connection, dataConverter: readPayloadEncryption().dataConverter }), `s2s-user-${userId}`)).events ?? [];
       await connection.close();
       expect(activities(events, 'sendToAdjust')).toEqual({ scheduled: 2, completed: 2 });
       expect(activities(events, 'sendToAppsflyer')).toEqual({ scheduled: 2, completed: 2 });

@@ -32,11 +32,29 @@ describe('scripts/temporal-server.sh: usage and refusals', () => {
   it('documents its commands and options in --help', async () => {
     const help = await script(['--help']);
     expect(help.code).toBe(0);
-    for (const word of ['provision', 'setup', 'start', 'run', 'register', 'stop', 'status', 'drop', '--dsn', '--port', '--ip', 'S2S_TEMPORAL_PG_DSN', '127.0.0.1', 'CGO_ENABLED=0 GOTOOLCHAIN=local go install go.temporal.io/server/cmd/server@v1.29.1']) expect(help.stdout).toContain(word);
+    for (const word of [
+      'provision',
+      'setup',
+      'start',
+      'run',
+      'register',
+      'stop',
+      'status',
+      'drop',
+      '--dsn',
+      '--port',
+      '--ip',
+      'S2S_TEMPORAL_PG_DSN',
+      '127.0.0.1',
+      'CGO_ENABLED=0 GOTOOLCHAIN=local go install go.temporal.io/server/cmd/server@v1.29.1',
+    ])
+      expect(help.stdout).toContain(word);
   });
 
   it('refuses a malformed DSN, a port the server cannot store, an unknown command, and drop without --yes', async () => {
-    expect((await script(['status', '--dsn', 'mysql://x@h/db'])).stderr).toContain('the PostgreSQL DSN must look like postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE');
+    expect((await script(['status', '--dsn', 'mysql://x@h/db'])).stderr).toContain(
+      'the PostgreSQL DSN must look like postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE',
+    );
     const leaked = await script(['status', '--dsn', 'postgres://u:secret@h/db?sslmode=require']);
     expect(leaked.code).toBe(1);
     expect(leaked.stderr).not.toContain('secret');
@@ -73,7 +91,9 @@ describe('scripts/temporal-server.sh: lifecycle on PostgreSQL', () => {
   it('starts, is idempotent, stops, starts again on the migrated databases, and drops them', async (ctx) => {
     const provisioned = await script(['provision'], { S2S_TEMPORAL_NO_BUILD: '1' });
     if (provisioned.code !== 0) {
-      console.warn('[temporal-server.sh] the server is not provisioned here: skipping the lifecycle test (run scripts/temporal-server.sh provision once; CI does)');
+      console.warn(
+        '[temporal-server.sh] the server is not provisioned here: skipping the lifecycle test (run scripts/temporal-server.sh provision once; CI does)',
+      );
       ctx.skip();
     }
     const port = await freePortBlock(10);

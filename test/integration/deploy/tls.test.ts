@@ -63,7 +63,14 @@ async function deliverThrough(settings: TemporalSettings): Promise<void> {
     const install = iosInstall();
     registerInstall(emulator, install);
     await client.signup(install);
-    const answer = await client.track({ userId: install.userId, eventId: 'evt_tls_1', name: 'purchase', occurredAt: new Date(Date.now() - 60_000).toISOString(), revenue: '2.99', currency: 'EUR' });
+    const answer = await client.track({
+      userId: install.userId,
+      eventId: 'evt_tls_1',
+      name: 'purchase',
+      occurredAt: new Date(Date.now() - 60_000).toISOString(),
+      revenue: '2.99',
+      currency: 'EUR',
+    });
     expect(answer.deliveries).toHaveLength(2);
     const status = await waitFor('both deliveries', async () => {
       const s = await client.status(install.userId);
@@ -84,7 +91,12 @@ const base = () => ({ TEMPORAL_TASK_QUEUE: `tls-${randomUUID()}` });
 describe('connecting through TLS', () => {
   it('server TLS: a private CA (TEMPORAL_TLS_CA) and a server name override (TEMPORAL_TLS_SERVER_NAME)', async () => {
     const before = tlsProxy.accepted;
-    const settings = readTemporalSettings({ ...base(), TEMPORAL_ADDRESS: tlsProxy.address, TEMPORAL_TLS_CA: pki.caCert, TEMPORAL_TLS_SERVER_NAME: SERVER_NAME });
+    const settings = readTemporalSettings({
+      ...base(),
+      TEMPORAL_ADDRESS: tlsProxy.address,
+      TEMPORAL_TLS_CA: pki.caCert,
+      TEMPORAL_TLS_SERVER_NAME: SERVER_NAME,
+    });
     await deliverThrough(settings);
     // Worker and client each opened their own TLS connection(s) through the proxy.
     expect(tlsProxy.accepted - before).toBeGreaterThanOrEqual(2);

@@ -31,7 +31,24 @@ afterAll(async () => {
 async function batchRedrive(extra: string[] = []): Promise<string> {
   const cli = await findTemporalCli();
   const query = `${SA.deadLetters.name} > 0 AND TaskQueue = '${relay.taskQueue}'`;
-  const args = ['workflow', 'signal', '--address', inject('temporalAddress'), '--namespace', 'default', '--query', query, '--name', 'redrive', '--input', '{}', '--reason', 'token fixed', '--yes', ...extra];
+  const args = [
+    'workflow',
+    'signal',
+    '--address',
+    inject('temporalAddress'),
+    '--namespace',
+    'default',
+    '--query',
+    query,
+    '--name',
+    'redrive',
+    '--input',
+    '{}',
+    '--reason',
+    'token fixed',
+    '--yes',
+    ...extra,
+  ];
   const { stdout, stderr } = await promisify(execFile)(cli, args, { timeout: 60_000 });
   return `${stdout}${stderr}`;
 }
@@ -47,10 +64,15 @@ async function redriveSignalEncodings(userId: string): Promise<string[]> {
 async function delivered(users: string[]): Promise<void> {
   await waitFor('no dead letters left (visibility)', async () => (await countUsers(relay, `${SA.deadLetters.name} > 0`)) === 0, 120_000, 500);
   await eachLimit(users, 8, (userId) =>
-    waitFor(`user ${userId} delivered after the redrive signal`, async () => {
-      const s = await relay.client.status(userId);
-      return s.deadLetters.length === 0 && s.lanes.adjust.counts.delivered === 1 && s.counters.redriven === 1;
-    }, 60_000, 200),
+    waitFor(
+      `user ${userId} delivered after the redrive signal`,
+      async () => {
+        const s = await relay.client.status(userId);
+        return s.deadLetters.length === 0 && s.lanes.adjust.counts.delivered === 1 && s.counters.redriven === 1;
+      },
+      60_000,
+      200,
+    ),
   );
 }
 
@@ -66,7 +88,7 @@ describe("Temporal's batch signal `redrive`", () => {
     for (const userId of users) expect(await redriveSignalEncodings(userId)).toEqual(['json/plain']);
   });
 
-  it('with --codec-endpoint (the relay\'s codec server), the signal input is stored encrypted', async () => {
+  it("with --codec-endpoint (the relay's codec server), the signal input is stored encrypted", async () => {
     breakTrial(relay, 'demo-ios');
     const users = await deadLetteredUsers(relay, 3);
     relay.emulator.setConfig(defaultEmulatorConfig);

@@ -6,7 +6,16 @@ import { chromium, type Browser } from 'playwright-core';
 export const CHROMIUM_PATH = process.env.S2S_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Headless, and no background connections: the CI machine has no internet and refuses them in bulk. */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export async function launchChromium(executablePath = CHROMIUM_PATH): Promise<Browser> {
   if (!fs.existsSync(executablePath)) {

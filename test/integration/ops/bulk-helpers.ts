@@ -35,9 +35,11 @@ export function androidInstall(): Signup {
 /** Runs `fn` over `items`, `limit` at a time. */
 export async function eachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
 }
 
 /** Counts the harness's users a visibility query finds (eventually consistent). */
@@ -57,6 +59,11 @@ export async function deadLetteredUsers(relay: RelayHarness, n: number, app: Dem
     await relay.client.signupSignal(install);
     await relay.client.trackSignal({ userId: install.userId, eventId: `evt_trial_${install.userId}`, name: 'trial', occurredAt: secondsAgo(30) });
   });
-  await waitFor(`${n} users of ${app} dead-lettered (visibility)`, async () => (await countUsers(relay, `${SA.deadLetters.name} > 0`)) >= before + n, timeoutMs, 500);
+  await waitFor(
+    `${n} users of ${app} dead-lettered (visibility)`,
+    async () => (await countUsers(relay, `${SA.deadLetters.name} > 0`)) >= before + n,
+    timeoutMs,
+    500,
+  );
   return installs.map((i) => i.userId);
 }

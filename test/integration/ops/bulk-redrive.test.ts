@@ -32,16 +32,25 @@ async function s2s(argv: string[]): Promise<{ code: number; out: string; err: st
   const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), stdin: () => '', connect: async () => sharedClient(relay) });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
-const lines = (text: string): unknown[] => text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown);
+const lines = (text: string): unknown[] =>
+  text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as unknown);
 const summaryOf = (text: string) => (lines(text).at(-1) as { summary: BulkRedriveSummary }).summary;
 
 async function allDelivered(userIds: string[], trials: number): Promise<void> {
   await waitFor('no user with dead letters left (visibility)', async () => (await countUsers(relay, `${SA.deadLetters.name} > 0`)) === 0, 240_000, 500);
   await eachLimit(userIds, 16, async (userId) => {
-    await waitFor(`user ${userId} delivered`, async () => {
-      const s = await relay.client.status(userId);
-      return s.deadLetters.length === 0 && s.lanes.adjust.counts.delivered === trials && s.pending === 0;
-    }, 60_000, 200);
+    await waitFor(
+      `user ${userId} delivered`,
+      async () => {
+        const s = await relay.client.status(userId);
+        return s.deadLetters.length === 0 && s.lanes.adjust.counts.delivered === trials && s.pending === 0;
+      },
+      60_000,
+      200,
+    );
   });
 }
 
@@ -57,19 +66,36 @@ describe('s2s redrive --all: filters and dry run', () => {
     const perUser = lines(dry.out).slice(0, -1) as UserRedriveResult[];
     expect(perUser.map((u) => u.userId).sort()).toEqual([...android].sort());
     for (const u of perUser) expect(u.wouldRedrive?.map((d) => d.reason)).toEqual([expect.stringMatching(/adjust rejected the event: .*Invalid event token/)]);
-    expect(summaryOf(dry.out)).toMatchObject({ dryRun: true, users: 2, usersRedriven: 2, deadLetters: 2, failures: 0, query: expect.stringContaining(`${SA.app.name} = 'demo-android'`) });
-    expect(dry.err).toMatch(/^dry run: listing users: S2SDeadLetters > 0 AND ExecutionStatus = 'Running' AND TaskQueue = '.+' AND S2SApp = 'demo-android'\n2 users with dead letters, 8 at a time\n/);
+    expect(summaryOf(dry.out)).toMatchObject({
+      dryRun: true,
+      users: 2,
+      usersRedriven: 2,
+      deadLetters: 2,
+      failures: 0,
+      query: expect.stringContaining(`${SA.app.name} = 'demo-android'`),
+    });
+    expect(dry.err).toMatch(
+      /^dry run: listing users: S2SDeadLetters > 0 AND ExecutionStatus = 'Running' AND TaskQueue = '.+' AND S2SApp = 'demo-android'\n2 users with dead letters, 8 at a time\n/,
+    );
     expect(await countUsers(relay, `${SA.deadLetters.name} > 0`)).toBe(5); // nothing changed
 
     const human = await s2s(['redrive', '--dry-run', '--query', `${SA.userId.name} = '${ios[0]}'`]);
     expect(human.code).toBe(EXIT.ok);
-    expect(human.out).toMatch(new RegExp(`^${ios[0]} \\(demo-ios\\): would redrive 1\\n {2}adjust {5}dlv_adj_\\w+ event evt_trial_\\S+ \\(trial\\): adjust rejected the event`));
+    expect(human.out).toMatch(
+      new RegExp(`^${ios[0]} \\(demo-ios\\): would redrive 1\\n {2}adjust {5}dlv_adj_\\w+ event evt_trial_\\S+ \\(trial\\): adjust rejected the event`),
+    );
     expect(human.out).toContain('dry run, nothing changed: 1 user with dead letters; 1 dead letter of 1 user would be redriven');
 
     const noMatch = await s2s(['redrive', '--dry-run', '--reason', '/opted out|deadline/i', '--json']);
     expect(summaryOf(noMatch.out)).toMatchObject({ users: 5, deadLetters: 0, noMatch: 5, reason: '/opted out|deadline/i' });
 
-    for (const bad of [['--reason', '/(/'], ['--app', 'Demo iOS'], ['--concurrency', '0'], ['u1', '--all'], ['u1', '--dry-run']]) {
+    for (const bad of [
+      ['--reason', '/(/'],
+      ['--app', 'Demo iOS'],
+      ['--concurrency', '0'],
+      ['u1', '--all'],
+      ['u1', '--dry-run'],
+    ]) {
       const run = await s2s(['redrive', ...bad]);
       expect(run.code, bad.join(' ')).toBe(EXIT.invalidInput);
     }
@@ -80,12 +106,21 @@ describe('s2s redrive --all: filters and dry run', () => {
     relay.emulator.setConfig(defaultEmulatorConfig);
     const redriven = await s2s(['redrive', '--reason', 'invalid event token', '--app', 'demo-ios', '--json']);
     expect(redriven.code).toBe(EXIT.ok);
-    expect((lines(redriven.out).slice(0, -1) as UserRedriveResult[]).map((u) => [u.userId, u.redriven.length, u.matched]).sort()).toEqual(ios.map((id) => [id, 1, 1]).sort());
+    expect((lines(redriven.out).slice(0, -1) as UserRedriveResult[]).map((u) => [u.userId, u.redriven.length, u.matched]).sort()).toEqual(
+      ios.map((id) => [id, 1, 1]).sort(),
+    );
     expect(summaryOf(redriven.out)).toMatchObject({ users: 3, usersRedriven: 3, deadLetters: 3, refused: 0, notFound: 0, noMatch: 0, failures: 0 });
-    await waitFor('the iOS users delivered', async () => (await countUsers(relay, `${SA.deadLetters.name} > 0 AND ${SA.app.name} = 'demo-ios'`)) === 0, 60_000, 300);
+    await waitFor(
+      'the iOS users delivered',
+      async () => (await countUsers(relay, `${SA.deadLetters.name} > 0 AND ${SA.app.name} = 'demo-ios'`)) === 0,
+      60_000,
+      300,
+    );
     const rest = await s2s(['redrive']);
     expect(rest.code).toBe(EXIT.ok);
-    expect(rest.out).toMatch(/^redrive summary: 2 users · 2 dead letters redriven \(2 users\) · 0 refused · 0 no longer dead-lettered · 0 failures · \d+\.\d s$/);
+    expect(rest.out).toMatch(
+      /^redrive summary: 2 users · 2 dead letters redriven \(2 users\) · 0 refused · 0 no longer dead-lettered · 0 failures · \d+\.\d s$/,
+    );
     await allDelivered([...ios, ...android], 1);
   });
 });
@@ -100,7 +135,11 @@ describe(`s2s redrive --all: fix, then redrive ${BIG} users with one command`, (
 
     const env = { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: relay.taskQueue };
     const started = Date.now();
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [path.join(PROJECT_ROOT, 'bin', 's2s.js'), 'redrive', '--all', '--json'], { env, maxBuffer: 64 * 1024 * 1024, timeout: 600_000 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [path.join(PROJECT_ROOT, 'bin', 's2s.js'), 'redrive', '--all', '--json'], {
+      env,
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 600_000,
+    });
     const commandMs = Date.now() - started;
     const results = lines(stdout).slice(0, -1) as UserRedriveResult[];
     const summary = summaryOf(stdout);
@@ -114,7 +153,9 @@ describe(`s2s redrive --all: fix, then redrive ${BIG} users with one command`, (
 
     await allDelivered(users, 1);
     const deliveredMs = Date.now() - started;
-    console.log(`[bulk redrive] ${BIG} users dead-lettered in ${(setupMs / 1000).toFixed(1)} s; \`s2s redrive --all\` took ${(commandMs / 1000).toFixed(1)} s; all delivered ${(deliveredMs / 1000).toFixed(1)} s after the command started`);
+    console.log(
+      `[bulk redrive] ${BIG} users dead-lettered in ${(setupMs / 1000).toFixed(1)} s; \`s2s redrive --all\` took ${(commandMs / 1000).toFixed(1)} s; all delivered ${(deliveredMs / 1000).toFixed(1)} s after the command started`,
+    );
     console.log(`[bulk redrive] summary: ${JSON.stringify(summary)}`);
     console.log(`[bulk redrive] progress (stderr):\n${stderr.trimEnd()}`);
   }, 1_200_000);

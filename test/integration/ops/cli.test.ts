@@ -65,7 +65,9 @@ describe('s2s CLI: backend commands', () => {
     const badField = await s2s(['signup', JSON.stringify({ ...install, deviceIds: { idfa: 'not-a-uuid' } })]);
     expect(badField.code).toBe(EXIT.invalidInput);
     expect(badField.err).toMatch(/invalid signup: deviceIds\.idfa: idfa must be a UUID/);
-    const missing = await s2s(['signup', '-'], { stdin: JSON.stringify({ userId: 'u-x', app: 'demo-ios', installedAt: '2026-01-01T00:00:00Z', deviceIds: { idfa: randomUUID() } }) });
+    const missing = await s2s(['signup', '-'], {
+      stdin: JSON.stringify({ userId: 'u-x', app: 'demo-ios', installedAt: '2026-01-01T00:00:00Z', deviceIds: { idfa: randomUUID() } }),
+    });
     expect(missing.code).toBe(EXIT.invalidInput);
     expect(missing.err).toMatch(/platform: platform must be "ios" or "android"/);
     const none = await s2s(['signup']);
@@ -91,8 +93,13 @@ describe('s2s CLI: backend commands', () => {
     expect(badTime.code).toBe(EXIT.invalidInput);
     expect(badTime.err).toMatch(/^s2s: invalid track: occurredAt: occurredAt must be an RFC 3339 timestamp/);
     // Checked before connecting: no server needed for a bad document.
-    const offline = await s2s(['track', JSON.stringify({ ...purchase(userId, 'evt_x', secondsAgo(5)), revenue: 4.99 })], { io: { connect: () => Promise.reject(new Error('must not connect')) } });
-    expect(offline).toMatchObject({ code: EXIT.invalidInput, err: expect.stringMatching(/^s2s: invalid track: revenue: revenue must be a decimal string such as "4.99"/) });
+    const offline = await s2s(['track', JSON.stringify({ ...purchase(userId, 'evt_x', secondsAgo(5)), revenue: 4.99 })], {
+      io: { connect: () => Promise.reject(new Error('must not connect')) },
+    });
+    expect(offline).toMatchObject({
+      code: EXIT.invalidInput,
+      err: expect.stringMatching(/^s2s: invalid track: revenue: revenue must be a decimal string such as "4.99"/),
+    });
     const badJson = await s2s(['track', '-'], { stdin: 'purchase please' });
     expect(badJson.code).toBe(EXIT.invalidInput);
     expect(badJson.err).toMatch(/track: the input on stdin is not valid JSON/);
@@ -131,14 +138,25 @@ describe('s2s CLI: operator commands', () => {
     expect(human.code).toBe(EXIT.ok);
     expect(human.out).toContain(`user ${userId}: idle · app demo-ios (ios)`);
     expect(human.out).toMatch(/adjust {5}0 queued, 1 delivered, 0 duplicate, 0 skipped, 1 dead-lettered/);
-    expect(human.out).toMatch(new RegExp(`dead letters:\\n {2}adjust {5}${deadDelivery} event evt_ops_trial \\(trial\\): adjust rejected the event: .*Invalid event token.*\\[400\\]`));
+    expect(human.out).toMatch(
+      new RegExp(`dead letters:\\n {2}adjust {5}${deadDelivery} event evt_ops_trial \\(trial\\): adjust rejected the event: .*Invalid event token.*\\[400\\]`),
+    );
     expect(human.out).not.toMatch(/\[400: /); // the vendor's answer is not repeated
     const machine = await s2s(['status', userId, '--json']);
     expect(machine.out).not.toContain('\n'); // one JSON value on one line
-    expect(json<UserStatus>(machine)).toMatchObject({ userId, state: 'idle', app: 'demo-ios', pending: 0, deadLetters: [{ deliveryId: deadDelivery, status: 400 }] });
+    expect(json<UserStatus>(machine)).toMatchObject({
+      userId,
+      state: 'idle',
+      app: 'demo-ios',
+      pending: 0,
+      deadLetters: [{ deliveryId: deadDelivery, status: 400 }],
+    });
 
     const unknown = await s2s(['status', 'no-such-user-xyz']);
-    expect(unknown).toMatchObject({ code: EXIT.unknownUser, err: 's2s: no s2s-relay workflow for user "no-such-user-xyz": sign the user up (or track an event) first' });
+    expect(unknown).toMatchObject({
+      code: EXIT.unknownUser,
+      err: 's2s: no s2s-relay workflow for user "no-such-user-xyz": sign the user up (or track an event) first',
+    });
     const unknownJson = await s2s(['status', 'no-such-user-xyz', '--json']);
     expect(unknownJson.code).toBe(EXIT.unknownUser);
     expect(JSON.parse(unknownJson.err)).toEqual({ error: { exitCode: 4, kind: 'unknown-user', message: expect.stringContaining('no-such-user-xyz') } });
@@ -166,7 +184,7 @@ describe('s2s CLI: operator commands', () => {
     expect((await s2s(['history', 'no-such-user-xyz'])).code).toBe(EXIT.unknownUser);
   });
 
-  it('dead-letters: this deployment\'s users with reasons, human and --json', async () => {
+  it("dead-letters: this deployment's users with reasons, human and --json", async () => {
     await statusWhen(relay, userId, 'visible', () => true);
     let run: Run | undefined;
     const deadline = Date.now() + 15_000;
@@ -176,8 +194,14 @@ describe('s2s CLI: operator commands', () => {
       await new Promise((r) => setTimeout(r, 200));
     } while (Date.now() < deadline);
     expect(run.code).toBe(EXIT.ok);
-    const report = ndjson<{ userId: string; deadLetters: number; letters: Array<{ deliveryId: string; reason: string }> }>(run).find((u) => u.userId === userId);
-    expect(report).toMatchObject({ deadLetters: 1, app: 'demo-ios', letters: [{ deliveryId: deadDelivery, reason: expect.stringMatching(/Invalid event token/) }] });
+    const report = ndjson<{ userId: string; deadLetters: number; letters: Array<{ deliveryId: string; reason: string }> }>(run).find(
+      (u) => u.userId === userId,
+    );
+    expect(report).toMatchObject({
+      deadLetters: 1,
+      app: 'demo-ios',
+      letters: [{ deliveryId: deadDelivery, reason: expect.stringMatching(/Invalid event token/) }],
+    });
     const human = await s2s(['dead-letters', '--limit', '50']);
     expect(human.code).toBe(EXIT.ok);
     expect(human.out).toContain(`${userId} (demo-ios, ok): 1 dead letter\n  adjust     ${deadDelivery}`);
@@ -223,13 +247,23 @@ describe('s2s CLI: usage and failures', () => {
     const port = await freePort();
     const down = await s2s(['status', 'u1'], { io: { connect: () => connectFromEnv({ TEMPORAL_ADDRESS: `127.0.0.1:${port}` }) } });
     expect(down.code).toBe(EXIT.failure);
-    expect(down.err).toMatch(new RegExp(`^s2s: cannot reach Temporal at 127\\.0\\.0\\.1:${port} \\(namespace default\\): .+\\. Is the server running \\(\`npm start\` starts one\\) and is TEMPORAL_ADDRESS right\\?$`));
+    expect(down.err).toMatch(
+      new RegExp(
+        `^s2s: cannot reach Temporal at 127\\.0\\.0\\.1:${port} \\(namespace default\\): .+\\. Is the server running \\(\`npm start\` starts one\\) and is TEMPORAL_ADDRESS right\\?$`,
+      ),
+    );
     const bad = await s2s(['status', 'u1', '--json'], { io: { connect: () => connectFromEnv({ TEMPORAL_ADDRESS: 'temporal' }) } });
     expect(bad.code).toBe(EXIT.invalidInput);
-    expect(JSON.parse(bad.err)).toMatchObject({ error: { exitCode: 2, kind: 'invalid-settings', message: expect.stringMatching(/TEMPORAL_ADDRESS.*host:port/) } });
-    const badKey = await s2s(['status', 'u1'], { io: { connect: () => connectFromEnv({ TEMPORAL_ADDRESS: `127.0.0.1:${port}`, S2S_PAYLOAD_KEYS: 'k1:c2hvcnQ=' }) } });
+    expect(JSON.parse(bad.err)).toMatchObject({
+      error: { exitCode: 2, kind: 'invalid-settings', message: expect.stringMatching(/TEMPORAL_ADDRESS.*host:port/) },
+    });
+    const badKey = await s2s(['status', 'u1'], {
+      io: { connect: () => connectFromEnv({ TEMPORAL_ADDRESS: `127.0.0.1:${port}`, S2S_PAYLOAD_KEYS: 'k1:c2hvcnQ=' }) },
+    });
     expect(badKey.code).toBe(EXIT.invalidInput);
-    expect(badKey.err).toBe('s2s: invalid payload key settings: S2S_PAYLOAD_KEYS: entry 1 (key id "k1"): the key must be 32 bytes (AES-256); it decodes to 5 bytes. generate one with `openssl rand -base64 32`');
+    expect(badKey.err).toBe(
+      's2s: invalid payload key settings: S2S_PAYLOAD_KEYS: entry 1 (key id "k1"): the key must be 32 bytes (AES-256); it decodes to 5 bytes. generate one with `openssl rand -base64 32`',
+    );
   });
 
   it('no worker answering a query exits 1 and says so', async () => {
@@ -240,7 +274,9 @@ describe('s2s CLI: usage and failures', () => {
     await orphan.trackSignal(purchase(userId, 'evt_1', secondsAgo(5)));
     const run = await s2s(['status', userId], { io: { connect: async () => orphan, answerTimeoutMs: 1_500 } });
     expect(run.code).toBe(EXIT.failure);
-    expect(run.err).toBe(`s2s: status of user ${userId}: no worker answered within 1.5 s. Is an s2s-relay worker running for task queue "${taskQueue}"? (\`npm start\` or \`npm run worker\`)`);
+    expect(run.err).toBe(
+      `s2s: status of user ${userId}: no worker answered within 1.5 s. Is an s2s-relay worker running for task queue "${taskQueue}"? (\`npm start\` or \`npm run worker\`)`,
+    );
     await relay.temporal.workflow.getHandle(`s2s-user-${userId}`).terminate('test cleanup');
   });
 
@@ -249,7 +285,8 @@ describe('s2s CLI: usage and failures', () => {
     const orphan = new RelayClient(relay.temporal, { taskQueue });
     orphan.close = async () => undefined;
     const io = { connect: async () => orphan, answerTimeoutMs: 1_500 };
-    const noWorker = (what: string) => `s2s: ${what}: no worker answered within 1.5 s. Is an s2s-relay worker running for task queue "${taskQueue}"? (\`npm start\` or \`npm run worker\`)`;
+    const noWorker = (what: string) =>
+      `s2s: ${what}: no worker answered within 1.5 s. Is an s2s-relay worker running for task queue "${taskQueue}"? (\`npm start\` or \`npm run worker\`)`;
     const notDurable = (userId: string) =>
       ' the server holds the update in memory, not durably, so a worker that starts soon may still apply it, or it may be lost.' +
       ` Once a worker runs, check with \`s2s status ${userId}\` and send it again if needed (a repeat is recognised, not applied twice).`;
@@ -260,7 +297,9 @@ describe('s2s CLI: usage and failures', () => {
     const tracked = await s2s(['track', JSON.stringify(purchase(userId, 'evt_nw_1', secondsAgo(5)))], { io });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(tracked.code).toBe(EXIT.failure);
-    expect(tracked.err).toBe(`${noWorker(`track of event evt_nw_1 for user ${userId}`)}. The user's workflow is running (started now if it was not), but the event is not recorded in it yet:${notDurable(userId)}`);
+    expect(tracked.err).toBe(
+      `${noWorker(`track of event evt_nw_1 for user ${userId}`)}. The user's workflow is running (started now if it was not), but the event is not recorded in it yet:${notDurable(userId)}`,
+    );
     const handle = relay.temporal.workflow.getHandle(`s2s-user-${userId}`);
     const described = await handle.describe();
     expect({ status: described.status.name, taskQueue: described.taskQueue }).toEqual({ status: 'RUNNING', taskQueue });
@@ -271,7 +310,11 @@ describe('s2s CLI: usage and failures', () => {
     const redriven = await s2s(['redrive', userId, '--json'], { io });
     expect(redriven.code).toBe(EXIT.failure);
     expect(JSON.parse(redriven.err)).toEqual({
-      error: { exitCode: 1, kind: 'no-worker', message: `${noWorker(`redrive for user ${userId}`).slice('s2s: '.length)}. The redrive is not recorded in the user's workflow yet:${notDurable(userId)}` },
+      error: {
+        exitCode: 1,
+        kind: 'no-worker',
+        message: `${noWorker(`redrive for user ${userId}`).slice('s2s: '.length)}. The redrive is not recorded in the user's workflow yet:${notDurable(userId)}`,
+      },
     });
     const refund = { userId, refundId: 'rf_nw_1', purchaseEventId: 'evt_nw_1', amount: '1.00', currency: 'USD', occurredAt: secondsAgo(1) };
     const refunded = await s2s(['refund', JSON.stringify(refund)], { io });
@@ -280,12 +323,21 @@ describe('s2s CLI: usage and failures', () => {
 
     // The timeout comes from S2S_CLI_TIMEOUT (processIo), here for a signup; an invalid value exits 2.
     const install = iosInstall();
-    const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: taskQueue, S2S_CLI_TIMEOUT: '1', S2S_PAYLOAD_KEYS: process.env.S2S_PAYLOAD_KEYS };
+    const env = {
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      S2S_CLI_TIMEOUT: '1',
+      S2S_PAYLOAD_KEYS: process.env.S2S_PAYLOAD_KEYS,
+    };
     const fromEnv = processIo(env);
     expect(fromEnv.answerTimeoutMs).toBe(1_000);
     const signup = await s2s(['signup', JSON.stringify(install)], { io: { connect: fromEnv.connect, answerTimeoutMs: fromEnv.answerTimeoutMs } });
     expect(signup.code).toBe(EXIT.failure);
-    expect(signup.err).toMatch(new RegExp(`^s2s: signup of user ${install.userId}: no worker answered within 1 s\\. .*\\)\\. The user's workflow is running \\(started now if it was not\\), but the install context is not recorded in it yet:`));
+    expect(signup.err).toMatch(
+      new RegExp(
+        `^s2s: signup of user ${install.userId}: no worker answered within 1 s\\. .*\\)\\. The user's workflow is running \\(started now if it was not\\), but the install context is not recorded in it yet:`,
+      ),
+    );
     const badTimeout = await s2s(['status', 'u1'], { io: { connect: processIo({ ...env, S2S_CLI_TIMEOUT: 'soon' }).connect } });
     expect(badTimeout.code).toBe(EXIT.invalidInput);
     expect(badTimeout.err).toMatch(/^s2s: invalid CLI settings: S2S_CLI_TIMEOUT: must be a number of seconds/);

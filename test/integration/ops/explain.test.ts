@@ -37,7 +37,13 @@ afterAll(async () => {
 async function s2s(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), stdin: () => '', connect: async () => sharedClient(relay), env: { S2S_APP_CONFIG: configFile } });
+  const code = await runCli(argv, {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    stdin: () => '',
+    connect: async () => sharedClient(relay),
+    env: { S2S_APP_CONFIG: configFile },
+  });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 const explained = (out: string) => out.split('\n').map((l) => JSON.parse(l) as DeliveryExplanation);
@@ -94,7 +100,9 @@ describe('s2s explain', () => {
     expect(adjust.sends[1]!.failures.map((f) => [f.attempt, f.type, f.status])).toEqual([[2, 'S2STransient', 500]]);
     expect(adjust.sends[1]!.end).toMatchObject({ kind: 'delivered', receipt: { attempt: 3, status: 200 } });
     // The restamp: created_at_unix in the request is the time sent as, not when it happened.
-    const first = relay.emulator.requests({ deliveryId: (await relay.client.timeline(userId)).find((e) => e.messageId === 'evt_x_1' && e.destination === 'adjust')!.deliveryId })[0]!;
+    const first = relay.emulator.requests({
+      deliveryId: (await relay.client.timeline(userId)).find((e) => e.messageId === 'evt_x_1' && e.destination === 'adjust')!.deliveryId,
+    })[0]!;
     expect(adjust.sentAs).toBe(new Date(Number(first.params?.created_at_unix) * 1000).toISOString());
     expect(new URLSearchParams((adjust.sends[0]!.request as { body: string }).body).get('created_at_unix')).toBe(first.params?.created_at_unix);
     expect(appsflyer.sentAs).toBeUndefined();
@@ -103,17 +111,25 @@ describe('s2s explain', () => {
     const human = await s2s(['explain', userId, adjust.deliveryId]);
     expect(human.code).toBe(EXIT.ok);
     for (const secret of SECRETS) expect(human.out).not.toContain(secret);
-    expect(human.out).toMatch(new RegExp(`^user ${userId} · ${adjust.deliveryId}: 1 delivery \\(history of \\d+ runs?, \\d+ events; requests rebuilt with .*relay\\.json\\)\\n`));
+    expect(human.out).toMatch(
+      new RegExp(`^user ${userId} · ${adjust.deliveryId}: 1 delivery \\(history of \\d+ runs?, \\d+ events; requests rebuilt with .*relay\\.json\\)\\n`),
+    );
     expect(human.out).toContain(`\nadjust ${adjust.deliveryId} · event evt_x_2 (purchase) 0.99 USD · occurred `);
     expect(human.out).toMatch(/\noutcome: DELIVERED at \S+ \(200\): \{"status":"OK"\} {3}\[the workflow's record\]\n/);
     expect(human.out).toContain(`\nsent as ${adjust.sentAs} instead of `);
-    expect(human.out).toMatch(/\n {2}POST http:\/\/127\.0\.0\.1:\d+\/adjust\/event\n {2}content-type: application\/x-www-form-urlencoded\n {2}authorization: Bearer \[redacted\]\n {2}body \(\d+ bytes\): s2s=1&app_token=2fm6y3pm9ahs&event_token=p4rch2&gps_adid=/);
+    expect(human.out).toMatch(
+      /\n {2}POST http:\/\/127\.0\.0\.1:\d+\/adjust\/event\n {2}content-type: application\/x-www-form-urlencoded\n {2}authorization: Bearer \[redacted\]\n {2}body \(\d+ bytes\): s2s=1&app_token=2fm6y3pm9ahs&event_token=p4rch2&gps_adid=/,
+    );
     expect(human.out).toMatch(/\n {4}created_at_unix=\d+\n/);
     expect(human.out).toMatch(/\n {2}\S+Z {2}handed to sendFirstAttempts \(the first attempt, with AppsFlyer's; activity \d+ of run \w+\), restamped to \S+\n/);
-    expect(human.out).toMatch(/\n {2}\S+Z {2}attempt 1 failed \(S2STransient\): Adjust 500: Adjust server error; answer: .* → retried\n {2}\S+Z {2}sendToAdjust retries it after the retry delay\n {2}\S+Z {2}handed to sendToAdjust \(activity \d+ of run \w+\), restamped to \S+\n {2}\S+Z {2}attempt 2 failed/);
+    expect(human.out).toMatch(
+      /\n {2}\S+Z {2}attempt 1 failed \(S2STransient\): Adjust 500: Adjust server error; answer: .* → retried\n {2}\S+Z {2}sendToAdjust retries it after the retry delay\n {2}\S+Z {2}handed to sendToAdjust \(activity \d+ of run \w+\), restamped to \S+\n {2}\S+Z {2}attempt 2 failed/,
+    );
     expect(human.out).toMatch(/\n {2}\S+Z {2}Adjust accepted it: 200 \{"status":"OK"\} \(attempt 3, sent \S+, \d+ ms\)/);
     const af = await s2s(['explain', userId, appsflyer.deliveryId]);
-    expect(af.out).toMatch(/\n {2}POST http:\/\/127\.0\.0\.1:\d+\/appsflyer\/inappevent\/com\.example\.s2srelay\n {2}content-type: application\/json\n {2}authentication: \[redacted\]\n/);
+    expect(af.out).toMatch(
+      /\n {2}POST http:\/\/127\.0\.0\.1:\d+\/appsflyer\/inappevent\/com\.example\.s2srelay\n {2}content-type: application\/json\n {2}authentication: \[redacted\]\n/,
+    );
   });
 
   it('follows a dead letter, its redrive and the new send across runs (continue-as-new)', async () => {
@@ -132,7 +148,12 @@ describe('s2s explain', () => {
         fills += 1;
         await statusWhen(relay, userId, `fill purchase ${i} delivered`, (s) => s.pending === 0);
       }
-      await waitFor('a second run', async () => (await relay.client.status(userId)).counters.continuedAsNew >= 1 && (await relay.client.status(userId)).pending === 0, 60_000, 300);
+      await waitFor(
+        'a second run',
+        async () => (await relay.client.status(userId)).counters.continuedAsNew >= 1 && (await relay.client.status(userId)).pending === 0,
+        60_000,
+        300,
+      );
     } finally {
       relay.emulator.setConfig(defaultEmulatorConfig);
     }
@@ -142,7 +163,13 @@ describe('s2s explain', () => {
     const run = await s2s(['explain', userId, 'evt_t_1', '--json']);
     const adjust = explained(run.out).find((d) => d.destination === 'adjust') as DeliveryExplanation;
     expect(new Set(adjust.sends.map((s) => s.runId)).size).toBe(2);
-    expect(adjust.sends[0]!.end).toMatchObject({ kind: 'failed', type: 'S2SRejected', status: 400, nonRetryable: true, message: expect.stringMatching(/Invalid event token/) });
+    expect(adjust.sends[0]!.end).toMatchObject({
+      kind: 'failed',
+      type: 'S2SRejected',
+      status: 400,
+      nonRetryable: true,
+      message: expect.stringMatching(/Invalid event token/),
+    });
     expect(adjust.sends[1]!.end).toMatchObject({ kind: 'delivered', receipt: { status: 200 } });
     expect(adjust.redrives).toEqual([{ at: expect.any(String), runId: adjust.sends[1]!.runId, eventId: expect.any(Number), as: 'update' }]);
     expect(adjust.outcome).toMatchObject({ outcome: 'delivered' });
@@ -151,7 +178,9 @@ describe('s2s explain', () => {
     expectSameRequest(adjust.sends[0]!.request, recorded[0]!);
     expectSameRequest(adjust.sends[1]!.request, recorded[1]!);
     const human = await s2s(['explain', userId, 'evt_t_1']);
-    expect(human.out).toMatch(/failed for good \(S2SRejected\) at attempt 1: Adjust 400: .*Invalid event token.* → dead-lettered\n {2}\S+Z {2}redrive \(update, all dead letters\)\n {2}\S+Z {2}handed to sendFirstAttempts \(the first attempt; activity \d+ of run \w+\)\n/);
+    expect(human.out).toMatch(
+      /failed for good \(S2SRejected\) at attempt 1: Adjust 400: .*Invalid event token.* → dead-lettered\n {2}\S+Z {2}redrive \(update, all dead letters\)\n {2}\S+Z {2}handed to sendFirstAttempts \(the first attempt; activity \d+ of run \w+\)\n/,
+    );
   });
 
   it('exits 2 for an id the user never had, 4 for an unknown user; the binary reads S2S_APP_CONFIG', async () => {
@@ -161,12 +190,17 @@ describe('s2s explain', () => {
     await relay.client.track(purchase(install.userId, 'evt_b_1', secondsAgo(10), '1.99'));
     await statusWhen(relay, install.userId, 'delivered', (s) => s.counters.delivered === 2);
     const none = await s2s(['explain', install.userId, 'evt_nope']);
-    expect(none).toMatchObject({ code: EXIT.invalidInput, err: expect.stringMatching(/^s2s: explain: user \S+ has no event, refund or delivery "evt_nope" in the history of its 1 run/) });
+    expect(none).toMatchObject({
+      code: EXIT.invalidInput,
+      err: expect.stringMatching(/^s2s: explain: user \S+ has no event, refund or delivery "evt_nope" in the history of its 1 run/),
+    });
     expect((await s2s(['explain', 'no-such-user-explain', 'evt_1'])).code).toBe(EXIT.unknownUser);
     expect((await s2s(['explain', install.userId])).code).toBe(EXIT.invalidInput);
 
     const env = { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: relay.taskQueue, S2S_APP_CONFIG: configFile };
-    const { stdout } = await promisify(execFile)(process.execPath, [path.join(PROJECT_ROOT, 'bin', 's2s.js'), 'explain', install.userId, 'evt_b_1', '--json'], { env });
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(PROJECT_ROOT, 'bin', 's2s.js'), 'explain', install.userId, 'evt_b_1', '--json'], {
+      env,
+    });
     const lines = explained(stdout.trimEnd());
     expect(lines.map((d) => d.destination)).toEqual(['adjust', 'appsflyer']);
     for (const d of lines) expectSameRequest(d.sends[0]!.request, relay.emulator.requests({ deliveryId: d.deliveryId })[0]!);

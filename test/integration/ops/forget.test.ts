@@ -37,7 +37,12 @@ async function s2s(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code:
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 const count = async (query: string) => (await relay.temporal.workflow.count(query)).count;
-const auditRecords = (file: string) => fs.readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as ForgetAuditRecord);
+const auditRecords = (file: string) =>
+  fs
+    .readFileSync(file, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as ForgetAuditRecord);
 
 describe('s2s forget', () => {
   it('stops the workflow, deletes every run and leaves nothing findable by the user id; a signup then starts afresh', async () => {
@@ -47,7 +52,13 @@ describe('s2s forget', () => {
     for (let i = 0; i < 5; i++) await relay.client.track(purchase(userId, `evt_f_${i}`, secondsAgo(60 - i), '1.00'));
     breakTrialToken(relay);
     await relay.client.track({ userId, eventId: 'evt_f_trial', name: 'trial', occurredAt: secondsAgo(30) });
-    await statusWhen(relay, userId, 'a dead letter and at least two runs', (s) => s.deadLetters.length === 1 && s.pending === 0 && s.counters.continuedAsNew >= 1, 60_000);
+    await statusWhen(
+      relay,
+      userId,
+      'a dead letter and at least two runs',
+      (s) => s.deadLetters.length === 1 && s.pending === 0 && s.counters.continuedAsNew >= 1,
+      60_000,
+    );
     relay.emulator.setFaults({ adjust: { slow: 1, slowMs: 8_000 } }); // under the 10 s headersTimeout: a send that stays in flight long enough to forget during it
     await relay.client.track(purchase(userId, 'evt_f_slow', secondsAgo(5), '2.00'));
     await waitFor('a send in flight', async () => (await relay.client.status(userId)).lanes.adjust.inFlight.length === 1, 20_000, 50);
@@ -62,7 +73,9 @@ describe('s2s forget', () => {
     const run = await s2s(['forget', userId, '--reason', 'GDPR request 42', '--json'], { S2S_AUDIT_LOG: auditLog });
     relay.emulator.setFaults({});
     expect(run.code, run.err).toBe(EXIT.ok);
-    expect(run.err).toMatch(/^forget: stopping the workflow \(forget update\): sends in flight end first\nforget: deleting \d+ runs and waiting until visibility finds none/);
+    expect(run.err).toMatch(
+      /^forget: stopping the workflow \(forget update\): sends in flight end first\nforget: deleting \d+ runs and waiting until visibility finds none/,
+    );
     const result = JSON.parse(run.out) as ForgetResult;
     // In flight: the slow purchase to both vendors, in one combined first attempt (AppsFlyer's part answered at
     // once, but the activity returns when Adjust's does).
@@ -72,20 +85,33 @@ describe('s2s forget', () => {
     expect(result.ledgerEntriesDeleted).toBeGreaterThanOrEqual(12);
     expect(await relay.ledger.forgetUser(userHash(userId))).toBe(0);
     // The slow send was let finish: Adjust got it, and nothing after it was sent.
-    expect(relay.emulator.requests().filter((r) => r.body.includes(install.deviceIds?.idfa ?? '?') && r.outcome === 'accepted').length).toBeGreaterThanOrEqual(6);
+    expect(relay.emulator.requests().filter((r) => r.body.includes(install.deviceIds?.idfa ?? '?') && r.outcome === 'accepted').length).toBeGreaterThanOrEqual(
+      6,
+    );
 
     // Nothing findable by the user id: visibility, the workflow, each run's history, the other histories.
     expect(await count(`WorkflowId = '${userWorkflowId(userId)}'`)).toBe(0);
     expect(await count(`${SA.userId.name} = '${userId}'`)).toBe(0);
     await expect(relay.temporal.workflow.getHandle(userWorkflowId(userId)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
     for (const runId of runIds) {
-      await waitFor(`history of run ${runId} gone`, () => relay.temporal.workflow.getHandle(userWorkflowId(userId), runId).fetchHistory().then(() => false, () => true));
+      await waitFor(`history of run ${runId} gone`, () =>
+        relay.temporal.workflow
+          .getHandle(userWorkflowId(userId), runId)
+          .fetchHistory()
+          .then(
+            () => false,
+            () => true,
+          ),
+      );
     }
     const remaining: string[] = [];
     for await (const wf of relay.temporal.workflow.list({ query: `TaskQueue = '${relay.taskQueue}'` })) {
       remaining.push(wf.workflowId);
       const history = await fetchDecodedHistory(relay.client, wf);
-      expect(JSON.stringify(history, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v)), wf.workflowId).not.toContain(userId);
+      expect(
+        JSON.stringify(history, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v)),
+        wf.workflowId,
+      ).not.toContain(userId);
     }
     expect(remaining).toContain(userWorkflowId(bystander.userId));
     expect((await s2s(['status', userId])).code).toBe(EXIT.unknownUser);
@@ -94,7 +120,8 @@ describe('s2s forget', () => {
     // The audit record: the hash, counts, reason; no user id, device id, AppsFlyer id, IP or customer id.
     const text = fs.readFileSync(auditLog, 'utf8');
     expect(fs.statSync(auditLog).mode & 0o777).toBe(0o600);
-    for (const personal of [userId, install.appsflyerId, install.ip, install.customerUserId, ...Object.values(install.deviceIds ?? {})]) expect(text).not.toContain(personal as string);
+    for (const personal of [userId, install.appsflyerId, install.ip, install.customerUserId, ...Object.values(install.deviceIds ?? {})])
+      expect(text).not.toContain(personal as string);
     expect(auditRecords(auditLog)).toEqual([
       {
         event: 'user-forgotten',
@@ -142,12 +169,19 @@ describe('s2s forget', () => {
     });
     expect(result).toMatchObject({ workflowWasRunning: false, dropped: 0, inFlight: 0, runsDeleted: 1, ledgerEntriesDeleted: 3 });
     expect(hashes).toEqual([userHash(install.userId)]);
-    expect(auditRecords(auditLog)).toEqual([expect.objectContaining({ event: 'user-forgotten', userHash: userHash(install.userId), ledgerEntriesDeleted: 3, workflowWasRunning: false })]);
+    expect(auditRecords(auditLog)).toEqual([
+      expect.objectContaining({ event: 'user-forgotten', userHash: userHash(install.userId), ledgerEntriesDeleted: 3, workflowWasRunning: false }),
+    ]);
     expect(await count(`${SA.userId.name} = '${install.userId}'`)).toBe(0);
 
     const unknown = await s2s(['forget', install.userId], { S2S_AUDIT_LOG: auditLog });
     expect(unknown).toMatchObject({ code: EXIT.unknownUser, err: expect.stringMatching(/no s2s-relay workflow for user/) });
-    const offline = await runCli(['forget', 'u1', '--reason', 'bad\u0007reason'], { out: () => undefined, err: () => undefined, stdin: () => '', connect: () => Promise.reject(new Error('must not connect')) });
+    const offline = await runCli(['forget', 'u1', '--reason', 'bad\u0007reason'], {
+      out: () => undefined,
+      err: () => undefined,
+      stdin: () => '',
+      connect: () => Promise.reject(new Error('must not connect')),
+    });
     expect(offline).toBe(EXIT.invalidInput);
     expect((await s2s(['forget', 'u1', 'u2'])).code).toBe(EXIT.invalidInput);
     expect(auditRecords(auditLog)).toHaveLength(1); // nothing was forgotten: nothing recorded

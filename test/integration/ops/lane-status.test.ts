@@ -31,7 +31,7 @@ async function s2s(argv: string[]): Promise<{ code: number; out: string; err: st
 const lines = <T>(text: string): T[] => (text === '' ? [] : text.split('\n').map((l) => JSON.parse(l) as T));
 
 describe('status while a lane is retried', () => {
-  it('shows the vendor\'s last answer with the attempt, reported once per failed attempt, and clears it once delivered', async () => {
+  it("shows the vendor's last answer with the attempt, reported once per failed attempt, and clears it once delivered", async () => {
     const install = await signedUpUser(relay);
     const userId = install.userId;
     relay.emulator.setFaults({ adjust: { error5xx: 1 } });
@@ -40,12 +40,20 @@ describe('status while a lane is retried', () => {
       const adjustId = answer.deliveries.find((d) => d.destination === 'adjust')?.deliveryId as string;
       const status = await statusWhen(relay, userId, 'the Adjust lane retrying after two failed attempts', (s) => (s.lanes.adjust.retrying?.attempt ?? 0) >= 2);
       expect(status.state).toBe('retrying');
-      expect(status.lanes.adjust.retrying).toMatchObject({ deliveryId: adjustId, status: 500, answer: expect.stringContaining('Internal error, contact support@adjust.com') });
+      expect(status.lanes.adjust.retrying).toMatchObject({
+        deliveryId: adjustId,
+        status: 500,
+        answer: expect.stringContaining('Internal error, contact support@adjust.com'),
+      });
       expect(status.lanes.adjust.retrying?.answer).toMatch(/^Adjust 500: Adjust server error; answer: /);
 
       const human = await s2s(['status', userId]);
       expect(human.code).toBe(EXIT.ok);
-      expect(human.out).toMatch(new RegExp(`\\n {11}RETRYING ${adjustId} since \\S+Z \\(attempt \\d+\\): Adjust 500: Adjust server error; answer: .*Internal error, contact support@adjust\\.com`));
+      expect(human.out).toMatch(
+        new RegExp(
+          `\\n {11}RETRYING ${adjustId} since \\S+Z \\(attempt \\d+\\): Adjust 500: Adjust server error; answer: .*Internal error, contact support@adjust\\.com`,
+        ),
+      );
       const machine = await s2s(['status', userId, '--json']);
       expect(machine.out.split('\n')).toHaveLength(1);
       expect(JSON.parse(machine.out) as UserStatus).toMatchObject({ lanes: { adjust: { retrying: { deliveryId: adjustId, status: 500 } } } });
@@ -73,7 +81,8 @@ describe('status while a lane is retried', () => {
       [true, true],
       [false, false],
     ]);
-    for (const r of reports) expect(r).toMatchObject({ destination: 'adjust', type: 'S2STransient', status: 500, answer: expect.stringContaining('Internal error') });
+    for (const r of reports)
+      expect(r).toMatchObject({ destination: 'adjust', type: 'S2STransient', status: 500, answer: expect.stringContaining('Internal error') });
   });
 });
 
@@ -108,7 +117,14 @@ describe('history and dead letters', () => {
     await relay.client.track(purchase(userId, 'evt_dl_1', secondsAgo(40), '4.99'));
     await statusWhen(relay, userId, 'purchase delivered', (s) => s.counters.delivered === 2);
     // A refund signal for a purchase that never comes: held for orphanRefundHold, then dead-lettered before any lane.
-    await relay.client.refundSignal({ userId, refundId: 'rf_orphan', purchaseEventId: 'evt_never', amount: '1.00', currency: 'USD', occurredAt: secondsAgo(5) });
+    await relay.client.refundSignal({
+      userId,
+      refundId: 'rf_orphan',
+      purchaseEventId: 'evt_never',
+      amount: '1.00',
+      currency: 'USD',
+      occurredAt: secondsAgo(5),
+    });
     breakTrialToken(relay);
     try {
       await relay.client.track({ userId, eventId: 'evt_dl_trial', name: 'trial', occurredAt: secondsAgo(10) });

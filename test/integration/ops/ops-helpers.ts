@@ -108,16 +108,21 @@ export async function expectVisible(relay: RelayHarness, query: string, expected
   for (;;) {
     last = await visibleIds(relay, query);
     if (JSON.stringify(last) === JSON.stringify(want)) return;
-    if (Date.now() > deadline) throw new Error(`visibility query [${query}] returned ${JSON.stringify(last)}, expected exactly ${JSON.stringify(want)} (after ${timeoutMs} ms)`);
+    if (Date.now() > deadline)
+      throw new Error(`visibility query [${query}] returned ${JSON.stringify(last)}, expected exactly ${JSON.stringify(want)} (after ${timeoutMs} ms)`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
 export async function statusWhen(relay: RelayHarness, userId: string, what: string, ok: (s: UserStatus) => boolean, timeoutMs = 20_000): Promise<UserStatus> {
-  return waitFor(what, async () => {
-    const s = await relay.client.status(userId);
-    return ok(s) ? s : undefined;
-  }, timeoutMs);
+  return waitFor(
+    what,
+    async () => {
+      const s = await relay.client.status(userId);
+      return ok(s) ? s : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** A signed-up iOS user known to the emulator. */
@@ -134,7 +139,11 @@ export function breakTrialToken(relay: RelayHarness): void {
 }
 
 /** A purchase delivered to both vendors, a partial refund, and a trial event dead-lettered at Adjust. */
-export async function purchaseRefundAndDeadLetter(relay: RelayHarness, userId: string, ids = { purchase: 'evt_1', refund: 'rf_1', trial: 'evt_trial' }): Promise<UserStatus> {
+export async function purchaseRefundAndDeadLetter(
+  relay: RelayHarness,
+  userId: string,
+  ids = { purchase: 'evt_1', refund: 'rf_1', trial: 'evt_trial' },
+): Promise<UserStatus> {
   await relay.client.track(purchase(userId, ids.purchase, secondsAgo(30), '4.99', 'USD'));
   await statusWhen(relay, userId, 'purchase delivered to both vendors', (s) => s.lanes.adjust.counts.delivered >= 1 && s.lanes.appsflyer.counts.delivered >= 1);
   await relay.client.refund({ userId, refundId: ids.refund, purchaseEventId: ids.purchase, amount: '4.99', currency: 'USD', occurredAt: secondsAgo(20) });

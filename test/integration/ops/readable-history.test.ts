@@ -31,24 +31,30 @@ describe('readable histories', () => {
 
     // One summary per send, in the words the vendor sees (AppsFlyer event name, Adjust event token); a message's
     // first attempts to both vendors are one combined activity, whose summary joins its parts with " | ".
-    expect(view.activitySummaries).toEqual(expect.arrayContaining([
-      'adjust purchase(p4rch1) evt_1 4.99 USD | appsflyer af_purchase evt_1 4.99 USD',
-      'adjust trial(tr1al1) evt_trial | appsflyer af_start_trial evt_trial',
-    ]));
-    expect(view.activitySummaries.flatMap((summary) => summary.split(' | '))).toEqual(expect.arrayContaining([
-      'adjust purchase(p4rch1) evt_1 4.99 USD',
-      'appsflyer af_purchase evt_1 4.99 USD',
-      'adjust refund(r3fnd1) rf_1 (refund of evt_1)',
-      'appsflyer cancel_purchase rf_1 -4.99 USD (refund of evt_1)',
-      'adjust trial(tr1al1) evt_trial',
-      'appsflyer af_start_trial evt_trial',
-    ]));
+    expect(view.activitySummaries).toEqual(
+      expect.arrayContaining([
+        'adjust purchase(p4rch1) evt_1 4.99 USD | appsflyer af_purchase evt_1 4.99 USD',
+        'adjust trial(tr1al1) evt_trial | appsflyer af_start_trial evt_trial',
+      ]),
+    );
+    expect(view.activitySummaries.flatMap((summary) => summary.split(' | '))).toEqual(
+      expect.arrayContaining([
+        'adjust purchase(p4rch1) evt_1 4.99 USD',
+        'appsflyer af_purchase evt_1 4.99 USD',
+        'adjust refund(r3fnd1) rf_1 (refund of evt_1)',
+        'appsflyer cancel_purchase rf_1 -4.99 USD (refund of evt_1)',
+        'adjust trial(tr1al1) evt_trial',
+        'appsflyer af_start_trial evt_trial',
+      ]),
+    );
     // Results: the receipt of each delivery with the outcome and the vendor's answer.
     type Receipts = { receipts: Array<Record<string, unknown>> };
     const receipts = view.activityResults.flatMap((r) => {
       const result = JSON.parse(r) as Receipts | Record<string, { ok: boolean; result?: Receipts }>;
       // A vendor's send activity: its receipts; the combined first attempt: the receipts of each part that succeeded.
-      return Array.isArray(result.receipts) ? (result as Receipts).receipts : Object.values(result as Record<string, { ok: boolean; result?: Receipts }>).flatMap((part) => (part.ok ? (part.result?.receipts ?? []) : []));
+      return Array.isArray(result.receipts)
+        ? (result as Receipts).receipts
+        : Object.values(result as Record<string, { ok: boolean; result?: Receipts }>).flatMap((part) => (part.ok ? (part.result?.receipts ?? []) : []));
     });
     expect(receipts.length).toBe(5);
     for (const receipt of receipts) {
@@ -93,7 +99,12 @@ describe('readable histories', () => {
     try {
       const install = await signedUpUser(small);
       for (let i = 0; i < 4; i++) await small.client.track(purchase(install.userId, `evt_can_${i}`, secondsAgo(30 - i)));
-      await statusWhen(small, install.userId, 'continued as new, all delivered', (s) => s.counters.continuedAsNew >= 1 && s.pending === 0 && s.counters.delivered === 8);
+      await statusWhen(
+        small,
+        install.userId,
+        'continued as new, all delivered',
+        (s) => s.counters.continuedAsNew >= 1 && s.pending === 0 && s.counters.delivered === 8,
+      );
       const view = await operatorView(small, install.userId);
       expect(view.currentDetails).toContain(`user ${install.userId} · app demo-ios (ios) · installed ${install.installedAt}`);
       expect(view.currentDetails).toMatch(/\*\*appsflyer\*\*: 0 queued · last evt_can_3 delivered/);

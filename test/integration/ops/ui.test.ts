@@ -75,14 +75,22 @@ async function listRow(workflowId: string): Promise<Record<string, string>> {
 
 /** The rendered markdown frames of the User Metadata tab (summary, details, current details). */
 async function markdownFrameWith(text: string): Promise<Frame> {
-  return waitFor(`a rendered markdown frame showing "${text}"`, async () => {
-    for (const frame of page.frames()) {
-      if (!frame.url().includes('/render?')) continue;
-      const body = await frame.locator('body').innerText().catch(() => '');
-      if (body.includes(text)) return frame;
-    }
-    return undefined;
-  }, 15_000, 200);
+  return waitFor(
+    `a rendered markdown frame showing "${text}"`,
+    async () => {
+      for (const frame of page.frames()) {
+        if (!frame.url().includes('/render?')) continue;
+        const body = await frame
+          .locator('body')
+          .innerText()
+          .catch(() => '');
+        if (body.includes(text)) return frame;
+      }
+      return undefined;
+    },
+    15_000,
+    200,
+  );
 }
 
 describe('Temporal UI as the ops console', () => {
@@ -153,8 +161,18 @@ describe('Temporal UI as the ops console', () => {
       await row.click();
       const result = page.getByText('"outcome": "delivered"').first();
       await result.waitFor();
-      await expect.poll(() => page.getByText(/"deliveryId": "dlv_af_\w+"/).first().isVisible()).toBe(true);
-      await page.getByText('Activity Task Completed').first().evaluate((el) => el.scrollIntoView({ block: 'start' }));
+      await expect
+        .poll(() =>
+          page
+            .getByText(/"deliveryId": "dlv_af_\w+"/)
+            .first()
+            .isVisible(),
+        )
+        .toBe(true);
+      await page
+        .getByText('Activity Task Completed')
+        .first()
+        .evaluate((el) => el.scrollIntoView({ block: 'start' }));
       await page.evaluate('window.scrollBy(0, -120)'); // the summary of the send, above its result
       await shot('activity-result');
 
@@ -162,7 +180,9 @@ describe('Temporal UI as the ops console', () => {
       //    letter), fully visible (the UI sizes the frame once; nothing may be clipped).
       await page.getByTestId('user-metadata-tab').click();
       await markdownFrameWith(`user ${userId} · demo-ios (ios) · installed ${install.installedAt}`);
-      await page.getByText('adjust refund(r3fnd1) rf_1001 (refund of evt_1001) | appsflyer cancel_purchase rf_1001 -4.99 USD (refund of evt_1001)', { exact: true }).waitFor();
+      await page
+        .getByText('adjust refund(r3fnd1) rf_1001 (refund of evt_1001) | appsflyer cancel_purchase rf_1001 -4.99 USD (refund of evt_1001)', { exact: true })
+        .waitFor();
       const current = await markdownFrameWith('dead letter: adjust event evt_1002 (trial)');
       const body = await current.locator('body').innerText();
       expect(body).toMatch(/adjust: 0 queued · last evt_1002 dead-lettered \(400\)/);
@@ -194,14 +214,21 @@ describe('Temporal UI as the ops console', () => {
       await shot('redrive-update');
       await modal.getByRole('button', { name: 'Submit' }).click();
       await page.getByText('Update successful').waitFor();
-      const after = await statusWhen(relay, userId, 'redriven and delivered', (s) => s.deadLetters.length === 0 && s.counters.redriven === 1 && s.pending === 0);
+      const after = await statusWhen(
+        relay,
+        userId,
+        'redriven and delivered',
+        (s) => s.deadLetters.length === 0 && s.counters.redriven === 1 && s.pending === 0,
+      );
       expect(after.lanes.adjust.last).toMatchObject({ messageId: 'evt_1002', outcome: 'delivered' });
     } catch (error) {
       await saveFailure(page);
       throw error;
     }
     // The UI decoded through the codec server with the session cookie, and encoded the redrive update there.
-    expect((codec as UiCodec).requests.filter((r) => r.status === 200 && r.via === 'session').map((r) => r.path)).toEqual(expect.arrayContaining(['/decode', '/encode']));
+    expect((codec as UiCodec).requests.filter((r) => r.status === 200 && r.via === 'session').map((r) => r.path)).toEqual(
+      expect.arrayContaining(['/decode', '/encode']),
+    );
     expect(Date.now() - started, 'the UI test stays fast').toBeLessThan(60_000);
   }, 90_000);
 });

@@ -32,7 +32,14 @@ describe('operator visibility queries', () => {
     const dead = await signedUpUser(relay);
     const stopped = iosInstall();
     registerInstall(relay.emulator, stopped);
-    const android = iosInstall({ userId: testUserId('ops-android'), app: 'demo-android', platform: 'android', deviceIds: { gps_adid: randomUUID() }, appsflyerId: appsflyerId(), attStatus: undefined });
+    const android = iosInstall({
+      userId: testUserId('ops-android'),
+      app: 'demo-android',
+      platform: 'android',
+      deviceIds: { gps_adid: randomUUID() },
+      appsflyerId: appsflyerId(),
+      attStatus: undefined,
+    });
     registerInstall(relay.emulator, android);
     relay.emulator.updateConfig({ optedOutDevices: [stopped.deviceIds!.idfa!, android.deviceIds!.gps_adid!] });
     await relay.client.signup(stopped);
@@ -84,8 +91,20 @@ describe('operator visibility queries', () => {
   it("are the queries the README's filter table shows", () => {
     const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
     const table = readme.slice(readme.indexOf('### The filters operators use'), readme.indexOf('### Find a user'));
-    const cells = new Set(table.split('\n').filter((l) => l.startsWith('| ')).flatMap((l) => [...l.matchAll(/`([^`]+)`/g)].map((m) => m[1] as string)));
-    for (const query of [OPS_QUERIES.deadLetters, OPS_QUERIES.laneStopped, OPS_QUERIES.pending, OPS_QUERIES.waitingForInstall, OPS_QUERIES.needsAttention, OPS_QUERIES.inApp(OPS_QUERIES.needsAttention, 'demo-ios')]) {
+    const cells = new Set(
+      table
+        .split('\n')
+        .filter((l) => l.startsWith('| '))
+        .flatMap((l) => [...l.matchAll(/`([^`]+)`/g)].map((m) => m[1] as string)),
+    );
+    for (const query of [
+      OPS_QUERIES.deadLetters,
+      OPS_QUERIES.laneStopped,
+      OPS_QUERIES.pending,
+      OPS_QUERIES.waitingForInstall,
+      OPS_QUERIES.needsAttention,
+      OPS_QUERIES.inApp(OPS_QUERIES.needsAttention, 'demo-ios'),
+    ]) {
       expect(cells, query).toContain(query);
     }
     // Every query that narrows an OR to one app parenthesises the OR.

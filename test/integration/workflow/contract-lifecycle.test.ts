@@ -19,9 +19,16 @@ beforeAll(async () => {
       const ios = config.apps['demo-ios'] as { appsflyer: Record<string, unknown> };
       // An app that accepts iOS signups without osVersion (the documented opt-out), for the amendment case.
       // `ping` goes to AppsFlyer only (no Adjust token): a cheap event for the dedup case.
-      const relaxed = { ...config.apps['demo-ios'], appsflyer: { ...ios.appsflyer, requireOsVersion: false, events: { ...(ios.appsflyer.events as object), ping: 'af_ping' } } };
+      const relaxed = {
+        ...config.apps['demo-ios'],
+        appsflyer: { ...ios.appsflyer, requireOsVersion: false, events: { ...(ios.appsflyer.events as object), ping: 'af_ping' } },
+      };
       // Short HTTP timeouts: a batch stops early when less than one request's worst case is left of its attempt.
-      return { ...config, http: { connectTimeout: '1s', headersTimeout: '2s', bodyTimeout: '2s' }, apps: { ...config.apps, 'demo-relaxed': relaxed } } as unknown as RelayConfigInput;
+      return {
+        ...config,
+        http: { connectTimeout: '1s', headersTimeout: '2s', bodyTimeout: '2s' },
+        apps: { ...config.apps, 'demo-relaxed': relaxed },
+      } as unknown as RelayConfigInput;
     },
   });
 });
@@ -40,8 +47,15 @@ describe('a closed workflow', () => {
     await expect(relay.client.recover(userId)).rejects.toBeInstanceOf(RelayNotClosedError);
     await relay.temporal.workflow.getHandle(userWorkflowId(userId)).terminate('operator test');
 
-    for (const call of [() => relay.client.track(purchase(userId, 'evt_after', secondsAgo(5))), () => relay.client.signup(install), () => relay.client.trackSignal(purchase(userId, 'evt_sig', secondsAgo(5)))]) {
-      const error = await call().then(() => undefined, (e: unknown) => e);
+    for (const call of [
+      () => relay.client.track(purchase(userId, 'evt_after', secondsAgo(5))),
+      () => relay.client.signup(install),
+      () => relay.client.trackSignal(purchase(userId, 'evt_sig', secondsAgo(5))),
+    ]) {
+      const error = await call().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(RelayClosedWorkflowError);
       expect((error as Error).message).toMatch(/is closed \(TERMINATED, run [\w-]+\); it is not replaced by an empty one\. .*s2s recover/);
     }
@@ -54,7 +68,10 @@ describe('a closed workflow', () => {
     expect(recovered.carried.dedupEntries).toBe(1);
     // The new run knows the user: the purchase is still a duplicate and refundable; new events flow.
     expect((await relay.client.track(purchase(userId, 'evt_before', secondsAgo(20), '7.00'))).status).toBe('duplicate');
-    expect((await relay.client.refund({ userId, refundId: 'rf_after', purchaseEventId: 'evt_before', amount: '7.00', currency: 'USD', occurredAt: secondsAgo(1) })).status).toBe('accepted');
+    expect(
+      (await relay.client.refund({ userId, refundId: 'rf_after', purchaseEventId: 'evt_before', amount: '7.00', currency: 'USD', occurredAt: secondsAgo(1) }))
+        .status,
+    ).toBe('accepted');
     expect((await relay.client.track(purchase(userId, 'evt_after', secondsAgo(5)))).status).toBe('accepted');
     const status = await waitFor('the new run delivers', async () => {
       const s = await relay.client.status(userId);
@@ -72,13 +89,19 @@ describe('signup amendment', () => {
     const userId = install.userId;
     expect((await relay.client.signup(install)).status).toBe('signed-up');
     const first = await relay.client.track(purchase(userId, 'evt_no_os', secondsAgo(10)));
-    const af1 = await waitFor('first AppsFlyer request', () => relay.emulator.requests({ deliveryId: first.deliveries.find((d) => d.destination === 'appsflyer')!.deliveryId })[0]);
+    const af1 = await waitFor(
+      'first AppsFlyer request',
+      () => relay.emulator.requests({ deliveryId: first.deliveries.find((d) => d.destination === 'appsflyer')!.deliveryId })[0],
+    );
     expect((af1.json as Record<string, unknown>).os).toBeUndefined();
 
     const again = await relay.client.signup({ ...install, osVersion: '17.4', appVersion: '3.1.0', customerUserId: 'changed' });
     expect(again).toMatchObject({ status: 'already-signed-up', amended: ['osVersion', 'appVersion'], ignoredDifferences: ['customerUserId'] });
     const second = await relay.client.track(purchase(userId, 'evt_with_os', secondsAgo(5)));
-    const af2 = await waitFor('second AppsFlyer request', () => relay.emulator.requests({ deliveryId: second.deliveries.find((d) => d.destination === 'appsflyer')!.deliveryId })[0]);
+    const af2 = await waitFor(
+      'second AppsFlyer request',
+      () => relay.emulator.requests({ deliveryId: second.deliveries.find((d) => d.destination === 'appsflyer')!.deliveryId })[0],
+    );
     expect(af2.json).toMatchObject({ os: '17.4', app_version_name: '3.1.0', customer_user_id: install.customerUserId });
   });
 });
@@ -108,12 +131,39 @@ describe('ad revenue', () => {
     const install = iosInstall();
     registerInstall(relay.emulator, install);
     await relay.client.signup(install);
-    const answer = await relay.client.adRevenue({ userId: install.userId, eventId: 'ad_1', occurredAt: secondsAgo(30), revenue: '0.0125', currency: 'EUR', adImpressionsCount: 3, network: 'AdMob', placement: 'home' });
+    const answer = await relay.client.adRevenue({
+      userId: install.userId,
+      eventId: 'ad_1',
+      occurredAt: secondsAgo(30),
+      revenue: '0.0125',
+      currency: 'EUR',
+      adImpressionsCount: 3,
+      network: 'AdMob',
+      placement: 'home',
+    });
     expect(answer.deliveries.find((d) => d.destination === 'appsflyer')).toMatchObject({ outcome: 'skipped', detail: 'ad revenue is reported to Adjust only' });
     const adjust = answer.deliveries.find((d) => d.destination === 'adjust')!;
     const request = await waitFor('ad revenue request', () => relay.emulator.requests({ deliveryId: adjust.deliveryId }).find((r) => r.status === 200));
     expect(request.path).toMatch(/\/ad_revenue$/);
-    expect(request.params).toMatchObject({ source: 'publisher', revenue: '0.0125', currency: 'EUR', ad_impressions_count: '3', ad_revenue_network: 'AdMob', ad_revenue_placement: 'home' });
-    expect((await relay.client.adRevenue({ userId: install.userId, eventId: 'ad_1', occurredAt: secondsAgo(30), revenue: '0.0125', currency: 'EUR', adImpressionsCount: 3 })).status).toBe('duplicate');
+    expect(request.params).toMatchObject({
+      source: 'publisher',
+      revenue: '0.0125',
+      currency: 'EUR',
+      ad_impressions_count: '3',
+      ad_revenue_network: 'AdMob',
+      ad_revenue_placement: 'home',
+    });
+    expect(
+      (
+        await relay.client.adRevenue({
+          userId: install.userId,
+          eventId: 'ad_1',
+          occurredAt: secondsAgo(30),
+          revenue: '0.0125',
+          currency: 'EUR',
+          adImpressionsCount: 3,
+        })
+      ).status,
+    ).toBe('duplicate');
   });
 });

@@ -29,8 +29,7 @@ async function signedUp() {
   return install;
 }
 
-const outcome = (userId: string, deliveryId: string) =>
-  relay.client.timeline(userId).then((t) => t.find((e) => e.deliveryId === deliveryId)?.outcome);
+const outcome = (userId: string, deliveryId: string) => relay.client.timeline(userId).then((t) => t.find((e) => e.deliveryId === deliveryId)?.outcome);
 
 describe('faults', () => {
   it('an Adjust 5xx burst delays only the Adjust lane, which delivers once Adjust recovers', async () => {
@@ -93,10 +92,14 @@ describe('faults', () => {
     expect(status.deadLetters[0]!.vendorMessage).toMatch(/Invalid event token/);
     expect(relay.emulator.requests({ deliveryId: adj.deliveryId })).toHaveLength(1);
     // Visible to the UI filter S2SDeadLetters > 0.
-    await waitFor('search attribute', async () => {
-      const d = await relay.temporal.workflow.getHandle(userWorkflowId(install.userId)).describe();
-      return d.typedSearchAttributes.get(SA.deadLetters) === 1;
-    }, 10_000);
+    await waitFor(
+      'search attribute',
+      async () => {
+        const d = await relay.temporal.workflow.getHandle(userWorkflowId(install.userId)).describe();
+        return d.typedSearchAttributes.get(SA.deadLetters) === 1;
+      },
+      10_000,
+    );
 
     relay.emulator.setConfig(defaultEmulatorConfig);
     const redriven = await relay.client.redrive(install.userId, [adj.deliveryId]);

@@ -19,7 +19,6 @@ afterAll(async () => {
   await relay?.stop();
 });
 
-
 function laneRequests(userAfId: string, idfa: string) {
   const adjust = relay.emulator.requests({ vendor: 'adjust' }).filter((r) => r.params?.idfa === idfa);
   const appsflyer = relay.emulator.requests({ vendor: 'appsflyer' }).filter((r) => (r.json as { appsflyer_id?: string })?.appsflyer_id === userAfId);
@@ -43,10 +42,14 @@ describe('long life', () => {
         await relay.restartWorkers();
       }
     }
-    const status = await waitFor('all delivered', async () => {
-      const s = await relay.client.status(install.userId);
-      return s.counters.delivered === total * 2 ? s : undefined;
-    }, 60_000);
+    const status = await waitFor(
+      'all delivered',
+      async () => {
+        const s = await relay.client.status(install.userId);
+        return s.counters.delivered === total * 2 ? s : undefined;
+      },
+      60_000,
+    );
     expect(status.counters.received).toBe(total);
     expect(status.counters.continuedAsNew).toBeGreaterThanOrEqual(3);
     expect((await userRuns(relay.temporal, install.userId)).length).toBeGreaterThanOrEqual(4);
@@ -65,7 +68,10 @@ describe('long life', () => {
     const all = await runHistories(relay.temporal, `WorkflowId = '${userWorkflowId(install.userId)}'`);
     expect(all.length).toBeGreaterThanOrEqual(4);
     let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: relay.encryption.dataConverter }, all)) {
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: relay.encryption.dataConverter },
+      all,
+    )) {
       expect(result.error, `replay of a run of ${result.workflowId}`).toBeUndefined();
       replayed += 1;
     }
@@ -76,10 +82,14 @@ describe('long life', () => {
     const late = iosInstall();
     registerInstall(relay.emulator, late);
     await relay.client.trackSignal(purchase(late.userId, 'evt_nosignup', secondsAgo(30)));
-    const status = await waitFor('held event dead-lettered', async () => {
-      const s = await relay.client.status(late.userId);
-      return s.deadLetters.length === 1 ? s : undefined;
-    }, 15_000);
+    const status = await waitFor(
+      'held event dead-lettered',
+      async () => {
+        const s = await relay.client.status(late.userId);
+        return s.deadLetters.length === 1 ? s : undefined;
+      },
+      15_000,
+    );
     expect(status.deadLetters[0]).toMatchObject({ kind: 'track', messageId: 'evt_nosignup', id: expect.stringMatching(/^dlm_/) });
     expect(status.deadLetters[0]!.reason).toMatch(/no install context/);
     expect(status.held).toBe(0);

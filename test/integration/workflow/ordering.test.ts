@@ -15,10 +15,14 @@ afterAll(async () => {
 });
 
 const delivered = (userId: string, n: number) =>
-  waitFor(`${n} deliveries for ${userId}`, async () => {
-    const s = await relay.client.status(userId);
-    return s.counters.delivered + s.counters.vendorDuplicates + s.counters.deadLettered + s.counters.skipped >= n ? s : undefined;
-  }, 30_000);
+  waitFor(
+    `${n} deliveries for ${userId}`,
+    async () => {
+      const s = await relay.client.status(userId);
+      return s.counters.delivered + s.counters.vendorDuplicates + s.counters.deadLettered + s.counters.skipped >= n ? s : undefined;
+    },
+    30_000,
+  );
 
 describe('post-install gate', () => {
   it('holds events until installedAt + delay, and AppsFlyer records them as attributed', async () => {
@@ -68,7 +72,11 @@ describe('lanes', () => {
     await Promise.all(times.map((t, i) => relay.client.trackSignal(purchase(install.userId, `evt_ooo_${i}`, t))));
     await delivered(install.userId, 8);
     for (const vendor of ['adjust', 'appsflyer'] as const) {
-      const reqs = relay.emulator.requests({ vendor }).filter((r) => (vendor === 'adjust' ? r.params?.idfa === install.deviceIds?.idfa : (r.json as { appsflyer_id?: string })?.appsflyer_id === install.appsflyerId));
+      const reqs = relay.emulator
+        .requests({ vendor })
+        .filter((r) =>
+          vendor === 'adjust' ? r.params?.idfa === install.deviceIds?.idfa : (r.json as { appsflyer_id?: string })?.appsflyer_id === install.appsflyerId,
+        );
       expect(reqs.map((r) => r.status)).toEqual([200, 200, 200, 200]);
       const sentTimes = reqs.map((r) => r.eventTimeMs as number);
       expect(sentTimes).toEqual([...sentTimes].sort((a, b) => a - b));
@@ -133,7 +141,12 @@ describe("Adjust's chronological rule", () => {
     const tooOld = purchase(install.userId, 'evt_old', new Date(Date.now() - 29 * 86_400_000).toISOString());
     await expect(relay.client.track(tooOld)).rejects.toThrow(/occurredAt: .* older than any vendor's window \(28 days\)/);
     const raw = relay.temporal.workflow.getHandle(userWorkflowId(install.userId)).executeUpdate('track', { args: [tooOld] });
-    await expect(raw).rejects.toMatchObject({ cause: { type: 'RelayInputError', message: expect.stringMatching(/occurredAt: .* older than the longest window of the vendors it goes to \(adjust 28 days, appsflyer 7 days\)/) } });
+    await expect(raw).rejects.toMatchObject({
+      cause: {
+        type: 'RelayInputError',
+        message: expect.stringMatching(/occurredAt: .* older than the longest window of the vendors it goes to \(adjust 28 days, appsflyer 7 days\)/),
+      },
+    });
     // 10 days: Adjust takes it, AppsFlyer's 7-day window has passed: skipped there with the reason, not dead-lettered.
     const old = await relay.client.track(purchase(install.userId, 'evt_10d', new Date(Date.now() - 10 * 86_400_000).toISOString()));
     const status = await delivered(install.userId, 1);

@@ -25,11 +25,19 @@ describe('rate limits', () => {
     const since = relay.emulator.requests({}).at(-1)?.id ?? 0;
     const events = users.flatMap((u) => Array.from({ length: 6 }, (_, i) => purchase(u.userId, `evt_rate_${i}`, secondsAgo(30 - i))));
     await Promise.all(events.map((e) => relay.client.trackSignal(e)));
-    const requests = await waitFor('all deliveries', () => {
-      const found = relay.emulator.requests({ since });
-      return found.filter((r) => r.status === 200).length >= events.length * 2 ? found : undefined;
-    }, 30_000);
-    const times = (vendor: string) => requests.filter((r) => r.vendor === vendor).map((r) => r.receivedAtMs).sort((a, b) => a - b);
+    const requests = await waitFor(
+      'all deliveries',
+      () => {
+        const found = relay.emulator.requests({ since });
+        return found.filter((r) => r.status === 200).length >= events.length * 2 ? found : undefined;
+      },
+      30_000,
+    );
+    const times = (vendor: string) =>
+      requests
+        .filter((r) => r.vendor === vendor)
+        .map((r) => r.receivedAtMs)
+        .sort((a, b) => a - b);
     const af = times('appsflyer');
     const adj = times('adjust');
     // 18 AppsFlyer requests at 10/s take at least 1.7 s end to end: each goes at its reserved instant or later
@@ -45,7 +53,10 @@ describe('task-queue rate limits (server-side, all replicas together)', () => {
   let limited: RelayHarness;
   beforeAll(async () => {
     // One event per activity, so activities/s = requests/s here.
-    limited = await startRelay({ policy: { postInstallDelay: '1s', settleWindow: '100ms', maxBatchSize: 1 }, tuning: { taskQueueRates: { appsflyer: TQ_RATE } } });
+    limited = await startRelay({
+      policy: { postInstallDelay: '1s', settleWindow: '100ms', maxBatchSize: 1 },
+      tuning: { taskQueueRates: { appsflyer: TQ_RATE } },
+    });
   });
   afterAll(async () => {
     await limited?.stop();
@@ -59,11 +70,19 @@ describe('task-queue rate limits (server-side, all replicas together)', () => {
     }
     const events = users.flatMap((u) => Array.from({ length: 3 }, (_, i) => purchase(u.userId, `evt_tq_${i}`, secondsAgo(30 - i))));
     await Promise.all(events.map((e) => limited.client.trackSignal(e)));
-    const requests = await waitFor('all deliveries', () => {
-      const found = limited.emulator.requests({});
-      return found.filter((r) => r.status === 200).length >= events.length * 2 ? found : undefined;
-    }, 30_000);
-    const times = (vendor: string) => requests.filter((r) => r.vendor === vendor).map((r) => r.receivedAtMs).sort((a, b) => a - b);
+    const requests = await waitFor(
+      'all deliveries',
+      () => {
+        const found = limited.emulator.requests({});
+        return found.filter((r) => r.status === 200).length >= events.length * 2 ? found : undefined;
+      },
+      30_000,
+    );
+    const times = (vendor: string) =>
+      requests
+        .filter((r) => r.vendor === vendor)
+        .map((r) => r.receivedAtMs)
+        .sort((a, b) => a - b);
     const af = times('appsflyer');
     const adj = times('adjust');
     expect(af).toHaveLength(events.length);

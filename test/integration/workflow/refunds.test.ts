@@ -16,10 +16,14 @@ afterAll(async () => {
 });
 
 const settled = (userId: string, n: number) =>
-  waitFor(`${n} final outcomes for ${userId}`, async () => {
-    const s = await relay.client.status(userId);
-    return s.counters.delivered + s.counters.vendorDuplicates + s.counters.deadLettered + s.counters.skipped >= n && s.pending === 0 ? s : undefined;
-  }, 30_000);
+  waitFor(
+    `${n} final outcomes for ${userId}`,
+    async () => {
+      const s = await relay.client.status(userId);
+      return s.counters.delivered + s.counters.vendorDuplicates + s.counters.deadLettered + s.counters.skipped >= n && s.pending === 0 ? s : undefined;
+    },
+    30_000,
+  );
 
 /** The refusal's reason code and message (RelayRejectedError: the workflow refused a valid refund). */
 const rejection = async (call: Promise<unknown>): Promise<string> => {
@@ -73,7 +77,10 @@ describe('refunds', () => {
     const currency = await rejection(relay.client.refund(refund(install.userId, 'rf_e', 'evt_p', '1', secondsAgo(10), 'EUR')));
     expect(currency).toMatch(/^currency-mismatch: .*differs from purchase "evt_p" currency USD/);
     await settled(install.userId, 6);
-    const negative = relay.emulator.requests({ vendor: 'appsflyer' }).filter((r) => (r.json as { appsflyer_id?: string })?.appsflyer_id === install.appsflyerId).map((r) => r.revenue);
+    const negative = relay.emulator
+      .requests({ vendor: 'appsflyer' })
+      .filter((r) => (r.json as { appsflyer_id?: string })?.appsflyer_id === install.appsflyerId)
+      .map((r) => r.revenue);
     expect(negative).toEqual(['10.00', '-3.5', '-6.5']);
   });
 
@@ -98,16 +105,22 @@ describe('refunds', () => {
     registerInstall(relay.emulator, install);
     await relay.client.signup(install);
     await relay.client.refundSignal(refund(install.userId, 'rf_lost', 'evt_never', '1.00', secondsAgo(5)));
-    const status = await waitFor('orphan refund dead-lettered', async () => {
-      const s = await relay.client.status(install.userId);
-      return s.deadLetters.length === 1 ? s : undefined;
-    }, 15_000);
+    const status = await waitFor(
+      'orphan refund dead-lettered',
+      async () => {
+        const s = await relay.client.status(install.userId);
+        return s.deadLetters.length === 1 ? s : undefined;
+      },
+      15_000,
+    );
     expect(status.deadLetters[0]).toMatchObject({ kind: 'refund', messageId: 'rf_lost', id: expect.stringMatching(/^dlm_/) });
     // A dead letter's id is what redrive takes: the purchase still unknown, the refund is held for it again.
     const again = await relay.client.redrive(install.userId, [status.deadLetters[0]!.id]);
     expect(again.redriven).toEqual([status.deadLetters[0]!.id]);
     expect((await relay.client.status(install.userId)).orphanRefunds).toBe(1);
     expect(status.deadLetters[0]!.reason).toMatch(/unknown purchase "evt_never"/);
-    expect(relay.emulator.requests({ vendor: 'appsflyer' }).filter((r) => (r.json as { appsflyer_id?: string })?.appsflyer_id === install.appsflyerId)).toHaveLength(0);
+    expect(
+      relay.emulator.requests({ vendor: 'appsflyer' }).filter((r) => (r.json as { appsflyer_id?: string })?.appsflyer_id === install.appsflyerId),
+    ).toHaveLength(0);
   });
 });

@@ -50,7 +50,21 @@ async function receipts(workflowId: string, runId: string): Promise<Array<{ deli
 /** `temporal workflow reset` to the workflow task that completed at `eventId` (the CLI an operator uses). */
 async function cliReset(workflowId: string, eventId: number, extra: string[] = []): Promise<void> {
   const cli = await findTemporalCli();
-  await promisify(execFile)(cli, ['workflow', 'reset', '--address', inject('temporalAddress'), '--namespace', 'default', '--workflow-id', workflowId, '--event-id', String(eventId), '--reason', 'reset safety test', ...extra]);
+  await promisify(execFile)(cli, [
+    'workflow',
+    'reset',
+    '--address',
+    inject('temporalAddress'),
+    '--namespace',
+    'default',
+    '--workflow-id',
+    workflowId,
+    '--event-id',
+    String(eventId),
+    '--reason',
+    'reset safety test',
+    ...extra,
+  ]);
 }
 
 async function currentRunId(workflowId: string): Promise<string> {
@@ -129,7 +143,9 @@ describe('reset safety', () => {
       return s.counters.delivered === 2 && s.deadLetters.length === 0 && s.pending === 0 ? s : undefined;
     });
     expect(status.counters.redriven).toBe(1);
-    expect((await receipts(workflowId, newRun)).filter((r) => r.deliveryId === adj.deliveryId)).toEqual([expect.objectContaining({ deliveryId: adj.deliveryId, fromLedger: true })]);
+    expect((await receipts(workflowId, newRun)).filter((r) => r.deliveryId === adj.deliveryId)).toEqual([
+      expect.objectContaining({ deliveryId: adj.deliveryId, fromLedger: true }),
+    ]);
     expect(relay.emulator.requests({ deliveryId: adj.deliveryId }).map((r) => r.status)).toEqual([400, 200]);
   });
 });

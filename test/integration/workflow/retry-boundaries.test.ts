@@ -52,16 +52,24 @@ describe.each<FirstSendAttempt>(['combined', 'per-vendor'])('retry boundaries (f
     // and a burst of signals arrives while the drain waits for that attempt.
     for (let i = 0; i < 6; i++) await relay.client.track(purchase(install.userId, `evt_more_${i}`, secondsAgo(50 - i)));
     await Promise.all(Array.from({ length: 5 }, (_, i) => relay.client.trackSignal(purchase(install.userId, `evt_burst_${i}`, secondsAgo(40 - i)))));
-    const drained = await waitFor('a continue-as-new during the outage', async () => {
-      const s = await relay.client.status(install.userId);
-      return s.counters.continuedAsNew >= 1 ? s : undefined;
-    }, 45_000);
+    const drained = await waitFor(
+      'a continue-as-new during the outage',
+      async () => {
+        const s = await relay.client.status(install.userId);
+        return s.counters.continuedAsNew >= 1 ? s : undefined;
+      },
+      45_000,
+    );
     expect(drained.deadLetters, 'an interrupted attempt is no outcome').toEqual([]);
     relay.emulator.setFaults({});
-    const settled = await waitFor('everything delivered', async () => {
-      const s = await relay.client.status(install.userId);
-      return s.pending === 0 && s.counters.delivered === 24 ? s : undefined;
-    }, 45_000);
+    const settled = await waitFor(
+      'everything delivered',
+      async () => {
+        const s = await relay.client.status(install.userId);
+        return s.pending === 0 && s.counters.delivered === 24 ? s : undefined;
+      },
+      45_000,
+    );
     expect(settled.deadLetters).toEqual([]);
     expect(settled.counters.received).toBe(12);
     // Some of the burst landed while the first run was draining (after it asked to cancel the hung send).
@@ -95,10 +103,14 @@ describe.each<FirstSendAttempt>(['combined', 'per-vendor'])('retry boundaries (f
     // appsflyerMaxAgeDays is 1: this event's AppsFlyer deadline is 4 s away.
     const answer = await relay.client.track(purchase(install.userId, 'evt_deadline', new Date(Date.now() - 86_400_000 + 4_000).toISOString()));
     const af = answer.deliveries.find((d) => d.destination === 'appsflyer')!;
-    const status = await waitFor('dead letter', async () => {
-      const s = await relay.client.status(install.userId);
-      return s.deadLetters.length === 1 ? s : undefined;
-    }, 30_000);
+    const status = await waitFor(
+      'dead letter',
+      async () => {
+        const s = await relay.client.status(install.userId);
+        return s.deadLetters.length === 1 ? s : undefined;
+      },
+      30_000,
+    );
     const letter = status.deadLetters[0]!;
     expect(letter.deliveryId).toBe(af.deliveryId);
     expect(letter.reason).toMatch(/^retry deadline passed .*last error: .*500/);

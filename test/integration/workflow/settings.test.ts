@@ -37,7 +37,9 @@ describe('settings', () => {
 
     const refused = await relay.client.signup(signup).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(RelayInputError);
-    expect((refused as RelayInputError).issues).toEqual([{ path: 'app', message: expect.stringMatching(/app "demo-android" is not in the relay configuration \(configured: demo-ios\)/) }]);
+    expect((refused as RelayInputError).issues).toEqual([
+      { path: 'app', message: expect.stringMatching(/app "demo-android" is not in the relay configuration \(configured: demo-ios\)/) },
+    ]);
     expect((await relay.client.status(userId)).installedAt).toBeUndefined();
 
     await relay.stopWorkers();
@@ -59,10 +61,14 @@ describe('settings', () => {
 
     await relay.stopWorkers();
     await relay.restartWorkers(full);
-    const done = await waitFor('delivered after the fix', async () => {
-      const s = await relay.client.status(userId);
-      return s.counters.delivered === 4 ? s : undefined;
-    }, 20_000);
+    const done = await waitFor(
+      'delivered after the fix',
+      async () => {
+        const s = await relay.client.status(userId);
+        return s.counters.delivered === 4 ? s : undefined;
+      },
+      20_000,
+    );
     expect(done.settingsProblem).toBeUndefined();
     // The Android app has S2S security on: the Adjust request carried the configured token.
     const [adjust] = relay.emulator.requests({ vendor: 'adjust' }).filter((r) => r.params?.gps_adid === deviceIds.gps_adid);

@@ -54,7 +54,12 @@ describe('walking skeleton', () => {
     const history = await decodedHistory(relay.temporal, userWorkflowId(install.userId));
     // Both first attempts ran together in one combined activity, and nothing else was needed.
     const sends = sendsIn(history.events ?? []);
-    expect(sends.map((s) => [s.activityType, s.combined, s.completed, s.failed])).toEqual(expect.arrayContaining([['sendToAdjust', true, true, false], ['sendToAppsflyer', true, true, false]]));
+    expect(sends.map((s) => [s.activityType, s.combined, s.completed, s.failed])).toEqual(
+      expect.arrayContaining([
+        ['sendToAdjust', true, true, false],
+        ['sendToAppsflyer', true, true, false],
+      ]),
+    );
     expect(sends).toHaveLength(2);
     expect(new Set(sends.map((s) => s.eventId)).size).toBe(1);
     // The second signup did not start a second run.

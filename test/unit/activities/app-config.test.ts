@@ -96,7 +96,9 @@ describe('resolveAppConfig', () => {
       }
       return undefined;
     })();
-    expect(error?.message).toMatch(/apps\.demo-ios\.appsflyer\.key: an inline \{value\} secret may only be used with a loopback base URL \(the local emulator\), not https:\/\/api3\.appsflyer\.com/);
+    expect(error?.message).toMatch(
+      /apps\.demo-ios\.appsflyer\.key: an inline \{value\} secret may only be used with a loopback base URL \(the local emulator\), not https:\/\/api3\.appsflyer\.com/,
+    );
     expect(error?.message).not.toContain('inline-key');
   });
 });
@@ -118,8 +120,11 @@ describe('loadRelayConfig', () => {
     expect(loadRelayConfig(file, testEnv).config.apps['demo-android']?.platform).toBe('android');
   });
 
-  it('loads the project\'s demo config with its env secrets', () => {
-    const loaded = loadRelayConfig(path.join(__dirname, '../../../config/demo.yaml'), { DEMO_APPSFLYER_KEY: AF_KEY, DEMO_ADJUST_ANDROID_S2S_TOKEN: ADJUST_S2S_TOKEN });
+  it("loads the project's demo config with its env secrets", () => {
+    const loaded = loadRelayConfig(path.join(__dirname, '../../../config/demo.yaml'), {
+      DEMO_APPSFLYER_KEY: AF_KEY,
+      DEMO_ADJUST_ANDROID_S2S_TOKEN: ADJUST_S2S_TOKEN,
+    });
     expect(Object.keys(loaded.config.apps).sort()).toEqual(['demo-android', 'demo-ios']);
     expect(loaded.secrets.adjust['demo-android']).toBe(ADJUST_S2S_TOKEN);
   });

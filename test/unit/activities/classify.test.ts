@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { acceptedByLostAttempt, classifyOutcome, parseRetryAfter, type HttpOutcome, type SendClass } from '../../../activities/classify';
 
 const adjustBody = (message: string) => JSON.stringify({ error: `Event request failed (${message})` });
-const answer = (status: number, body: string, retryAfter?: string): HttpOutcome => ({ kind: 'response', status, body, durationMs: 1, ...(retryAfter ? { retryAfter } : {}) });
+const answer = (status: number, body: string, retryAfter?: string): HttpOutcome => ({
+  kind: 'response',
+  status,
+  body,
+  durationMs: 1,
+  ...(retryAfter ? { retryAfter } : {}),
+});
 
 describe('Adjust error table', () => {
   const rows: Array<[number, string, SendClass]> = [
@@ -113,10 +119,13 @@ describe('successes', () => {
 });
 
 describe('network failures and 429', () => {
-  it.each(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_SOCKET', 'ECONNREFUSED', 'ECONNRESET', 'AbortError'])('%s → transient', (code) => {
-    const result = classifyOutcome('adjust', { kind: 'network', code, message: 'boom', durationMs: 5 });
-    expect(result).toEqual({ class: 'transient', reason: `network: ${code}` });
-  });
+  it.each(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_SOCKET', 'ECONNREFUSED', 'ECONNRESET', 'AbortError'])(
+    '%s → transient',
+    (code) => {
+      const result = classifyOutcome('adjust', { kind: 'network', code, message: 'boom', durationMs: 5 });
+      expect(result).toEqual({ class: 'transient', reason: `network: ${code}` });
+    },
+  );
 
   it('429 carries Retry-After (seconds or HTTP date)', () => {
     expect(classifyOutcome('adjust', answer(429, adjustBody('Too many requests'), '7')).retryAfterMs).toBe(7000);
@@ -134,7 +143,8 @@ describe('network failures and 429', () => {
 
 describe('a resend after a lost answer', () => {
   const adjust400 = (body: string) => classifyOutcome('adjust', { kind: 'response', status: 400, body, durationMs: 1 });
-  const outOfOrder = '{"error":"Event request failed (Bad event state: out of order, created_at 2026-11-22T10:00:00.000Z is earlier than 2026-11-22T10:00:05.000Z already tracked for this device and event token)"}';
+  const outOfOrder =
+    '{"error":"Event request failed (Bad event state: out of order, created_at 2026-11-22T10:00:00.000Z is earlier than 2026-11-22T10:00:05.000Z already tracked for this device and event token)"}';
 
   it('counts an out-of-order refusal on a retried attempt as already accepted, with a warning', () => {
     const retried = acceptedByLostAttempt('adjust', true, adjust400(outOfOrder), outOfOrder);

@@ -5,7 +5,11 @@ import { disabledLedger, LedgerUnavailableError, type LedgerAcceptance, type Led
 import { BatchingLedger } from '../../../activities/ledger/batching';
 
 function acceptance(id: string): LedgerAcceptance {
-  return { vendor: 'appsflyer', userHash: 'u_1', receipt: { deliveryId: id, outcome: 'delivered', status: 200, answer: 'ok', attempt: 1, sentAt: '2026-12-02T00:00:00.000Z', durationMs: 3 } };
+  return {
+    vendor: 'appsflyer',
+    userHash: 'u_1',
+    receipt: { deliveryId: id, outcome: 'delivered', status: 200, answer: 'ok', attempt: 1, sentAt: '2026-12-02T00:00:00.000Z', durationMs: 3 },
+  };
 }
 
 /** An in-memory ledger that records the statements it gets and answers them when told. */
@@ -53,7 +57,10 @@ describe('BatchingLedger', () => {
     expect([...(await first).keys()]).toEqual([]);
     expect([...(await second).keys()]).toEqual(['b']);
     expect([...(await third).keys()]).toEqual(['b']);
-    expect(fake.statements).toEqual([['lookup', 'a'], ['lookup', 'b', 'c']]);
+    expect(fake.statements).toEqual([
+      ['lookup', 'a'],
+      ['lookup', 'b', 'c'],
+    ]);
     expect(ledger.lookups.calls).toBe(2);
   });
 
@@ -68,7 +75,10 @@ describe('BatchingLedger', () => {
     expect(done).toBe(0);
     fake.open();
     await Promise.all(writes);
-    expect(fake.statements).toEqual([['record', 'a'], ['record', 'b', 'c', 'd']]);
+    expect(fake.statements).toEqual([
+      ['record', 'a'],
+      ['record', 'b', 'c', 'd'],
+    ]);
     expect([...fake.rows.keys()]).toEqual(['a', 'b', 'c', 'd']);
   });
 

@@ -84,16 +84,22 @@ describe('PacedActivitySlots', () => {
 describe('S2S_<VENDOR>_RATE_LIMIT', () => {
   const base = { S2S_APP_CONFIG: 'config/demo.yaml' };
   it('is unlimited by default and reads steady and ramped limits', () => {
-    const limit = (env: Record<string, string>, name: 'S2S_ADJUST_RATE_LIMIT' | 'S2S_APPSFLYER_RATE_LIMIT') => toRateLimit(readWorkerEnv({ ...base, ...env })[name]);
+    const limit = (env: Record<string, string>, name: 'S2S_ADJUST_RATE_LIMIT' | 'S2S_APPSFLYER_RATE_LIMIT') =>
+      toRateLimit(readWorkerEnv({ ...base, ...env })[name]);
     expect(readWorkerEnv(base).S2S_APPSFLYER_RATE_LIMIT).toBe('0');
     expect(limit({}, 'S2S_APPSFLYER_RATE_LIMIT')).toEqual({ perSecond: 0 });
     expect(limit({ S2S_ADJUST_RATE_LIMIT: '' }, 'S2S_ADJUST_RATE_LIMIT')).toEqual({ perSecond: 0 });
     expect(limit({ S2S_ADJUST_RATE_LIMIT: '50' }, 'S2S_ADJUST_RATE_LIMIT')).toEqual({ perSecond: 50 });
-    expect(limit({ S2S_APPSFLYER_RATE_LIMIT: '100 to 500 by 20 every 1m' }, 'S2S_APPSFLYER_RATE_LIMIT')).toMatchObject({ perSecond: 500, ramp: { everyMs: 60_000 } });
+    expect(limit({ S2S_APPSFLYER_RATE_LIMIT: '100 to 500 by 20 every 1m' }, 'S2S_APPSFLYER_RATE_LIMIT')).toMatchObject({
+      perSecond: 500,
+      ramp: { everyMs: 60_000 },
+    });
     expect(toRateLimit(25)).toEqual({ perSecond: 25 });
   });
 
   it('names the variable and the syntax when a value is wrong', () => {
-    expect(() => readWorkerEnv({ ...base, S2S_APPSFLYER_RATE_LIMIT: 'lots' })).toThrow(/S2S_APPSFLYER_RATE_LIMIT must be requests per second \(e\.g\. 500; 0 = unlimited\) or a ramp/);
+    expect(() => readWorkerEnv({ ...base, S2S_APPSFLYER_RATE_LIMIT: 'lots' })).toThrow(
+      /S2S_APPSFLYER_RATE_LIMIT must be requests per second \(e\.g\. 500; 0 = unlimited\) or a ramp/,
+    );
   });
 });

@@ -27,7 +27,11 @@ describe('decideRetry', () => {
 
   it('misconfigured retries slowly, at misconfiguredInterval, whatever the attempt', () => {
     for (const attempt of [1, 5, 50]) {
-      expect(decideRetry('misconfigured', at(attempt, 3_600_000), retry)).toEqual({ type: SendFailureType.misconfigured, nonRetryable: false, nextRetryDelayMs: 300_000 });
+      expect(decideRetry('misconfigured', at(attempt, 3_600_000), retry)).toEqual({
+        type: SendFailureType.misconfigured,
+        nonRetryable: false,
+        nextRetryDelayMs: 300_000,
+      });
     }
     expect(NON_RETRYABLE_SEND_FAILURES).not.toContain(SendFailureType.misconfigured);
   });
@@ -40,7 +44,7 @@ describe('decideRetry', () => {
     expect(NON_RETRYABLE_SEND_FAILURES).toContain(SendFailureType.deviceNotFound);
   });
 
-  it('transient and unknown answers leave the delay to the workflow\'s backoff', () => {
+  it("transient and unknown answers leave the delay to the workflow's backoff", () => {
     expect(decideRetry('transient', at(3), retry)).toEqual({ type: SendFailureType.transient, nonRetryable: false });
     expect(decideRetry('unknown', at(3), retry)).toEqual({ type: SendFailureType.transient, nonRetryable: false });
   });
@@ -59,10 +63,24 @@ describe('decideRetry at the delivery deadline', () => {
   it('a retryable failure whose next attempt would start at or after the deadline ends as S2SDeadlinePassed', () => {
     // Attempt 3 backs off 4 s.
     expect(decideRetry('transient', near(3, 4_001), retry)).toEqual({ type: SendFailureType.transient, nonRetryable: false });
-    expect(decideRetry('transient', near(3, 4_000), retry)).toEqual({ type: SendFailureType.deadlinePassed, nonRetryable: true, lastType: SendFailureType.transient });
-    expect(decideRetry('misconfigured', near(1, 60_000), retry)).toEqual({ type: SendFailureType.deadlinePassed, nonRetryable: true, lastType: SendFailureType.misconfigured });
-    expect(decideRetry('transient', near(1, 5_000, 10_000), retry)).toMatchObject({ type: SendFailureType.deadlinePassed, lastType: SendFailureType.transient });
-    expect(decideRetry('deviceNotFound', near(1, 1_000), retry)).toMatchObject({ type: SendFailureType.deadlinePassed, lastType: SendFailureType.deviceNotYetKnown });
+    expect(decideRetry('transient', near(3, 4_000), retry)).toEqual({
+      type: SendFailureType.deadlinePassed,
+      nonRetryable: true,
+      lastType: SendFailureType.transient,
+    });
+    expect(decideRetry('misconfigured', near(1, 60_000), retry)).toEqual({
+      type: SendFailureType.deadlinePassed,
+      nonRetryable: true,
+      lastType: SendFailureType.misconfigured,
+    });
+    expect(decideRetry('transient', near(1, 5_000, 10_000), retry)).toMatchObject({
+      type: SendFailureType.deadlinePassed,
+      lastType: SendFailureType.transient,
+    });
+    expect(decideRetry('deviceNotFound', near(1, 1_000), retry)).toMatchObject({
+      type: SendFailureType.deadlinePassed,
+      lastType: SendFailureType.deviceNotYetKnown,
+    });
     expect(NON_RETRYABLE_SEND_FAILURES).toContain(SendFailureType.deadlinePassed);
   });
 

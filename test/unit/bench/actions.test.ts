@@ -18,7 +18,9 @@ describe('countActions', () => {
       ev(T.EVENT_TYPE_MARKER_RECORDED, { markerRecordedEventAttributes: { markerName: 'core_local_activity', workflowTaskCompletedEventId: 4 } }),
       ev(T.EVENT_TYPE_MARKER_RECORDED, { markerRecordedEventAttributes: { markerName: 'core_local_activity', workflowTaskCompletedEventId: 4 } }),
       ev(T.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED),
-      ev(T.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, { upsertWorkflowSearchAttributesEventAttributes: { searchAttributes: { indexedFields: { S2SState: {}, S2SPending: {} } } } }),
+      ev(T.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, {
+        upsertWorkflowSearchAttributesEventAttributes: { searchAttributes: { indexedFields: { S2SState: {}, S2SPending: {} } } },
+      }),
       ev(T.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED),
       ev(T.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED),
       ev(T.EVENT_TYPE_TIMER_STARTED),
@@ -57,7 +59,11 @@ describe('countActions', () => {
   });
 
   it('does not bill an upsert of the versioning attribute alone', () => {
-    const counts = countActions([ev(T.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, { upsertWorkflowSearchAttributesEventAttributes: { searchAttributes: { indexedFields: { TemporalChangeVersion: {} } } } })]);
+    const counts = countActions([
+      ev(T.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, {
+        upsertWorkflowSearchAttributesEventAttributes: { searchAttributes: { indexedFields: { TemporalChangeVersion: {} } } },
+      }),
+    ]);
     expect(counts.searchAttributeUpserts).toBe(0);
   });
 

@@ -17,7 +17,14 @@ const apps = {
     appsflyer: { appId: 'id1234567890', key: { env: 'K' }, events: { purchase: 'af_purchase', trial: 'af_start_trial' }, refundEventName: 'cancel_purchase' },
   },
 } as unknown as RelayConfigInput['apps'];
-const install: Signup = { userId: 'u1', app: 'demo-ios', platform: 'ios', installedAt: new Date(T0 - 60_000).toISOString(), deviceIds: { idfa: 'AAAAAAAA-1111-4111-A111-111111111111' }, appsflyerId: '1111111111111-2222222222' };
+const install: Signup = {
+  userId: 'u1',
+  app: 'demo-ios',
+  platform: 'ios',
+  installedAt: new Date(T0 - 60_000).toISOString(),
+  deviceIds: { idfa: 'AAAAAAAA-1111-4111-A111-111111111111' },
+  appsflyerId: '1111111111111-2222222222',
+};
 const NO_EVIDENCE: Evidence = { attempts: [], kills: [], serverDowntimes: [], slowAnswerMs: 800 };
 
 function message(id: string, occurredAtMs: number, extra: Partial<SentMessageFacts> = {}): SentMessageFacts {
@@ -45,17 +52,31 @@ function rec(d: IntendedDelivery, receivedAtMs: number, extra: Partial<VendorRec
     const query = Object.fromEntries(Object.entries(fields).filter((f): f is [string, string] => f[1] !== undefined));
     return { vendor: 'adjust', path: '/adjust/event', query, body: '', outcome: 'accepted', ...base };
   }
-  const value: Record<string, string | undefined> = { af_revenue: e.revenue, af_currency: e.currency, ...(d.kind === 'event' ? { [CHAOS_MARKER]: d.messageId } : {}) };
+  const value: Record<string, string | undefined> = {
+    af_revenue: e.revenue,
+    af_currency: e.currency,
+    ...(d.kind === 'event' ? { [CHAOS_MARKER]: d.messageId } : {}),
+  };
   for (const k of ['af_revenue', 'af_currency']) if (k in change) value[k] = change[k];
-  const body = { appsflyer_id: e.appsflyerId, eventName: change.eventName ?? e.eventName, eventTime: new Date(Number(change.eventTimeMs ?? e.eventTimeMs)).toISOString().replace('T', ' ').slice(0, 23), eventValue: JSON.stringify(value) };
+  const body = {
+    appsflyer_id: e.appsflyerId,
+    eventName: change.eventName ?? e.eventName,
+    eventTime: new Date(Number(change.eventTimeMs ?? e.eventTimeMs)).toISOString().replace('T', ' ').slice(0, 23),
+    eventValue: JSON.stringify(value),
+  };
   return { vendor: 'appsflyer', path: `/appsflyer/inappevent/${e.appId}`, query: {}, body: JSON.stringify(body), outcome: 'attributed', ...base };
 }
 
-const on = (ds: IntendedDelivery[], vendor: 'adjust' | 'appsflyer', id: string) => ds.find((d) => d.vendor === vendor && d.messageId === id) as IntendedDelivery;
+const on = (ds: IntendedDelivery[], vendor: 'adjust' | 'appsflyer', id: string) =>
+  ds.find((d) => d.vendor === vendor && d.messageId === id) as IntendedDelivery;
 
 describe('checkInvariants', () => {
   it('passes a clean run (faults before the acceptance are no duplicates), refunds matched without a marker', () => {
-    const ds = intended(message('e1', T0 + 1_000), message('t1', T0 + 2_000, { name: 'trial', revenue: undefined, currency: undefined }), message('r1', T0 + 3_000, { kind: 'refund', name: 'refund', revenue: '2.5', purchaseId: 'e1' }));
+    const ds = intended(
+      message('e1', T0 + 1_000),
+      message('t1', T0 + 2_000, { name: 'trial', revenue: undefined, currency: undefined }),
+      message('r1', T0 + 3_000, { kind: 'refund', name: 'refund', revenue: '2.5', purchaseId: 'e1' }),
+    );
     expect(ds).toHaveLength(6);
     expect(on(ds, 'appsflyer', 'r1').expected).toMatchObject({ eventName: 'cancel_purchase', revenue: '-2.5', currency: 'EUR' });
     expect(on(ds, 'adjust', 't1').expected).not.toHaveProperty('revenue');
@@ -69,7 +90,11 @@ describe('checkInvariants', () => {
   });
 
   it('checks content field by field: amount, sign, currency, token, event name, device, time', () => {
-    const ds = intended(message('e1', T0 + 1_000), message('e2', T0 + 2_000), message('r1', T0 + 3_000, { kind: 'refund', name: 'refund', revenue: '1', purchaseId: 'e1' }));
+    const ds = intended(
+      message('e1', T0 + 1_000),
+      message('e2', T0 + 2_000),
+      message('r1', T0 + 3_000, { kind: 'refund', name: 'refund', revenue: '1', purchaseId: 'e1' }),
+    );
     const records = [
       rec(on(ds, 'adjust', 'e1'), T0 + 5_000, {}, { revenue: '5.99' }),
       rec(on(ds, 'appsflyer', 'e1'), T0 + 5_001, {}, { af_currency: 'USD' }),
@@ -88,16 +113,28 @@ describe('checkInvariants', () => {
       'appsflyer #: af_revenue: expected "-1", got "1"',
     ]);
     expect(result.failures).toContain('5 accepted requests whose content differs from the message sent (content_mismatches)');
-    const device = checkInvariants({ intended: ds, records: [rec(on(ds, 'adjust', 'e1'), T0 + 5_000, {}, { idfa: 'BBBBBBBB-1111-4111-A111-111111111111' })], evidence: NO_EVIDENCE });
+    const device = checkInvariants({
+      intended: ds,
+      records: [rec(on(ds, 'adjust', 'e1'), T0 + 5_000, {}, { idfa: 'BBBBBBBB-1111-4111-A111-111111111111' })],
+      evidence: NO_EVIDENCE,
+    });
     expect(device.samples.content?.[0]?.detail).toMatch(/device: expected "idfa:aaaaaaaa-1111-4111-a111-111111111111", got "idfa:bbbbbbbb-/);
   });
 
   it('allows an Adjust restamp only onto the second of an earlier acceptance for the device', () => {
     const ds = intended(message('late', T0 + 1_000), message('new', T0 + 9_000));
     const newSec = String(Math.floor((T0 + 9_000) / 1000));
-    const allowed = checkInvariants({ intended: ds, records: [rec(on(ds, 'adjust', 'new'), T0 + 10_000), rec(on(ds, 'adjust', 'late'), T0 + 11_000, {}, { created_at_unix: newSec })], evidence: NO_EVIDENCE });
+    const allowed = checkInvariants({
+      intended: ds,
+      records: [rec(on(ds, 'adjust', 'new'), T0 + 10_000), rec(on(ds, 'adjust', 'late'), T0 + 11_000, {}, { created_at_unix: newSec })],
+      evidence: NO_EVIDENCE,
+    });
     expect(allowed.contentMismatches).toBe(0);
-    const invented = checkInvariants({ intended: ds, records: [rec(on(ds, 'adjust', 'late'), T0 + 11_000, {}, { created_at_unix: String(Math.floor((T0 + 5_000) / 1000)) })], evidence: NO_EVIDENCE });
+    const invented = checkInvariants({
+      intended: ds,
+      records: [rec(on(ds, 'adjust', 'late'), T0 + 11_000, {}, { created_at_unix: String(Math.floor((T0 + 5_000) / 1000)) })],
+      evidence: NO_EVIDENCE,
+    });
     expect(invented.contentMismatches).toBe(1);
     expect(invented.samples.content?.[0]?.detail).toMatch(/created_at: expected \d+ \(or a restamp onto an earlier acceptance's second\)/);
   });
@@ -110,7 +147,14 @@ describe('checkInvariants', () => {
   });
 
   it('explains a duplicate only with evidence for the earlier acceptance, and flags every other', () => {
-    const ds = intended(message('a', T0 + 1), message('b', T0 + 2), message('c', T0 + 3), message('d', T0 + 4), message('e', T0 + 5), message('f', T0 + 6)).filter((d) => d.vendor === 'appsflyer');
+    const ds = intended(
+      message('a', T0 + 1),
+      message('b', T0 + 2),
+      message('c', T0 + 3),
+      message('d', T0 + 4),
+      message('e', T0 + 5),
+      message('f', T0 + 6),
+    ).filter((d) => d.vendor === 'appsflyer');
     const [a, b, c, d, e, f] = ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => on(ds, 'appsflyer', id));
     const evidence: Evidence = {
       slowAnswerMs: 800,
@@ -147,7 +191,11 @@ describe('checkInvariants', () => {
   });
 
   it('flags order violations, early sends, refunds before their purchase, and requests nobody asked for', () => {
-    const ds = intended(message('old', T0 + 1_000), message('newer', T0 + 2_000), message('r', T0 + 3_000, { kind: 'refund', name: 'refund', revenue: '1', purchaseId: 'newer' })).filter((d) => d.vendor === 'appsflyer');
+    const ds = intended(
+      message('old', T0 + 1_000),
+      message('newer', T0 + 2_000),
+      message('r', T0 + 3_000, { kind: 'refund', name: 'refund', revenue: '1', purchaseId: 'newer' }),
+    ).filter((d) => d.vendor === 'appsflyer');
     const stranger = intended(message('stranger', T0 + 1_000, { userId: 'u2' })).filter((d) => d.vendor === 'appsflyer');
     const records = [
       rec(on(ds, 'appsflyer', 'r'), T0 + 69_000), // before its purchase was accepted, and before its gate

@@ -32,7 +32,16 @@ describe('argv', () => {
 describe('bench options', () => {
   it('defaults to the production policy and a closed loop; --quick is 200 users', () => {
     const plan = benchPlan(parseOptions(BenchOptions, ['--quick']));
-    expect(plan).toMatchObject({ quick: true, users: 200, eventsPerUser: 10, mode: 'closed', concurrency: 32, settleWindowMs: 2_000, maxBatchSize: 10, halfLoad: true });
+    expect(plan).toMatchObject({
+      quick: true,
+      users: 200,
+      eventsPerUser: 10,
+      mode: 'closed',
+      concurrency: 32,
+      settleWindowMs: 2_000,
+      maxBatchSize: 10,
+      halfLoad: true,
+    });
     expect(benchPlan(parseOptions(BenchOptions, [])).users).toBe(1000);
   });
 
@@ -43,7 +52,10 @@ describe('bench options', () => {
 
   it('turns --rate or --duration into an open loop', () => {
     expect(benchPlan(parseOptions(BenchOptions, ['--rate', '50']))).toMatchObject({ mode: 'open', ratePerSecond: 50 });
-    expect(benchPlan(parseOptions(BenchOptions, ['--users', '10', '--events-per-user', '6', '--duration', '30s']))).toMatchObject({ mode: 'open', ratePerSecond: 2 });
+    expect(benchPlan(parseOptions(BenchOptions, ['--users', '10', '--events-per-user', '6', '--duration', '30s']))).toMatchObject({
+      mode: 'open',
+      ratePerSecond: 2,
+    });
   });
 
   it('explains bad options, naming each', () => {
@@ -60,8 +72,12 @@ describe('bench options', () => {
   it('starts the dev server by default, the PostgreSQL-backed server with --server postgres, and refuses mixing it with --temporal or --db', () => {
     expect(parseOptions(BenchOptions, []).server).toBe('dev');
     expect(parseOptions(BenchOptions, ['--server', 'postgres']).server).toBe('postgres');
-    expect(problem(() => parseOptions(BenchOptions, ['--server', 'mysql']))).toContain('--server: must be "dev" (the Temporal CLI\'s dev server) or "postgres"');
-    expect(problem(() => parseOptions(BenchOptions, ['--server', 'postgres', '--temporal', '127.0.0.1:7233']))).toContain('--server: --server postgres starts a server; --temporal uses a running one');
+    expect(problem(() => parseOptions(BenchOptions, ['--server', 'mysql']))).toContain(
+      '--server: must be "dev" (the Temporal CLI\'s dev server) or "postgres"',
+    );
+    expect(problem(() => parseOptions(BenchOptions, ['--server', 'postgres', '--temporal', '127.0.0.1:7233']))).toContain(
+      '--server: --server postgres starts a server; --temporal uses a running one',
+    );
     expect(problem(() => parseOptions(BenchOptions, ['--server', 'postgres', '--db', 'file']))).toContain("--db: --db is the dev server's store");
   });
 });

@@ -39,29 +39,75 @@ const ev = (eventType: number, ms: number, extra: Partial<TimedEvent> = {}): Tim
 
 describe('regime options', () => {
   it('runs the regimes by default, sized for --quick (200 users, cache 20, one event each) and for a full run', () => {
-    expect(regimesPlan(parseOptions(BenchOptions, ['--quick']))).toEqual({ users: 200, warmupUsers: 20, ratePerSecond: 20, sparseCacheSize: 2000, cacheMissCacheSize: 20, cacheMissEventsPerUser: 1, settleWindowMs: 2000 });
-    expect(regimesPlan(parseOptions(BenchOptions, []))).toMatchObject({ users: 1000, cacheMissCacheSize: 50, cacheMissEventsPerUser: 2, sparseCacheSize: 2000 });
+    expect(regimesPlan(parseOptions(BenchOptions, ['--quick']))).toEqual({
+      users: 200,
+      warmupUsers: 20,
+      ratePerSecond: 20,
+      sparseCacheSize: 2000,
+      cacheMissCacheSize: 20,
+      cacheMissEventsPerUser: 1,
+      settleWindowMs: 2000,
+    });
+    expect(regimesPlan(parseOptions(BenchOptions, []))).toMatchObject({
+      users: 1000,
+      cacheMissCacheSize: 50,
+      cacheMissEventsPerUser: 2,
+      sparseCacheSize: 2000,
+    });
     expect(regimesPlan(parseOptions(BenchOptions, ['--no-regimes']))).toBeUndefined();
   });
 
   it('takes the sizes from the options, keeps every sparse user cached, and follows --settle-window', () => {
-    const plan = regimesPlan(parseOptions(BenchOptions, ['--regime-users', '3000', '--regime-rate', '5', '--regime-cache', '10', '--regime-events', '3', '--settle-window', '0ms']));
-    expect(plan).toMatchObject({ users: 3000, warmupUsers: 20, ratePerSecond: 5, sparseCacheSize: 3050, cacheMissCacheSize: 10, cacheMissEventsPerUser: 3, settleWindowMs: 0 });
+    const plan = regimesPlan(
+      parseOptions(BenchOptions, ['--regime-users', '3000', '--regime-rate', '5', '--regime-cache', '10', '--regime-events', '3', '--settle-window', '0ms']),
+    );
+    expect(plan).toMatchObject({
+      users: 3000,
+      warmupUsers: 20,
+      ratePerSecond: 5,
+      sparseCacheSize: 3050,
+      cacheMissCacheSize: 10,
+      cacheMissEventsPerUser: 3,
+      settleWindowMs: 0,
+    });
     expect(regimesPlan(parseOptions(BenchOptions, ['--regime-users', '10']))?.warmupUsers).toBe(2);
   });
 
   it('explains bad regime options', () => {
     expect(problem(() => parseOptions(BenchOptions, ['--regime-cache', '1']))).toContain('--regime-cache: must be at least 2');
     expect(problem(() => parseOptions(BenchOptions, ['--regime-users', 'lots']))).toContain('--regime-users: must be a whole number between 10 and 100000');
-    expect(problem(() => parseOptions(BenchOptions, ['--no-regimes', '--regimes-only']))).toContain('--regimes-only: --regimes-only runs only the regimes; --no-regimes skips them');
+    expect(problem(() => parseOptions(BenchOptions, ['--no-regimes', '--regimes-only']))).toContain(
+      '--regimes-only: --regimes-only runs only the regimes; --no-regimes skips them',
+    );
   });
 });
 
 describe('scale options', () => {
   it('signs up 100,000 users and sends a tenth of them one event, closed loop, unless told otherwise', () => {
     expect(scalePlan(parseOptions(BenchOptions, []))).toBeUndefined();
-    expect(scalePlan(parseOptions(BenchOptions, ['--scale']))).toEqual({ users: 100_000, events: 10_000, mode: 'closed', concurrency: 32, cacheSize: 2000, settleWindowMs: 2000 });
-    expect(scalePlan(parseOptions(BenchOptions, ['--scale', '--scale-users', '10000', '--scale-events', '500', '--scale-rate', '20', '--worker-env', 'S2S_MAX_CACHED_WORKFLOWS=500']))).toEqual({
+    expect(scalePlan(parseOptions(BenchOptions, ['--scale']))).toEqual({
+      users: 100_000,
+      events: 10_000,
+      mode: 'closed',
+      concurrency: 32,
+      cacheSize: 2000,
+      settleWindowMs: 2000,
+    });
+    expect(
+      scalePlan(
+        parseOptions(BenchOptions, [
+          '--scale',
+          '--scale-users',
+          '10000',
+          '--scale-events',
+          '500',
+          '--scale-rate',
+          '20',
+          '--worker-env',
+          'S2S_MAX_CACHED_WORKFLOWS=500',
+        ]),
+      ),
+    ).toEqual({
       users: 10_000,
       events: 500,
       mode: 'open',
@@ -76,9 +122,15 @@ describe('scale options', () => {
   it('refuses scale options without --scale, more events than users, and a server it cannot measure', () => {
     expect(problem(() => parseOptions(BenchOptions, ['--scale-users', '10']))).toContain('--scale-users: is an option of --scale: give --scale too');
     expect(problem(() => parseOptions(BenchOptions, ['--resume', 'dir']))).toContain('--resume: --resume continues a --scale run: give --scale too');
-    expect(problem(() => parseOptions(BenchOptions, ['--scale', '--scale-users', '10', '--scale-events', '20']))).toContain('--scale-events: must be at most --scale-users (10)');
-    expect(problem(() => parseOptions(BenchOptions, ['--scale', '--temporal', '127.0.0.1:7233']))).toContain('--scale: --scale starts the dev server with its database on disk');
-    expect(problem(() => parseOptions(BenchOptions, ['--scale', '--server', 'postgres']))).toContain("--scale: --scale measures the dev server's database file");
+    expect(problem(() => parseOptions(BenchOptions, ['--scale', '--scale-users', '10', '--scale-events', '20']))).toContain(
+      '--scale-events: must be at most --scale-users (10)',
+    );
+    expect(problem(() => parseOptions(BenchOptions, ['--scale', '--temporal', '127.0.0.1:7233']))).toContain(
+      '--scale: --scale starts the dev server with its database on disk',
+    );
+    expect(problem(() => parseOptions(BenchOptions, ['--scale', '--server', 'postgres']))).toContain(
+      "--scale: --scale measures the dev server's database file",
+    );
   });
 });
 
@@ -109,7 +161,13 @@ describe('history windows', () => {
   it('keeps what a phase added, and names it', () => {
     const lone = historyWindow(history, 40_000);
     expect(lone).toHaveLength(15);
-    expect(historyShape(lone).slice(0, 5)).toEqual(['WORKFLOW_EXECUTION_SIGNALED', 'WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED', 'WORKFLOW_TASK_COMPLETED', 'TIMER_STARTED']);
+    expect(historyShape(lone).slice(0, 5)).toEqual([
+      'WORKFLOW_EXECUTION_SIGNALED',
+      'WORKFLOW_TASK_SCHEDULED',
+      'WORKFLOW_TASK_STARTED',
+      'WORKFLOW_TASK_COMPLETED',
+      'TIMER_STARTED',
+    ]);
     expect(historyWindow(history, 0, 40_000)).toHaveLength(4);
     expect(historyShape([{ eventType: 'EVENT_TYPE_TIMER_FIRED' }])).toEqual(['TIMER_FIRED']);
   });
@@ -180,7 +238,16 @@ describe('memory and replay cost', () => {
 
 describe('regimesJson', () => {
   const usage = (cpuSeconds: number): ProcUsage => ({ peakRssMb: 300, cpuSeconds, avgCores: 0.5, peakCores: 1, samples: 10 });
-  const run = (o: { events: number; cpu: number; server: number; actions: number; tasks: number; lagMs: number; drift?: number; replays?: number }): RegimeRun => {
+  const run = (o: {
+    events: number;
+    cpu: number;
+    server: number;
+    actions: number;
+    tasks: number;
+    lagMs: number;
+    drift?: number;
+    replays?: number;
+  }): RegimeRun => {
     const sentAtMs = Array.from({ length: o.events }, (_, i) => i * 50);
     return {
       events: o.events,
@@ -189,19 +256,60 @@ describe('regimesJson', () => {
       doneAtMs: sentAtMs.map((s, i) => s + o.lagMs + i * (o.drift ?? 0)),
       worker: usage(o.cpu),
       server: usage(o.server),
-      costs: { runs: o.events, historyEvents: o.events * 15, actions: { ...emptyCounts(), signals: o.events, total: o.actions * o.events }, workflowTasks: o.tasks * o.events },
+      costs: {
+        runs: o.events,
+        historyEvents: o.events * 15,
+        actions: { ...emptyCounts(), signals: o.events, total: o.actions * o.events },
+        workflowTasks: o.tasks * o.events,
+      },
       cache: { hits: 0, misses: 0, replays: (o.replays ?? 0) * o.events, tasks: o.tasks * o.events },
     };
   };
   const j = regimesJson({
-    sparse: { setup: { users: 200 }, relay: run({ events: 200, cpu: 8, server: 4, actions: 3, tasks: 3, lagMs: 2_100 }), floor: run({ events: 200, cpu: 4, server: 4, actions: 2, tasks: 2, lagMs: 100 }), loneEvent: { userHistory: ['WORKFLOW_EXECUTION_SIGNALED'] } },
-    cacheMiss: { setup: { users: 200, worker_cache_size: 20 }, relay: run({ events: 200, cpu: 20, server: 5, actions: 3, tasks: 3, lagMs: 2_500, drift: 60, replays: 3 }), floor: run({ events: 200, cpu: 5, server: 4, actions: 2, tasks: 2, lagMs: 150, replays: 2 }) },
-    memory: { relay: { workflows: 200, warmupWorkflows: 20, beforeRssBytes: 500 * 2 ** 20, afterRssBytes: 800 * 2 ** 20, midWorkflows: 100, midRssBytes: 600 * 2 ** 20 }, floor: { workflows: 200, warmupWorkflows: 20, beforeRssBytes: 200 * 2 ** 20, afterRssBytes: 250 * 2 ** 20 } },
+    sparse: {
+      setup: { users: 200 },
+      relay: run({ events: 200, cpu: 8, server: 4, actions: 3, tasks: 3, lagMs: 2_100 }),
+      floor: run({ events: 200, cpu: 4, server: 4, actions: 2, tasks: 2, lagMs: 100 }),
+      loneEvent: { userHistory: ['WORKFLOW_EXECUTION_SIGNALED'] },
+    },
+    cacheMiss: {
+      setup: { users: 200, worker_cache_size: 20 },
+      relay: run({ events: 200, cpu: 20, server: 5, actions: 3, tasks: 3, lagMs: 2_500, drift: 60, replays: 3 }),
+      floor: run({ events: 200, cpu: 5, server: 4, actions: 2, tasks: 2, lagMs: 150, replays: 2 }),
+    },
+    memory: {
+      relay: {
+        workflows: 200,
+        warmupWorkflows: 20,
+        beforeRssBytes: 500 * 2 ** 20,
+        afterRssBytes: 800 * 2 ** 20,
+        midWorkflows: 100,
+        midRssBytes: 600 * 2 ** 20,
+      },
+      floor: { workflows: 200, warmupWorkflows: 20, beforeRssBytes: 200 * 2 ** 20, afterRssBytes: 250 * 2 ** 20 },
+    },
   });
 
   it('puts the relay figures at the top of each regime and the floor beside them', () => {
-    expect(j.sparse).toMatchObject({ users: 200, events: 200, offered_events_per_s: 20, events_per_s: 20, keeps_up: true, actions_per_event: 3, workflow_tasks_per_event: 3, worker_cpu_ms_per_event: 40, server_cpu_ms_per_event: 20, worker_plus_server_cpu_ms_per_event: 60 });
-    expect(j.sparse).toMatchObject({ floor_events_per_s: 20, floor_actions_per_event: 2, floor_workflow_tasks_per_event: 2, floor_worker_plus_server_cpu_ms_per_event: 40, floor_latency_ms: { p50: 100, p99: 100 } });
+    expect(j.sparse).toMatchObject({
+      users: 200,
+      events: 200,
+      offered_events_per_s: 20,
+      events_per_s: 20,
+      keeps_up: true,
+      actions_per_event: 3,
+      workflow_tasks_per_event: 3,
+      worker_cpu_ms_per_event: 40,
+      server_cpu_ms_per_event: 20,
+      worker_plus_server_cpu_ms_per_event: 60,
+    });
+    expect(j.sparse).toMatchObject({
+      floor_events_per_s: 20,
+      floor_actions_per_event: 2,
+      floor_workflow_tasks_per_event: 2,
+      floor_worker_plus_server_cpu_ms_per_event: 40,
+      floor_latency_ms: { p50: 100, p99: 100 },
+    });
     expect(j.sparse.latency_ms).toEqual({ p50: 2100, p95: 2100, p99: 2100, max: 2100 });
     expect(j.sparse.lone_event_history).toEqual(['WORKFLOW_EXECUTION_SIGNALED']);
     expect(j.cache_miss).toMatchObject({ worker_cache_size: 20, keeps_up: false, replays_per_event: 3 });
@@ -231,7 +339,13 @@ describe('regimesJson', () => {
 });
 
 describe('scale report', () => {
-  const points: RssPoint[] = Array.from({ length: 10 }, (_, i) => ({ at: `t${i}`, phase: i < 8 ? 'signup' : 'events', signed_up: i * 1000, worker_rss_mb: Math.min(400, 200 + i * 50), server_rss_mb: 100 }));
+  const points: RssPoint[] = Array.from({ length: 10 }, (_, i) => ({
+    at: `t${i}`,
+    phase: i < 8 ? 'signup' : 'events',
+    signed_up: i * 1000,
+    worker_rss_mb: Math.min(400, 200 + i * 50),
+    server_rss_mb: 100,
+  }));
 
   it('downsamples a series keeping both ends, and shows the RSS bounded once the cache is full', () => {
     expect(downsample([1, 2, 3, 4, 5], 3)).toEqual([1, 3, 5]);
@@ -247,13 +361,51 @@ describe('scale report', () => {
       command: 'npm run bench -- --scale',
       machine: { cpus: 2 },
       plan: { users: 10_000, events: 4, mode: 'closed', concurrency: 32, cacheSize: 2000, settleWindowMs: 2000 },
-      state: { taskQueue: 'q', userPrefix: 'p', seed: 7, targetUsers: 10_000, signedUp: 10_000, signupSeconds: 100, signupWorkerCpuSeconds: 50, signupServerCpuSeconds: 80, emptyDatabaseBytes: 1_000_000, idleDatabase: { 'temporal.sqlite': 50_000_000, 'temporal.sqlite-wal': 1_000_000 }, rss: points },
+      state: {
+        taskQueue: 'q',
+        userPrefix: 'p',
+        seed: 7,
+        targetUsers: 10_000,
+        signedUp: 10_000,
+        signupSeconds: 100,
+        signupWorkerCpuSeconds: 50,
+        signupServerCpuSeconds: 80,
+        emptyDatabaseBytes: 1_000_000,
+        idleDatabase: { 'temporal.sqlite': 50_000_000, 'temporal.sqlite-wal': 1_000_000 },
+        rss: points,
+      },
       finalDatabase: { 'temporal.sqlite': 52_000_000 },
-      events: { count: 4, sentAtMs: [0, 0, 0, 0], doneAtMs: [1_000, 2_000, 2_000, 2_000], fromMs: 0, toMs: 3_000, worker: usage(0.4), server: usage(0.2), cache: { hits: 1, misses: 3, replays: 6, tasks: 8 }, sampledHistories: 4, costs: { runs: 4, historyEvents: 60, actions: { ...emptyCounts(), signals: 4, activities: 4, timers: 4, total: 12 }, workflowTasks: 12 } },
+      events: {
+        count: 4,
+        sentAtMs: [0, 0, 0, 0],
+        doneAtMs: [1_000, 2_000, 2_000, 2_000],
+        fromMs: 0,
+        toMs: 3_000,
+        worker: usage(0.4),
+        server: usage(0.2),
+        cache: { hits: 1, misses: 3, replays: 6, tasks: 8 },
+        sampledHistories: 4,
+        costs: { runs: 4, historyEvents: 60, actions: { ...emptyCounts(), signals: 4, activities: 4, timers: 4, total: 12 }, workflowTasks: 12 },
+      },
       elapsedSeconds: 300,
     });
-    expect(json).toMatchObject({ users: 10_000, signups_per_s: 100, signup_worker_cpu_ms_per_user: 5, signup_server_cpu_ms_per_user: 8, database_bytes_idle: 51_000_000, database_bytes_per_idle_user: 5000 });
-    expect(json.events).toMatchObject({ count: 4, events_per_s: 2, worker_cpu_ms_per_event: 100, server_cpu_ms_per_event: 50, replays_per_event: 1.5, actions_per_event: 3, workflow_tasks_per_event: 3 });
+    expect(json).toMatchObject({
+      users: 10_000,
+      signups_per_s: 100,
+      signup_worker_cpu_ms_per_user: 5,
+      signup_server_cpu_ms_per_user: 8,
+      database_bytes_idle: 51_000_000,
+      database_bytes_per_idle_user: 5000,
+    });
+    expect(json.events).toMatchObject({
+      count: 4,
+      events_per_s: 2,
+      worker_cpu_ms_per_event: 100,
+      server_cpu_ms_per_event: 50,
+      replays_per_event: 1.5,
+      actions_per_event: 3,
+      workflow_tasks_per_event: 3,
+    });
     expect(scaleText(json)).toContain('5000 bytes per idle user');
   });
 });

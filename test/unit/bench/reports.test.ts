@@ -51,8 +51,22 @@ describe('chaosFailures', () => {
   });
 
   it('fails on broken invariants, an incomplete run, a worker crash, a bad message taken, a valid one refused, and any dead letter', () => {
-    const broken = { badSent: 3, refused: 2, notRefused: [{ id: 'u1.x4', bad: 'overRefund', detail: "not among the user's rejections" }], validRefused: 1, validRefusedSamples: [{ userId: 'u1', id: 'u1.r2', reason: 'invalid refund: unknown purchase' }] };
-    expect(chaosFailures({ check: { failures: ['1 deliveries lost'] }, complete: false, crashes: 1, refusals: broken, relay: { ...relay, deadLetters: 2, unreachable: 3 } })).toEqual([
+    const broken = {
+      badSent: 3,
+      refused: 2,
+      notRefused: [{ id: 'u1.x4', bad: 'overRefund', detail: "not among the user's rejections" }],
+      validRefused: 1,
+      validRefusedSamples: [{ userId: 'u1', id: 'u1.r2', reason: 'invalid refund: unknown purchase' }],
+    };
+    expect(
+      chaosFailures({
+        check: { failures: ['1 deliveries lost'] },
+        complete: false,
+        crashes: 1,
+        refusals: broken,
+        relay: { ...relay, deadLetters: 2, unreachable: 3 },
+      }),
+    ).toEqual([
       '1 deliveries lost',
       'the relay did not deliver everything before the stall timeout',
       'the worker died 1 time(s) without being killed (see worker-*.log in the run directory)',
@@ -67,17 +81,44 @@ describe('chaosFailures', () => {
 describe('codecComparison', () => {
   const phase = (name: string, events: number, eventsPerSecond: number, cpuSeconds: number, historyBytes: number): MeasuredPhase => ({
     result: { name, events, eventsPerSecond, worker: { cpuSeconds } } as PhaseResult,
-    histories: { runs: 1, historyEvents: 0, historyBytes, encryptedPayloads: name.includes('codec') ? 12_000 : 0, actions: {} as MeasuredPhase['histories']['actions'], workflowTasks: 0, workflowTaskMeanMs: 0 },
+    histories: {
+      runs: 1,
+      historyEvents: 0,
+      historyBytes,
+      encryptedPayloads: name.includes('codec') ? 12_000 : 0,
+      actions: {} as MeasuredPhase['histories']['actions'],
+      workflowTasks: 0,
+      workflowTaskMeanMs: 0,
+    },
   });
 
   it('adds up each side (CPU and bytes per event over all its phases, mean events/s) and divides encrypted by plain', () => {
-    const c = codecComparison([phase('relay-max', 1000, 100, 10, 8_000_000), phase('relay-plain-2', 1000, 80, 12, 8_000_000)], [phase('relay-codec', 1000, 90, 12, 9_000_000), phase('relay-codec-2', 1000, 72, 14.4, 9_000_000)]);
-    expect(c.plain).toEqual({ phases: ['relay-max', 'relay-plain-2'], events: 2000, events_per_s: 90, worker_cpu_ms_per_event: 11, history_bytes_per_event: 8000 });
-    expect(c.encrypted).toEqual({ phases: ['relay-codec', 'relay-codec-2'], events: 2000, events_per_s: 81, worker_cpu_ms_per_event: 13.2, history_bytes_per_event: 9000 });
+    const c = codecComparison(
+      [phase('relay-max', 1000, 100, 10, 8_000_000), phase('relay-plain-2', 1000, 80, 12, 8_000_000)],
+      [phase('relay-codec', 1000, 90, 12, 9_000_000), phase('relay-codec-2', 1000, 72, 14.4, 9_000_000)],
+    );
+    expect(c.plain).toEqual({
+      phases: ['relay-max', 'relay-plain-2'],
+      events: 2000,
+      events_per_s: 90,
+      worker_cpu_ms_per_event: 11,
+      history_bytes_per_event: 8000,
+    });
+    expect(c.encrypted).toEqual({
+      phases: ['relay-codec', 'relay-codec-2'],
+      events: 2000,
+      events_per_s: 81,
+      worker_cpu_ms_per_event: 13.2,
+      history_bytes_per_event: 9000,
+    });
     expect(c.ratio).toEqual({ events_per_s: 0.9, worker_cpu_ms_per_event: 1.2, history_bytes_per_event: 1.13 });
     expect(c.extra_worker_cpu_ms_per_event).toBe(2.2);
     expect(codecText(c).at(-1)).toBe('  encrypted/plain: events/s x0.9, worker CPU/event x1.2 (+2.2 ms), history bytes/event x1.13');
-    const withAlone = codecComparison([phase('relay-max', 1000, 100, 10, 1)], [phase('relay-codec', 1000, 90, 12, 1)], { payload_bytes: 900, encrypt_us: 6, decrypt_us: 5 });
+    const withAlone = codecComparison([phase('relay-max', 1000, 100, 10, 1)], [phase('relay-codec', 1000, 90, 12, 1)], {
+      payload_bytes: 900,
+      encrypt_us: 6,
+      decrypt_us: 5,
+    });
     expect(withAlone.alone).toEqual({ payload_bytes: 900, encrypt_us: 6, decrypt_us: 5, stored_payloads_per_event: 12 });
   });
 

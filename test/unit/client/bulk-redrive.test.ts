@@ -50,14 +50,33 @@ describe('reasonMatcher', () => {
 });
 
 describe('the CLI output of a bulk redrive', () => {
-  const summary: BulkRedriveSummary = { query: 'Q', dryRun: false, users: 3, usersRedriven: 2, deadLetters: 4, refused: 1, notFound: 0, noMatch: 0, failures: 1, durationMs: 12_340 };
+  const summary: BulkRedriveSummary = {
+    query: 'Q',
+    dryRun: false,
+    users: 3,
+    usersRedriven: 2,
+    deadLetters: 4,
+    refused: 1,
+    notFound: 0,
+    noMatch: 0,
+    failures: 1,
+    durationMs: 12_340,
+  };
 
   it('prints a line only for users with something to say, except in a dry run', () => {
     expect(formatUserResult({ userId: 'u1', app: 'demo-ios', redriven: ['a'], notFound: [], refused: [] }, false)).toBeUndefined();
-    expect(formatUserResult({ userId: 'u1', redriven: [], notFound: [], refused: [], error: 'no worker answered' }, false)).toBe('u1: FAILED: no worker answered');
-    expect(formatUserResult({ userId: 'u1', redriven: ['a'], notFound: ['b'], refused: ['dlm_1'] }, false)).toBe('u1: redriven 1; still dead-lettered (the refund rules refuse them): dlm_1; no longer dead letters: b');
-    expect(formatUserResult({ userId: 'u2', app: 'demo-ios', redriven: [], notFound: [], refused: [], wouldRedrive: [letter()] }, true)).toMatch(/^u2 \(demo-ios\): would redrive 1\n {2}adjust {5}dlv_adj_0123456789abcdef event evt_1 \(trial\): adjust rejected/);
-    expect(formatUserResult({ userId: 'u2', redriven: [], notFound: [], refused: [], wouldRedrive: [], matched: 0 }, true)).toBe('u2: no dead letter matches --reason');
+    expect(formatUserResult({ userId: 'u1', redriven: [], notFound: [], refused: [], error: 'no worker answered' }, false)).toBe(
+      'u1: FAILED: no worker answered',
+    );
+    expect(formatUserResult({ userId: 'u1', redriven: ['a'], notFound: ['b'], refused: ['dlm_1'] }, false)).toBe(
+      'u1: redriven 1; still dead-lettered (the refund rules refuse them): dlm_1; no longer dead letters: b',
+    );
+    expect(formatUserResult({ userId: 'u2', app: 'demo-ios', redriven: [], notFound: [], refused: [], wouldRedrive: [letter()] }, true)).toMatch(
+      /^u2 \(demo-ios\): would redrive 1\n {2}adjust {5}dlv_adj_0123456789abcdef event evt_1 \(trial\): adjust rejected/,
+    );
+    expect(formatUserResult({ userId: 'u2', redriven: [], notFound: [], refused: [], wouldRedrive: [], matched: 0 }, true)).toBe(
+      'u2: no dead letter matches --reason',
+    );
   });
 
   it('sums up', () => {
@@ -89,7 +108,17 @@ describe('Progress', () => {
     p.finish();
     expect(written.every((l) => l.endsWith('\n') && !l.includes('\r'))).toBe(true);
     expect(written[0]).toBe('redrive: 1/100 users (1%), 1 redriven · 0.1 s, 10.0/s, about 10 s left\n');
-    expect(written.slice(1, -1).map((l) => l.split(' ')[1])).toEqual(['10/100', '20/100', '30/100', '40/100', '50/100', '60/100', '70/100', '80/100', '90/100']);
+    expect(written.slice(1, -1).map((l) => l.split(' ')[1])).toEqual([
+      '10/100',
+      '20/100',
+      '30/100',
+      '40/100',
+      '50/100',
+      '60/100',
+      '70/100',
+      '80/100',
+      '90/100',
+    ]);
     expect(written.at(-1)).toBe('redrive: 100/100 users (100%), 100 redriven · 10.0 s, 10.0/s\n');
   });
 

@@ -8,7 +8,10 @@ import { expectedPackageJson, PACKAGE_DIR, ROOT } from '../../../scripts/build-c
 describe('packages/client/package.json', () => {
   it('has the root version and the exact dependency versions the root pins', () => {
     const { current, expected } = expectedPackageJson();
-    expect(current, 'packages/client/package.json is out of date: run `npm run build:client` (it syncs the version and dependency versions from the root) and commit it').toEqual(expected);
+    expect(
+      current,
+      'packages/client/package.json is out of date: run `npm run build:client` (it syncs the version and dependency versions from the root) and commit it',
+    ).toEqual(expected);
   });
 
   it('declares only what the client needs, and an exports map for import and require with types first', () => {

@@ -17,28 +17,65 @@ const item = (deliveryId: string, eventId: string): DeliveryItem => ({
   message: { kind: 'track', track: { userId: 'u1', eventId, name: 'purchase', occurredAt: '2023-11-14T22:13:20Z', revenue: '1.00', currency: 'USD' } },
 });
 const input = (items: DeliveryItem[]) => ({ payloads: [{ app: 'demo-ios', user: { userId: 'u1' }, items }] });
-const scheduled = (eventId: number, s: number, items: DeliveryItem[]) => ({ eventId, eventTime: at(s), activityTaskScheduledEventAttributes: { activityId: String(eventId), activityType: { name: 'sendToAdjust' }, input: input(items) } });
-const appFailure = (type: string, message: string, nonRetryable: boolean, details?: unknown) => ({ message, applicationFailureInfo: { type, nonRetryable, ...(details ? { details: { payloads: [details] } } : {}) } });
+const scheduled = (eventId: number, s: number, items: DeliveryItem[]) => ({
+  eventId,
+  eventTime: at(s),
+  activityTaskScheduledEventAttributes: { activityId: String(eventId), activityType: { name: 'sendToAdjust' }, input: input(items) },
+});
+const appFailure = (type: string, message: string, nonRetryable: boolean, details?: unknown) => ({
+  message,
+  applicationFailureInfo: { type, nonRetryable, ...(details ? { details: { payloads: [details] } } : {}) },
+});
 const wanted = (ids: string[]) => (i: DeliveryItem) => ids.includes(i.deliveryId);
 
 describe('traceUser', () => {
   it('a delivery behind a failed head is not sent; a report per failed attempt, lastFailure only for the untold one', () => {
     const a = item('dlv_a', 'evt_a');
     const b = item('dlv_b', 'evt_b');
-    const report = (attempt: number) => ({ eventId: 10 + attempt, eventTime: at(10 + attempt), workflowExecutionSignaledEventAttributes: { signalName: 'laneFailure', input: { payloads: [{ destination: 'adjust', deliveryId: 'dlv_a', attempt, type: 'S2STransient', status: 503, answer: `down ${attempt}` }] } } });
+    const report = (attempt: number) => ({
+      eventId: 10 + attempt,
+      eventTime: at(10 + attempt),
+      workflowExecutionSignaledEventAttributes: {
+        signalName: 'laneFailure',
+        input: { payloads: [{ destination: 'adjust', deliveryId: 'dlv_a', attempt, type: 'S2STransient', status: 503, answer: `down ${attempt}` }] },
+      },
+    });
     const events = [
-      { eventId: 1, eventTime: at(0), workflowExecutionUpdateAcceptedEventAttributes: { acceptedRequest: { input: { name: 'track', args: { payloads: [{ eventId: 'evt_b' }] } } } } },
+      {
+        eventId: 1,
+        eventTime: at(0),
+        workflowExecutionUpdateAcceptedEventAttributes: { acceptedRequest: { input: { name: 'track', args: { payloads: [{ eventId: 'evt_b' }] } } } },
+      },
       scheduled(5, 1, [a, b]),
       report(1),
       report(1), // a repeat is kept once
       report(3), // attempt 2's report was lost: the server's lastFailure tells nothing of it (it knows attempt 3 only)
-      { eventId: 20, eventTime: at(20), activityTaskStartedEventAttributes: { scheduledEventId: 5, attempt: 4, lastFailure: appFailure('S2STransient', 'x', false, { deliveryId: 'dlv_a', message: 'down 3', attempt: 3 }) } },
-      { eventId: 21, eventTime: at(21), activityTaskFailedEventAttributes: { scheduledEventId: 5, retryState: 2, failure: appFailure('S2SRejected', 'rejected', true, { deliveryId: 'dlv_a', status: 400, message: 'Adjust 400: bad', attempt: 4 }) } },
+      {
+        eventId: 20,
+        eventTime: at(20),
+        activityTaskStartedEventAttributes: {
+          scheduledEventId: 5,
+          attempt: 4,
+          lastFailure: appFailure('S2STransient', 'x', false, { deliveryId: 'dlv_a', message: 'down 3', attempt: 3 }),
+        },
+      },
+      {
+        eventId: 21,
+        eventTime: at(21),
+        activityTaskFailedEventAttributes: {
+          scheduledEventId: 5,
+          retryState: 2,
+          failure: appFailure('S2SRejected', 'rejected', true, { deliveryId: 'dlv_a', status: 400, message: 'Adjust 400: bad', attempt: 4 }),
+        },
+      },
     ];
     const trace = traceUser([{ run: run('r1'), history: { events } as never }], value, wanted(['dlv_a', 'dlv_b']));
     const ta = trace.deliveries.get('dlv_a')!.sends[0]!;
     const tb = trace.deliveries.get('dlv_b')!.sends[0]!;
-    expect(ta.failures.map((f) => [f.attempt, f.answer, f.from])).toEqual([[1, 'down 1', 'report'], [3, 'down 3', 'report']]);
+    expect(ta.failures.map((f) => [f.attempt, f.answer, f.from])).toEqual([
+      [1, 'down 1', 'report'],
+      [3, 'down 3', 'report'],
+    ]);
     expect(ta.lastAttempt?.attempt).toBe(4);
     expect(ta.end).toMatchObject({ kind: 'failed', type: 'S2SRejected', status: 400, message: 'Adjust 400: bad', attempt: 4, nonRetryable: true, head: true });
     expect([tb.position, tb.batchSize, tb.failures]).toEqual([2, 2, []]);
@@ -51,21 +88,59 @@ describe('traceUser', () => {
     const b = item('dlv_b', 'evt_b');
     const first = [
       scheduled(5, 1, [a, b]),
-      { eventId: 7, eventTime: at(2), activityTaskCompletedEventAttributes: { scheduledEventId: 5, result: { payloads: [{ receipts: [{ deliveryId: 'dlv_a', outcome: 'delivered', status: 200, answer: 'OK', attempt: 1, sentAt: 'x', durationMs: 3 }], stoppedAt: 1, stopReason: 'attempt time budget', possiblyAccepted: ['dlv_b'] }] } } },
+      {
+        eventId: 7,
+        eventTime: at(2),
+        activityTaskCompletedEventAttributes: {
+          scheduledEventId: 5,
+          result: {
+            payloads: [
+              {
+                receipts: [{ deliveryId: 'dlv_a', outcome: 'delivered', status: 200, answer: 'OK', attempt: 1, sentAt: 'x', durationMs: 3 }],
+                stoppedAt: 1,
+                stopReason: 'attempt time budget',
+                possiblyAccepted: ['dlv_b'],
+              },
+            ],
+          },
+        },
+      },
       scheduled(9, 3, [b]),
-      { eventId: 11, eventTime: at(4), activityTaskFailedEventAttributes: { scheduledEventId: 9, retryState: 7, failure: appFailure('S2STransient', 'down', false) } },
+      {
+        eventId: 11,
+        eventTime: at(4),
+        activityTaskFailedEventAttributes: { scheduledEventId: 9, retryState: 7, failure: appFailure('S2STransient', 'down', false) },
+      },
     ];
     const second = [
       { eventId: 3, eventTime: at(5), workflowExecutionSignaledEventAttributes: { signalName: 'redrive', input: { payloads: [{}] } } },
-      { eventId: 4, eventTime: at(5), workflowExecutionUpdateAcceptedEventAttributes: { acceptedRequest: { input: { name: 'redrive', args: { payloads: [{ ids: ['dlv_b'] }] } } } } },
+      {
+        eventId: 4,
+        eventTime: at(5),
+        workflowExecutionUpdateAcceptedEventAttributes: { acceptedRequest: { input: { name: 'redrive', args: { payloads: [{ ids: ['dlv_b'] }] } } } },
+      },
       scheduled(6, 6, [b]),
       { eventId: 8, eventTime: at(7), activityTaskCanceledEventAttributes: { scheduledEventId: 6 } },
     ];
-    const trace = traceUser([{ run: run('r1'), history: { events: first } as never }, { run: run('r2', 10), history: { events: second } as never }], value, wanted(['dlv_a', 'dlv_b']));
-    expect(trace.runs.map((r) => [r.runId, r.events])).toEqual([['r1', 4], ['r2', 4]]);
+    const trace = traceUser(
+      [
+        { run: run('r1'), history: { events: first } as never },
+        { run: run('r2', 10), history: { events: second } as never },
+      ],
+      value,
+      wanted(['dlv_a', 'dlv_b']),
+    );
+    expect(trace.runs.map((r) => [r.runId, r.events])).toEqual([
+      ['r1', 4],
+      ['r2', 4],
+    ]);
     expect(trace.deliveries.get('dlv_a')!.sends[0]!.end).toMatchObject({ kind: 'delivered', receipt: { status: 200 } });
     const sends = trace.deliveries.get('dlv_b')!.sends;
-    expect(sends.map((s) => [s.runId, s.end?.kind])).toEqual([['r1', 'not-sent'], ['r1', 'cancelled'], ['r2', 'cancelled']]);
+    expect(sends.map((s) => [s.runId, s.end?.kind])).toEqual([
+      ['r1', 'not-sent'],
+      ['r1', 'cancelled'],
+      ['r2', 'cancelled'],
+    ]);
     expect(sends[0]!.end).toMatchObject({ reason: 'attempt time budget', possiblyAccepted: true });
     expect(trace.redrives).toEqual([
       { at: expect.any(String), runId: 'r2', eventId: 3, as: 'signal' },

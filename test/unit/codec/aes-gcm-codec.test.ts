@@ -30,7 +30,11 @@ describe('AES-256-GCM payload codec', () => {
     const codec = codecWith(`k1:${keyText()}`);
     const payload = defaultPayloadConverter.toPayload(install);
     const [a, b] = await codec.encode([payload, payload]);
-    expect(Object.fromEntries(Object.entries(a?.metadata ?? {}).map(([k, v]) => [k, text(v)]))).toEqual({ encoding: 'binary/encrypted', 'encryption-key-id': 'k1', 'encryption-cipher': CIPHER });
+    expect(Object.fromEntries(Object.entries(a?.metadata ?? {}).map(([k, v]) => [k, text(v)]))).toEqual({
+      encoding: 'binary/encrypted',
+      'encryption-key-id': 'k1',
+      'encryption-cipher': CIPHER,
+    });
     for (const secret of ['D2CADB5F', '198.51.100.23', 'cust-42', 'idfa', 'json/plain']) {
       expect(Buffer.from(a?.data ?? []).includes(secret), secret).toBe(false);
     }
@@ -49,7 +53,9 @@ describe('AES-256-GCM payload codec', () => {
     expect([payloadKeyId(old as Payload), payloadKeyId(fresh as Payload)]).toEqual(['k2025a', 'k2025b']);
     expect((await after.decode([old as Payload, fresh as Payload])).map((p) => defaultPayloadConverter.fromPayload(p))).toEqual([install, install]);
     // A process that has not got the new key yet cannot read the new payloads, and says which key it lacks.
-    await expect(before.decode([fresh as Payload])).rejects.toThrow('cannot decrypt a payload: it was encrypted with key "k2025b", which is not among the configured keys (k2025a). Add "k2025b" to S2S_PAYLOAD_KEYS on every worker, client and codec server');
+    await expect(before.decode([fresh as Payload])).rejects.toThrow(
+      'cannot decrypt a payload: it was encrypted with key "k2025b", which is not among the configured keys (k2025a). Add "k2025b" to S2S_PAYLOAD_KEYS on every worker, client and codec server',
+    );
   });
 
   it('detects tampering: a changed byte, a swapped key id, or the wrong key under the same id', async () => {
@@ -86,6 +92,8 @@ describe('AES-256-GCM payload codec', () => {
     const plain = defaultPayloadConverter.toPayload(install);
     expect(await none.encode([plain])).toEqual([plain]);
     const [encrypted] = (await codecWith(`k7:${keyText()}`).encode([plain])) as [Payload];
-    await expect(none.decode([encrypted])).rejects.toThrow('a payload is encrypted (key "k7") but no payload keys are configured here: set S2S_PAYLOAD_KEYS or S2S_PAYLOAD_KEYS_FILE with that key');
+    await expect(none.decode([encrypted])).rejects.toThrow(
+      'a payload is encrypted (key "k7") but no payload keys are configured here: set S2S_PAYLOAD_KEYS or S2S_PAYLOAD_KEYS_FILE with that key',
+    );
   });
 });

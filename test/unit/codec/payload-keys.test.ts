@@ -60,7 +60,9 @@ describe('payload keys from the environment', () => {
   it('refuses bad entries, naming the entry and key id but never the key', () => {
     const short = key(16);
     const message = problem({ S2S_PAYLOAD_KEYS: `ok:${key()},short:${short}` });
-    expect(message).toBe('invalid payload key settings: S2S_PAYLOAD_KEYS: entry 2 (key id "short"): the key must be 32 bytes (AES-256); it decodes to 16 bytes. generate one with `openssl rand -base64 32`');
+    expect(message).toBe(
+      'invalid payload key settings: S2S_PAYLOAD_KEYS: entry 2 (key id "short"): the key must be 32 bytes (AES-256); it decodes to 16 bytes. generate one with `openssl rand -base64 32`',
+    );
     expect(message).not.toContain(short);
     expect(problem({ S2S_PAYLOAD_KEYS: key() })).toContain('entry 1 must be keyId:base64key');
     expect(problem({ S2S_PAYLOAD_KEYS: `bad id:${key()}` })).toContain('entry 1: the key id must be 1-64 letters, digits, . _ -');
@@ -70,7 +72,9 @@ describe('payload keys from the environment', () => {
   });
 
   it('refuses both variables at once, and an unreadable file', () => {
-    expect(problem({ S2S_PAYLOAD_KEYS: `k1:${key()}`, S2S_PAYLOAD_KEYS_FILE: '/x' })).toBe('invalid payload key settings: S2S_PAYLOAD_KEYS_FILE: is set together with S2S_PAYLOAD_KEYS: set only one of them');
+    expect(problem({ S2S_PAYLOAD_KEYS: `k1:${key()}`, S2S_PAYLOAD_KEYS_FILE: '/x' })).toBe(
+      'invalid payload key settings: S2S_PAYLOAD_KEYS_FILE: is set together with S2S_PAYLOAD_KEYS: set only one of them',
+    );
     expect(problem({ S2S_PAYLOAD_KEYS_FILE: path.join(tmp, 'missing') })).toContain('S2S_PAYLOAD_KEYS_FILE: cannot read');
     expect(problem({ S2S_PAYLOAD_KEYS_FILE: tmp })).toContain('(not a file)');
   });

@@ -30,7 +30,10 @@ describe('docs/privacy.md', () => {
   });
 
   it('documents in its tables only variables those schemas read', () => {
-    const documented = doc.split('\n').filter((l) => /^\| `[A-Z][A-Z0-9_]*`/.test(l)).map((l) => /^\| `([A-Z0-9_]+)`/.exec(l)?.[1] as string);
+    const documented = doc
+      .split('\n')
+      .filter((l) => /^\| `[A-Z][A-Z0-9_]*`/.test(l))
+      .map((l) => /^\| `([A-Z0-9_]+)`/.exec(l)?.[1] as string);
     expect(documented.length).toBe(Object.keys(variables).length);
     for (const name of documented) expect(Object.keys(variables)).toContain(name);
   });
@@ -41,7 +44,8 @@ describe('docs/privacy.md', () => {
       if (/^[a-z]+:/.test(target)) continue;
       expect(fs.existsSync(path.resolve(PROJECT_ROOT, 'docs', target)), `docs/privacy.md links to ${target}`).toBe(true);
     }
-    for (const name of ['codec-off-history', 'codec-off-signup', 'codec-settings', 'codec-on-history', 'codec-on-signup']) expect(doc).toContain(`(images/${name}.png)`);
+    for (const name of ['codec-off-history', 'codec-off-signup', 'codec-settings', 'codec-on-history', 'codec-on-signup'])
+      expect(doc).toContain(`(images/${name}.png)`);
     for (const file of doc.matchAll(/`((?:test|codec)\/[\w/.-]+\.ts)`/g)) expect(fs.existsSync(path.join(PROJECT_ROOT, file[1] as string)), file[1]).toBe(true);
   });
 

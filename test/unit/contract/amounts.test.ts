@@ -21,7 +21,12 @@ describe('amounts (track and ad revenue `revenue`, refund `amount`)', () => {
     const message = 'revenue must be a decimal string such as "4.99" (a JSON string, not a number: amounts are exact)';
     refusedOnce('track', track({ revenue: 4.99 as unknown as string }), 'revenue', message);
     refusedOnce('adRevenue', adRevenue({ revenue: 0.01 as unknown as string }), 'revenue', message);
-    refusedOnce('refund', refund({ amount: 2.5 as unknown as string }), 'amount', 'amount must be a decimal string such as "4.99" (a JSON string, not a number: amounts are exact)');
+    refusedOnce(
+      'refund',
+      refund({ amount: 2.5 as unknown as string }),
+      'amount',
+      'amount must be a decimal string such as "4.99" (a JSON string, not a number: amounts are exact)',
+    );
   });
 
   it.each([
@@ -53,7 +58,7 @@ describe('amounts (track and ad revenue `revenue`, refund `amount`)', () => {
     expect(issuesOf('track', track({ revenue: '1000000000000' })).map((i) => i.path)).toEqual(['revenue']);
   });
 
-  it.each(['100000000000.00001', '100000000001', '999999999999.99999'])('refuses %s: over the vendors\' limit of 100,000,000,000', (revenue) => {
+  it.each(['100000000000.00001', '100000000001', '999999999999.99999'])("refuses %s: over the vendors' limit of 100,000,000,000", (revenue) => {
     refusedOnce('track', track({ revenue }), 'revenue', `revenue must be at most ${MAX_REVENUE} (the vendors' limit); got "${revenue}"`);
   });
 });
@@ -66,15 +71,25 @@ describe('currencies', () => {
   });
 
   it.each(NON_MONETARY_CODES)('refuses %s: not a currency a purchase is paid in', (currency) => {
-    refusedOnce('track', track({ currency }), 'currency', `currency ${currency} is not an ISO 4217 currency a purchase can be paid in (AppsFlyer's list, without XXX, XTS and metal or fund units)`);
+    refusedOnce(
+      'track',
+      track({ currency }),
+      'currency',
+      `currency ${currency} is not an ISO 4217 currency a purchase can be paid in (AppsFlyer's list, without XXX, XTS and metal or fund units)`,
+    );
   });
 
   it.each(['ABC', 'US$', 'usd', 'US', 'EURO', ''])('refuses %j, saying what a code looks like', (currency) => {
-    const issue = refusedOnce('track', track({ currency }), 'currency', /^currency (must be a 3-letter uppercase ISO 4217 code such as "USD"; got|[A-Z]{3} is not an ISO 4217 currency)/);
+    const issue = refusedOnce(
+      'track',
+      track({ currency }),
+      'currency',
+      /^currency (must be a 3-letter uppercase ISO 4217 code such as "USD"; got|[A-Z]{3} is not an ISO 4217 currency)/,
+    );
     expect(issue.message).toContain(currency === 'ABC' ? 'ABC is not' : JSON.stringify(currency));
   });
 
-  it('the list is AppsFlyer\'s codes without the non-monetary ones, each a 3-letter code', () => {
+  it("the list is AppsFlyer's codes without the non-monetary ones, each a 3-letter code", () => {
     for (const code of NON_MONETARY_CODES) expect(CURRENCIES.has(code), code).toBe(false);
     for (const code of CURRENCIES) expect(code).toMatch(/^[A-Z]{3}$/);
     expect(CURRENCIES.size).toBeGreaterThan(150);
@@ -89,8 +104,12 @@ describe('revenue and currency go together', () => {
   });
 
   it('requires both on refunds and ad revenue', () => {
-    expect(issuesOf('refund', { ...refund(), currency: undefined })).toEqual([{ path: 'currency', message: 'currency must be a 3-letter ISO 4217 code such as "USD"' }]);
-    expect(issuesOf('refund', { ...refund(), amount: undefined })).toEqual([{ path: 'amount', message: 'amount must be a decimal string such as "4.99" (a JSON string, not a number: amounts are exact)' }]);
+    expect(issuesOf('refund', { ...refund(), currency: undefined })).toEqual([
+      { path: 'currency', message: 'currency must be a 3-letter ISO 4217 code such as "USD"' },
+    ]);
+    expect(issuesOf('refund', { ...refund(), amount: undefined })).toEqual([
+      { path: 'amount', message: 'amount must be a decimal string such as "4.99" (a JSON string, not a number: amounts are exact)' },
+    ]);
     expect(issuesOf('adRevenue', { ...adRevenue(), currency: undefined }).map((i) => i.path)).toEqual(['currency']);
   });
 });

@@ -63,14 +63,21 @@ function genInstall(r: Rng, key: string, app: PublicAppConfig): Signup {
   const ios = app.platform === 'ios';
   const deviceIds: Record<string, string> = ios
     ? { idfa: uuid(r), ...(r.chance(0.7) ? { idfv: uuid(r) } : {}) }
-    : { gps_adid: uuid(r).toLowerCase(), ...(r.chance(0.5) ? { oaid: 'o'.repeat(r.int(1, 64)) } : {}), ...(r.chance(0.5) ? { fire_adid: uuid(r).toLowerCase() } : {}) };
+    : {
+        gps_adid: uuid(r).toLowerCase(),
+        ...(r.chance(0.5) ? { oaid: 'o'.repeat(r.int(1, 64)) } : {}),
+        ...(r.chance(0.5) ? { fire_adid: uuid(r).toLowerCase() } : {}),
+      };
   return iosSignup({
     userId: `user_${digits(r, r.int(1, 100))}`,
     app: key,
     platform: app.platform,
     deviceIds,
     appsflyerId: `${digits(r, 13)}-${digits(r, r.int(7, 19))}`,
-    osVersion: [digits(r, 3), digits(r, 4), digits(r, 4), digits(r, 4)].slice(0, r.int(1, 4)).join('.').replace(/^0+(?=\d)/, ''),
+    osVersion: [digits(r, 3), digits(r, 4), digits(r, 4), digits(r, 4)]
+      .slice(0, r.int(1, 4))
+      .join('.')
+      .replace(/^0+(?=\d)/, ''),
     ip: r.chance(0.8) ? [1, 2, 3, 4].map(() => String(r.int(100, 255))).join('.') : undefined,
     customerUserId: r.chance(0.8) ? text(r, r.int(1, LIMITS.customerUserIdChars)) : undefined,
     appVersion: r.chance(0.8) ? text(r, r.int(1, LIMITS.appVersionChars)) : undefined,
@@ -82,7 +89,14 @@ function genInstall(r: Rng, key: string, app: PublicAppConfig): Signup {
 
 function genEvent(r: Rng, userId: string): Message {
   if (r.chance(0.15)) {
-    const rf: Refund = { userId, refundId: `rf_${digits(r, r.int(1, 126))}`, purchaseEventId: `evt_${digits(r, 10)}`, amount: `${r.int(1, 9)}${digits(r, r.int(0, 10))}.${digits(r, r.int(1, 5))}`, currency: r.pick(['USD', 'EUR', 'XOF']), occurredAt: '2026-11-22T10:15:00.123+14:00' };
+    const rf: Refund = {
+      userId,
+      refundId: `rf_${digits(r, r.int(1, 126))}`,
+      purchaseEventId: `evt_${digits(r, 10)}`,
+      amount: `${r.int(1, 9)}${digits(r, r.int(0, 10))}.${digits(r, r.int(1, 5))}`,
+      currency: r.pick(['USD', 'EUR', 'XOF']),
+      occurredAt: '2026-11-22T10:15:00.123+14:00',
+    };
     return { kind: 'refund', refund: rf };
   }
   const eventValue: Record<string, string> = {};
@@ -91,7 +105,9 @@ function genEvent(r: Rng, userId: string): Message {
     {
       eventId: `evt_${digits(r, r.int(1, 124))}`,
       name: r.pick(['purchase', 'renewal', 'trial', `custom_${'n'.repeat(r.int(0, 57))}`]),
-      ...(r.chance(0.7) ? { revenue: `${r.int(1, 9)}${digits(r, r.int(0, 10))}.${digits(r, r.int(1, 5))}`, currency: r.pick(['USD', 'EUR', 'XOF', 'JPY']) } : { revenue: undefined, currency: undefined }),
+      ...(r.chance(0.7)
+        ? { revenue: `${r.int(1, 9)}${digits(r, r.int(0, 10))}.${digits(r, r.int(1, 5))}`, currency: r.pick(['USD', 'EUR', 'XOF', 'JPY']) }
+        : { revenue: undefined, currency: undefined }),
       ...(Object.keys(eventValue).length > 0 ? { eventValue } : {}),
       ...(r.chance(0.3) ? { sharingFilter: r.chance(0.3) ? ('all' as const) : Array.from({ length: r.int(1, 6) }, () => text(r, r.int(1, 16))) } : {}),
     },
@@ -157,7 +173,7 @@ describe('AppsFlyer body budget', () => {
     expect(utf8Bytes(body)).toBe(fieldsBytes(appsflyerInstallFields(user, iosApp)) + fieldsBytes(appsflyerEventFields(item, iosApp)) + 1);
   });
 
-  it('refuses at acceptance an eventValue that would push the body over 1 KB, though under eventValue\'s own 1 KB', () => {
+  it("refuses at acceptance an eventValue that would push the body over 1 KB, though under eventValue's own 1 KB", () => {
     // About 650 bytes of eventValue: within the map limit (1,024), but no room with the install's share taken.
     const event = track({ eventValue: { description: 'x'.repeat(600), sku: 'sku_1' } });
     const install = iosSignup({ userAgent: 'M'.repeat(200) });
@@ -167,12 +183,16 @@ describe('AppsFlyer body budget', () => {
     expect(!result.ok && result.issues).toEqual([
       {
         path: 'eventValue',
-        message: expect.stringMatching(/^the event's AppsFlyer fields \(name, eventValue with revenue and the delivery id, time, currency, sharing filter\) take \d{3} bytes; each event may use 462 of AppsFlyer's 1 KB body: send fewer or shorter eventValue entries$/),
+        message: expect.stringMatching(
+          /^the event's AppsFlyer fields \(name, eventValue with revenue and the delivery id, time, currency, sharing filter\) take \d{3} bytes; each event may use 462 of AppsFlyer's 1 KB body: send fewer or shorter eventValue entries$/,
+        ),
       },
     ]);
     // Had it been accepted, AppsFlyer's body would be over the limit and the delivery a dead letter.
     expect(checkMessage('signup', install, withApp(iosApp)).ok).toBe(true);
-    expect(() => buildAppsflyerEventRequest(delivery('appsflyer', { kind: 'track', track: event }), install, iosApp, vendors, AF_KEY)).toThrow(InvalidRequestError);
+    expect(() => buildAppsflyerEventRequest(delivery('appsflyer', { kind: 'track', track: event }), install, iosApp, vendors, AF_KEY)).toThrow(
+      InvalidRequestError,
+    );
     // The same event is fine for an app that does not send it to AppsFlyer.
     expect(checkMessage('track', event, withApp(appWith(iosApp, { appsflyer: null }))).ok).toBe(true);
   });
@@ -229,12 +249,20 @@ describe('AppsFlyer body budget', () => {
       return make(n);
     };
     const install = grow(
-      (n) => iosSignup({ app: 'wide-ios', appsflyerId: `${'9'.repeat(13)}-${'9'.repeat(19)}`, osVersion: '999.9999.9999.9999', customerUserId: '"'.repeat(Math.min(n, 100)), userAgent: n > 100 ? '"'.repeat(n - 100) : undefined }),
+      (n) =>
+        iosSignup({
+          app: 'wide-ios',
+          appsflyerId: `${'9'.repeat(13)}-${'9'.repeat(19)}`,
+          osVersion: '999.9999.9999.9999',
+          customerUserId: '"'.repeat(Math.min(n, 100)),
+          userAgent: n > 100 ? '"'.repeat(n - 100) : undefined,
+        }),
       (s) => checkMessage('signup', s, ctx).ok,
     );
     expect(fieldsBytes(appsflyerInstallFields(install, app))).toBeGreaterThan(LIMITS.appsflyerInstallShareBytes - 2);
     const event = grow(
-      (n) => track({ eventId: 'e'.repeat(128), name: 'purchase', revenue: '99999999999.99999', currency: 'USD', eventValue: { q: '"'.repeat(n) } }, install.userId),
+      (n) =>
+        track({ eventId: 'e'.repeat(128), name: 'purchase', revenue: '99999999999.99999', currency: 'USD', eventValue: { q: '"'.repeat(n) } }, install.userId),
       (t) => checkMessage('track', t, withApp(app, { appKey: 'wide-ios', install })).ok,
     );
     const item = delivery('appsflyer', { kind: 'track', track: event });

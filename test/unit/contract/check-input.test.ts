@@ -36,7 +36,9 @@ describe('checkInput without the relay configuration', () => {
     expect(error).toBeInstanceOf(RelayError);
     expect(error).toMatchObject({ name: 'RelayInputError', type: 'RelayInputError', what: 'track' });
     expect(error.issues.map((i) => i.path)).toEqual(['revenue', 'currency']);
-    expect(error.message).toMatch(/^invalid track: revenue: revenue must be a decimal string such as "4.99" \(a JSON string, not a number: amounts are exact\); currency: currency XXX is not an ISO 4217 currency/);
+    expect(error.message).toMatch(
+      /^invalid track: revenue: revenue must be a decimal string such as "4.99" \(a JSON string, not a number: amounts are exact\); currency: currency XXX is not an ISO 4217 currency/,
+    );
   });
 
   it('applies the clock with the default policy: 5 minutes of skew, the widest window (28 days)', () => {
@@ -44,7 +46,9 @@ describe('checkInput without the relay configuration', () => {
     expect(refusal(() => checkInput('track', track({ occurredAt: new Date(NOW + 300_001).toISOString() }), { now })).issues).toEqual([
       { path: 'occurredAt', message: expect.stringMatching(/is in the future: at most 300 s ahead of now \(2026-11-22T12:00:00.000Z\)/) },
     ]);
-    expect(refusal(() => checkInput('track', track({ occurredAt: new Date(NOW - 29 * DAY).toISOString() }), { now })).issues[0]?.message).toMatch(/older than any vendor's window \(28 days\)/);
+    expect(refusal(() => checkInput('track', track({ occurredAt: new Date(NOW - 29 * DAY).toISOString() }), { now })).issues[0]?.message).toMatch(
+      /older than any vendor's window \(28 days\)/,
+    );
     // A signup's app is not checked without the configuration (the workflow checks it and answers the same errors).
     expect(checkInput('signup', iosSignup({ app: 'not-configured', osVersion: undefined }), { now })).toMatchObject({ app: 'not-configured' });
   });
@@ -54,9 +58,11 @@ describe('checkInput without the relay configuration', () => {
     expect(checkInput('track', track({ occurredAt: new Date().toISOString() }))).toBeTruthy();
   });
 
-  it('refuses the issue\'s 2.5 MB message with the size, not thousands of map issues', () => {
+  it("refuses the issue's 2.5 MB message with the size, not thousands of map issues", () => {
     const huge = track({ callbackParams: Object.fromEntries(Array.from({ length: 2500 }, (_, i) => [`p${i}`, 'x'.repeat(1000)])) });
-    expect(refusal(() => checkInput('track', huge, { now })).issues).toEqual([{ path: '(message)', message: expect.stringMatching(/a message may be at most 16384 bytes/) }]);
+    expect(refusal(() => checkInput('track', huge, { now })).issues).toEqual([
+      { path: '(message)', message: expect.stringMatching(/a message may be at most 16384 bytes/) },
+    ]);
   });
 });
 
@@ -67,15 +73,21 @@ describe('checkInput with the relay configuration', () => {
       { path: 'app', message: 'app "demo-web" is not in the relay configuration (configured: demo-ios, demo-android)' },
     ]);
     expect(refusal(() => checkInput('signup', iosSignup({ app: 'demo-android' }), { config, now })).issues.map((i) => i.path)).toEqual(['platform']);
-    expect(refusal(() => checkInput('signup', iosSignup({ appsflyerId: undefined, osVersion: undefined }), { config, now })).issues.map((i) => i.path)).toEqual(['appsflyerId', 'osVersion']);
+    expect(refusal(() => checkInput('signup', iosSignup({ appsflyerId: undefined, osVersion: undefined }), { config, now })).issues.map((i) => i.path)).toEqual(
+      ['appsflyerId', 'osVersion'],
+    );
   });
 
-  it('uses the configuration\'s policy for the clock', () => {
-    expect(refusal(() => checkInput('track', track({ occurredAt: new Date(NOW + 60_001).toISOString() }), { config, now })).issues[0]?.message).toMatch(/at most 60 s ahead/);
-    expect(refusal(() => checkInput('signup', iosSignup({ installedAt: new Date(NOW + 60_001).toISOString() }), { config, now })).issues[0]?.path).toBe('installedAt');
+  it("uses the configuration's policy for the clock", () => {
+    expect(refusal(() => checkInput('track', track({ occurredAt: new Date(NOW + 60_001).toISOString() }), { config, now })).issues[0]?.message).toMatch(
+      /at most 60 s ahead/,
+    );
+    expect(refusal(() => checkInput('signup', iosSignup({ installedAt: new Date(NOW + 60_001).toISOString() }), { config, now })).issues[0]?.path).toBe(
+      'installedAt',
+    );
   });
 
-  it('cannot know a tracked event\'s app (the install is in the workflow): it applies the widest window only', () => {
+  it("cannot know a tracked event's app (the install is in the workflow): it applies the widest window only", () => {
     // No token or AppsFlyer mapping needed here; the workflow applies the app's rules.
     expect(checkInput('track', track({ name: 'anything', revenue: '0.0001' }), { config, now })).toMatchObject({ revenue: '0.0001' });
     expect(checkInput('adRevenue', adRevenue(), { config, now })).toBeTruthy();

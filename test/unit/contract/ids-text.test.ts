@@ -51,7 +51,12 @@ describe('event names and app keys', () => {
   });
 
   it.each(['Demo iOS', 'DEMO', '-demo', ''])('refuses the app key %j with what an app key looks like', (app) => {
-    refusedOnce('signup', iosSignup({ app }), 'app', 'app must be an app key from the relay configuration: lowercase letters, digits, _ and -, e.g. "demo-ios"');
+    refusedOnce(
+      'signup',
+      iosSignup({ app }),
+      'app',
+      'app must be an app key from the relay configuration: lowercase letters, digits, _ and -, e.g. "demo-ios"',
+    );
   });
 });
 
@@ -80,7 +85,12 @@ describe('printable free text (customerUserId, appVersion, userAgent, reason, ad
     ['\ud800', 'U+D800', 3],
   ])('refuses a control character or lone surrogate (%j) and names it with its position', (bad, code, at) => {
     const text = `abc${bad}def`;
-    refusedOnce('signup', iosSignup({ customerUserId: text }), 'customerUserId', `customerUserId contains an unprintable character (${code} at position ${at})`);
+    refusedOnce(
+      'signup',
+      iosSignup({ customerUserId: text }),
+      'customerUserId',
+      `customerUserId contains an unprintable character (${code} at position ${at})`,
+    );
     refusedOnce('refund', refund({ reason: text }), 'reason', `reason contains an unprintable character (${code} at position ${at})`);
     refusedOnce('adRevenue', adRevenue({ network: text }), 'network', `network contains an unprintable character (${code} at position ${at})`);
   });

@@ -13,7 +13,7 @@ const keys = (n: number, value = 'v') => Object.fromEntries(Array.from({ length:
 
 describe('free-form maps', () => {
   it.each(MAPS)('%s accepts keys Adjust and AppsFlyer take, such as items[0].sku, and any printable value', (map) => {
-    accepted('track', track({ [map]: { 'items[0].sku': 'sku_1', 'a b': 'two words', 'plan/tier': 'pro', 'ключ': 'значение', '😀': '😀', q: '"quoted" \\' } }));
+    accepted('track', track({ [map]: { 'items[0].sku': 'sku_1', 'a b': 'two words', 'plan/tier': 'pro', ключ: 'значение', '😀': '😀', q: '"quoted" \\' } }));
     accepted('track', track({ [map]: {} }));
   });
 
@@ -29,9 +29,14 @@ describe('free-form maps', () => {
     refusedOnce('track', track({ [map]: { '': 'v' } }), `${map}.`, `${map} key "" is empty`);
   });
 
-  it('values: up to 1,024 characters (the map\'s byte limit still applies)', () => {
+  it("values: up to 1,024 characters (the map's byte limit still applies)", () => {
     accepted('track', track({ callbackParams: { note: 'x'.repeat(LIMITS.mapValueChars) } }));
-    refusedOnce('track', track({ callbackParams: { note: 'x'.repeat(LIMITS.mapValueChars + 1) } }), 'callbackParams.note', 'callbackParams.note is longer than 1024 characters');
+    refusedOnce(
+      'track',
+      track({ callbackParams: { note: 'x'.repeat(LIMITS.mapValueChars + 1) } }),
+      'callbackParams.note',
+      'callbackParams.note is longer than 1024 characters',
+    );
   });
 
   it.each([
@@ -51,25 +56,55 @@ describe('free-form maps', () => {
     ['an array', { list: ['a'] }],
   ])('refuses %s as a value: flat string maps only', (_what, map) => {
     const [key] = Object.keys(map);
-    refusedOnce('track', track({ partnerParams: map as unknown as Record<string, string> }), `partnerParams.${key}`, 'partnerParams values must be strings (the vendors accept flat string maps only: no numbers, booleans, null or nesting)');
+    refusedOnce(
+      'track',
+      track({ partnerParams: map as unknown as Record<string, string> }),
+      `partnerParams.${key}`,
+      'partnerParams values must be strings (the vendors accept flat string maps only: no numbers, booleans, null or nesting)',
+    );
   });
 
   it('refuses a map that is not an object', () => {
-    refusedOnce('track', track({ eventValue: '{"a":"b"}' as unknown as Record<string, string> }), 'eventValue', 'eventValue must be an object of string values, e.g. {"plan":"pro"}');
+    refusedOnce(
+      'track',
+      track({ eventValue: '{"a":"b"}' as unknown as Record<string, string> }),
+      'eventValue',
+      'eventValue must be an object of string values, e.g. {"plan":"pro"}',
+    );
   });
 
   it(`limits each Adjust map to ${LIMITS.adjustMapBytes} bytes of JSON, eventValue to AppsFlyer's ${LIMITS.appsflyerBodyBytes}`, () => {
     // {"k0":"xxx...","k1":...}: 4 maps of 1,000 characters fit in 4 KiB, a fifth does not.
     accepted('track', track({ callbackParams: keys(4, 'x'.repeat(1000)), partnerParams: keys(4, 'x'.repeat(1000)) }));
-    refusedOnce('track', track({ callbackParams: keys(5, 'x'.repeat(1000)) }), 'callbackParams', /^callbackParams is 50\d\d bytes as JSON; at most 4096 are accepted$/);
-    refusedOnce('adRevenue', adRevenue({ callbackParams: keys(5, 'x'.repeat(1000)) }), 'callbackParams', /^callbackParams is 50\d\d bytes as JSON; at most 4096 are accepted$/);
+    refusedOnce(
+      'track',
+      track({ callbackParams: keys(5, 'x'.repeat(1000)) }),
+      'callbackParams',
+      /^callbackParams is 50\d\d bytes as JSON; at most 4096 are accepted$/,
+    );
+    refusedOnce(
+      'adRevenue',
+      adRevenue({ callbackParams: keys(5, 'x'.repeat(1000)) }),
+      'callbackParams',
+      /^callbackParams is 50\d\d bytes as JSON; at most 4096 are accepted$/,
+    );
     // Bytes, not characters: 350 emoji are 350 characters but 1,400 bytes.
     refusedOnce('track', track({ eventValue: { e: '😀'.repeat(350) } }), 'eventValue', /^eventValue is 14\d\d bytes as JSON; at most 1024 are accepted$/);
   });
 
   it('reserves af_revenue and af_currency in eventValue: the relay sets them from revenue and currency', () => {
-    refusedOnce('track', track({ eventValue: { af_revenue: '9.99' } }), 'eventValue.af_revenue', "eventValue.af_revenue is reserved: the relay sets it from the event's revenue and currency");
-    refusedOnce('track', track({ eventValue: { af_currency: 'EUR' } }), 'eventValue.af_currency', "eventValue.af_currency is reserved: the relay sets it from the event's revenue and currency");
+    refusedOnce(
+      'track',
+      track({ eventValue: { af_revenue: '9.99' } }),
+      'eventValue.af_revenue',
+      "eventValue.af_revenue is reserved: the relay sets it from the event's revenue and currency",
+    );
+    refusedOnce(
+      'track',
+      track({ eventValue: { af_currency: 'EUR' } }),
+      'eventValue.af_currency',
+      "eventValue.af_currency is reserved: the relay sets it from the event's revenue and currency",
+    );
     // Other af_ keys are AppsFlyer's rich event parameters and pass.
     accepted('track', track({ eventValue: { af_content_id: 'sku_1', af_quantity: '2' } }));
     // Only eventValue is AppsFlyer's: an Adjust callback parameter may be called af_revenue.
@@ -82,15 +117,30 @@ describe('AppsFlyer sharingFilter', () => {
     accepted('track', track({ sharingFilter: 'all' }));
     accepted('track', track({ sharingFilter: ['googleadwords_int', 'Apple Search Ads', 'twitter'] }));
     refusedOnce('track', track({ sharingFilter: [] }), 'sharingFilter', 'sharingFilter must name at least one partner, or be "all"');
-    refusedOnce('track', track({ sharingFilter: 'none' as 'all' }), 'sharingFilter', 'sharingFilter must be "all" or an array of AppsFlyer partner ids such as ["googleadwords_int"]');
-    refusedOnce('track', track({ sharingFilter: ['a\u0001'] }), 'sharingFilter.0', 'sharingFilter partner contains an unprintable character (U+0001 at position 1)');
+    refusedOnce(
+      'track',
+      track({ sharingFilter: 'none' as 'all' }),
+      'sharingFilter',
+      'sharingFilter must be "all" or an array of AppsFlyer partner ids such as ["googleadwords_int"]',
+    );
+    refusedOnce(
+      'track',
+      track({ sharingFilter: ['a\u0001'] }),
+      'sharingFilter.0',
+      'sharingFilter partner contains an unprintable character (U+0001 at position 1)',
+    );
     accepted('track', track({ sharingFilter: Array.from({ length: 20 }, (_, i) => `p${i}_int`) }));
   });
 
   // BUG (domain/contract/fields.ts, SharingFilter): the array branch's .max(20) message never reaches the caller;
   // zod's union reports its generic error, which tells someone who sent 21 partner ids to send an array of ids.
   it('refuses 21 partners saying the limit (not "must be an array of partner ids")', () => {
-    refusedOnce('track', track({ sharingFilter: Array.from({ length: 21 }, (_, i) => `p${i}_int`) }), 'sharingFilter', 'sharingFilter may name at most 20 partners');
+    refusedOnce(
+      'track',
+      track({ sharingFilter: Array.from({ length: 21 }, (_, i) => `p${i}_int`) }),
+      'sharingFilter',
+      'sharingFilter may name at most 20 partners',
+    );
   });
 });
 
@@ -101,7 +151,10 @@ describe('the whole message: at most 16 KiB of JSON, checked before parsing', ()
     const parse = vi.spyOn(MESSAGES.track, 'safeParse');
     const huge = track({ callbackParams: Object.fromEntries(Array.from({ length: 2500 }, (_, i) => [`param_${i}`, 'x'.repeat(1000)])) });
     const result = checkMessage('track', huge);
-    expect(result).toEqual({ ok: false, issues: [{ path: '(message)', message: expect.stringMatching(/^is 25\d{5} bytes as JSON; a message may be at most 16384 bytes \(16 KiB\)$/) }] });
+    expect(result).toEqual({
+      ok: false,
+      issues: [{ path: '(message)', message: expect.stringMatching(/^is 25\d{5} bytes as JSON; a message may be at most 16384 bytes \(16 KiB\)$/) }],
+    });
     expect(parse).not.toHaveBeenCalled();
     // A message within the limit is parsed.
     checkMessage('track', track());
@@ -139,7 +192,13 @@ describe('what the limits guarantee for Adjust', () => {
     const worst = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${'"'.repeat(4)}${i}`, '😀'.repeat(98)]));
     const message = track({ eventId: 'e'.repeat(128), callbackParams: worst(10), partnerParams: worst(10) }, 'u'.repeat(128));
     expect(issuesOf('track', message, withApp(androidApp, { appKey: 'demo-android' }))).toEqual([]);
-    const req = buildAdjustRequest(delivery('adjust', { kind: 'track', track: message }), androidUser({ userAgent: '😀'.repeat(LIMITS.userAgentChars) }), androidApp, vendors, ADJUST_S2S_TOKEN);
+    const req = buildAdjustRequest(
+      delivery('adjust', { kind: 'track', track: message }),
+      androidUser({ userAgent: '😀'.repeat(LIMITS.userAgentChars) }),
+      androidApp,
+      vendors,
+      ADJUST_S2S_TOKEN,
+    );
     const bytes = Buffer.byteLength(req.body) + Buffer.byteLength(req.url);
     expect(bytes).toBeGreaterThan(20_000);
     expect(bytes).toBeLessThan(ADJUST_MAX_REQUEST_BYTES / 10);

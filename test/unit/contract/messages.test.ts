@@ -38,7 +38,12 @@ describe('refund', () => {
   it('needs the purchase it reverses, a positive amount and its currency; the reason is optional printable text', () => {
     accepted('refund', refund());
     accepted('refund', refund({ reason: 'customer asked: "too expensive"' }));
-    refusedOnce('refund', { ...refund(), purchaseEventId: undefined }, 'purchaseEventId', 'purchaseEventId is required (an id chosen by your backend, e.g. "evt_123")');
+    refusedOnce(
+      'refund',
+      { ...refund(), purchaseEventId: undefined },
+      'purchaseEventId',
+      'purchaseEventId is required (an id chosen by your backend, e.g. "evt_123")',
+    );
     refusedOnce('refund', refund({ amount: '-1' }), 'amount', /^amount must be a plain decimal/);
     refusedOnce('refund', refund({ reason: 'r'.repeat(LIMITS.reasonChars + 1) }), 'reason', 'reason must be at most 200 characters; got 201');
     refusedOnce('refund', { ...refund(), revenue: '1' }, '(message)', 'Unrecognized key: "revenue"');
@@ -46,7 +51,7 @@ describe('refund', () => {
 });
 
 describe('adRevenue', () => {
-  it('accepts Adjust\'s ad revenue example (1 impression, 0.01 USD) with network, unit and placement', () => {
+  it("accepts Adjust's ad revenue example (1 impression, 0.01 USD) with network, unit and placement", () => {
     accepted('adRevenue', adRevenue({ network: 'Admob', unit: 'rewarded_video', placement: 'home_screen', callbackParams: { placement_id: 'p1' } }));
   });
 

@@ -27,7 +27,7 @@ describe('occurredAt and the clock', () => {
     }
   });
 
-  it('refuses the issue\'s occurredAt in 2099 (it would restamp every later Adjust event), for every event-like message', () => {
+  it("refuses the issue's occurredAt in 2099 (it would restamp every later Adjust event), for every event-like message", () => {
     refusedOnce('track', track({ occurredAt: '2099-01-01T00:00:00Z' }), 'occurredAt', /^occurredAt 2099-01-01T00:00:00Z is in the future/, clockOnly());
     refusedOnce('refund', refund({ occurredAt: '2099-01-01T00:00:00Z' }), 'occurredAt', /^occurredAt 2099-01-01T00:00:00Z is in the future/, clockOnly());
     refusedOnce('adRevenue', adRevenue({ occurredAt: '2099-01-01T00:00:00Z' }), 'occurredAt', /^occurredAt 2099-01-01T00:00:00Z is in the future/, clockOnly());
@@ -44,14 +44,26 @@ describe('occurredAt and the clock', () => {
   });
 });
 
-describe('occurredAt and the vendors\' windows', () => {
+describe("occurredAt and the vendors' windows", () => {
   it('with the app known: the longest window of the vendors the event goes to', () => {
     // Adjust 28 days and AppsFlyer 7 days: 28 days (at exactly 28 days it is too old, as for the lanes' deadline).
     accepted('track', track({ occurredAt: at(NOW - 28 * DAY + 1) }), ios);
-    refusedOnce('track', track({ occurredAt: at(NOW - 28 * DAY) }), 'occurredAt', '2026-10-25T12:00:00.000Z is older than the longest window of the vendors it goes to (adjust 28 days, appsflyer 7 days)', ios);
+    refusedOnce(
+      'track',
+      track({ occurredAt: at(NOW - 28 * DAY) }),
+      'occurredAt',
+      '2026-10-25T12:00:00.000Z is older than the longest window of the vendors it goes to (adjust 28 days, appsflyer 7 days)',
+      ios,
+    );
     // AppsFlyer only: 7 days.
     accepted('track', track({ occurredAt: at(NOW - 7 * DAY + 1) }), afOnly);
-    refusedOnce('track', track({ occurredAt: at(NOW - 8 * DAY) }), 'occurredAt', /is older than the longest window of the vendors it goes to \(appsflyer 7 days\)$/, afOnly);
+    refusedOnce(
+      'track',
+      track({ occurredAt: at(NOW - 8 * DAY) }),
+      'occurredAt',
+      /is older than the longest window of the vendors it goes to \(appsflyer 7 days\)$/,
+      afOnly,
+    );
     // An event Adjust does not take (no token) is held to AppsFlyer's window.
     refusedOnce('track', track({ name: 'level_up', occurredAt: at(NOW - 8 * DAY) }), 'occurredAt', /\(appsflyer 7 days\)$/, ios);
     // The configured windows count.
@@ -67,7 +79,13 @@ describe('occurredAt and the vendors\' windows', () => {
 
   it('with the app unknown (held for the signup): only the widest window, of any vendor', () => {
     accepted('track', track({ occurredAt: at(NOW - 28 * DAY + 1) }), clockOnly());
-    refusedOnce('track', track({ occurredAt: at(NOW - 29 * DAY) }), 'occurredAt', '2026-10-24T12:00:00.000Z is older than any vendor\'s window (28 days)', clockOnly());
+    refusedOnce(
+      'track',
+      track({ occurredAt: at(NOW - 29 * DAY) }),
+      'occurredAt',
+      "2026-10-24T12:00:00.000Z is older than any vendor's window (28 days)",
+      clockOnly(),
+    );
     accepted('track', track({ occurredAt: at(NOW - 29 * DAY) }), clockOnly({ appsflyerMaxAgeDays: 30 }));
     refusedOnce('refund', refund({ occurredAt: at(NOW - 29 * DAY) }), 'occurredAt', /older than any vendor's window \(28 days\)/, clockOnly());
     // A configured app the worker does not have yet counts as unknown.
@@ -78,12 +96,18 @@ describe('occurredAt and the vendors\' windows', () => {
   // BUG (domain/contract/rules.ts, deliveryIssues): with the app unknown, the widest window takes AppsFlyer's
   // window into account for ad revenue, which only Adjust receives; with appsflyerMaxAgeDays above
   // adjustAdRevenueWindowDays a 40-day-old ad revenue report is accepted and can only be dead-lettered later.
-  it('with the app unknown, ad revenue is held to Adjust\'s ad revenue window only', () => {
-    refusedOnce('adRevenue', adRevenue({ occurredAt: at(NOW - 40 * DAY) }), 'occurredAt', /older than any vendor's window \(28 days\)/, clockOnly({ appsflyerMaxAgeDays: 90 }));
+  it("with the app unknown, ad revenue is held to Adjust's ad revenue window only", () => {
+    refusedOnce(
+      'adRevenue',
+      adRevenue({ occurredAt: at(NOW - 40 * DAY) }),
+      'occurredAt',
+      /older than any vendor's window \(28 days\)/,
+      clockOnly({ appsflyerMaxAgeDays: 90 }),
+    );
   });
 });
 
-describe('Adjust\'s revenue minimum (0.001), only for events sent with a revenue token', () => {
+describe("Adjust's revenue minimum (0.001), only for events sent with a revenue token", () => {
   it('refuses less than 0.001 for an Adjust revenue token, naming the token and the event', () => {
     accepted('track', track({ revenue: MIN_ADJUST_REVENUE }), ios);
     refusedOnce('track', track({ revenue: '0.0001' }), 'revenue', 'must be at least 0.001 for Adjust revenue event p4rch1 ("purchase"); got 0.0001', ios);
@@ -102,7 +126,7 @@ describe('Adjust\'s revenue minimum (0.001), only for events sent with a revenue
 });
 
 describe('keys the relay fills in itself', () => {
-  it('refuses the app\'s deliveryIdParam in callbackParams and deliveryIdKey in eventValue', () => {
+  it("refuses the app's deliveryIdParam in callbackParams and deliveryIdKey in eventValue", () => {
     expect(issuesOf('track', track({ callbackParams: { s2s_delivery_id: 'x' }, eventValue: { s2s_delivery_id: 'y' } }), ios)).toEqual([
       { path: 'callbackParams.s2s_delivery_id', message: 'is reserved: the relay sends the delivery id under it (apps.demo-ios.adjust.deliveryIdParam)' },
       { path: 'eventValue.s2s_delivery_id', message: 'is reserved: the relay sends the delivery id under it (apps.demo-ios.appsflyer.deliveryIdKey)' },
@@ -122,7 +146,7 @@ describe('keys the relay fills in itself', () => {
 });
 
 describe('events no vendor would receive', () => {
-  it('refuses a tracked event that neither vendor takes, with each vendor\'s reason', () => {
+  it("refuses a tracked event that neither vendor takes, with each vendor's reason", () => {
     const skipUnmapped = withApp(appWith(iosApp, { appsflyer: { unmappedEvents: 'skip' } }));
     refusedOnce(
       'track',
@@ -144,8 +168,20 @@ describe('events no vendor would receive', () => {
     );
     refusedOnce('adRevenue', adRevenue(), '(message)', /adjust: the app has no Adjust configuration/, afOnly);
     accepted('adRevenue', adRevenue({ occurredAt: at(NOW - 28 * DAY + 1) }), withAdRevenue);
-    refusedOnce('adRevenue', adRevenue({ occurredAt: at(NOW - 28 * DAY) }), 'occurredAt', /older than the longest window of the vendors it goes to \(adjust 28 days\)$/, withAdRevenue);
-    refusedOnce('adRevenue', adRevenue({ occurredAt: at(NOW - 11 * DAY) }), 'occurredAt', /\(adjust 10 days\)$/, withApp(appWith(iosApp, { adjust: { adRevenue: true } }), { policy: { adjustAdRevenueWindowDays: 10 } }));
+    refusedOnce(
+      'adRevenue',
+      adRevenue({ occurredAt: at(NOW - 28 * DAY) }),
+      'occurredAt',
+      /older than the longest window of the vendors it goes to \(adjust 28 days\)$/,
+      withAdRevenue,
+    );
+    refusedOnce(
+      'adRevenue',
+      adRevenue({ occurredAt: at(NOW - 11 * DAY) }),
+      'occurredAt',
+      /\(adjust 10 days\)$/,
+      withApp(appWith(iosApp, { adjust: { adRevenue: true } }), { policy: { adjustAdRevenueWindowDays: 10 } }),
+    );
   });
 
   it('accepts a refund even where no vendor gets it (it still counts against its purchase)', () => {

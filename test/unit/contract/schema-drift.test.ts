@@ -27,7 +27,10 @@ const validate = (name: MessageName, value: unknown) => {
 
 /** The payloads docs/contract.md shows, each marked `<!-- example: <message> -->` before its json block. */
 function docExamples(): Array<{ name: MessageName; value: unknown }> {
-  return [...doc.matchAll(/<!-- example: (\w+) -->\s*```json\n([\s\S]*?)```/g)].map((m) => ({ name: m[1] as MessageName, value: JSON.parse(m[2] as string) as unknown }));
+  return [...doc.matchAll(/<!-- example: (\w+) -->\s*```json\n([\s\S]*?)```/g)].map((m) => ({
+    name: m[1] as MessageName,
+    value: JSON.parse(m[2] as string) as unknown,
+  }));
 }
 
 describe('JSON Schema files', () => {
@@ -96,7 +99,14 @@ describe('docs/contract.md', () => {
   });
 
   it('links only to files that exist and to its own headings', () => {
-    const anchors = new Set([...doc.matchAll(/^#+ (.+)$/gm)].map((m) => (m[1] as string).toLowerCase().replace(/[^\w\s-]/g, '').replace(/\s/g, '-')));
+    const anchors = new Set(
+      [...doc.matchAll(/^#+ (.+)$/gm)].map((m) =>
+        (m[1] as string)
+          .toLowerCase()
+          .replace(/[^\w\s-]/g, '')
+          .replace(/\s/g, '-'),
+      ),
+    );
     const links = [...doc.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1] as string).filter((t) => !/^[a-z][a-z0-9+.-]*:/i.test(t));
     expect(links.length).toBeGreaterThan(8);
     for (const link of links) {
@@ -107,6 +117,7 @@ describe('docs/contract.md', () => {
   });
 
   it('lists every limit with the value domain/contract/limits.ts has', () => {
-    for (const [key, value] of Object.entries(LIMITS)) expect(doc.includes(`| \`${key}\` | ${value} |`), `docs/contract.md's limits table has ${key} = ${value}`).toBe(true);
+    for (const [key, value] of Object.entries(LIMITS))
+      expect(doc.includes(`| \`${key}\` | ${value} |`), `docs/contract.md's limits table has ${key} = ${value}`).toBe(true);
   });
 });

@@ -45,20 +45,38 @@ describe('signup shape', () => {
   });
 
   it('refuses deviceIds that is not an object, with an example', () => {
-    refusedOnce('signup', androidSignup({ deviceIds: ANDROID_GAID }), 'deviceIds', 'deviceIds must be an object such as {"idfa":"D2CADB5F-410F-4963-AC0C-2A78534BDF1E"}');
+    refusedOnce(
+      'signup',
+      androidSignup({ deviceIds: ANDROID_GAID }),
+      'deviceIds',
+      'deviceIds must be an object such as {"idfa":"D2CADB5F-410F-4963-AC0C-2A78534BDF1E"}',
+    );
   });
 
   it('refuses device ids of the other platform, naming each one', () => {
-    expect(issuesOf('signup', androidSignup({ deviceIds: { gps_adid: ANDROID_GAID, idfa: 'D2CADB5F-410F-4963-AC0C-2A78534BDF1E', idfv: '95C9BD22-4A4C-41C8-9548-ED07C5C8C145' } }))).toEqual([
+    expect(
+      issuesOf(
+        'signup',
+        androidSignup({ deviceIds: { gps_adid: ANDROID_GAID, idfa: 'D2CADB5F-410F-4963-AC0C-2A78534BDF1E', idfv: '95C9BD22-4A4C-41C8-9548-ED07C5C8C145' } }),
+      ),
+    ).toEqual([
       { path: 'deviceIds.idfa', message: 'idfa is an iOS identifier; an android install must not carry it' },
       { path: 'deviceIds.idfv', message: 'idfv is an iOS identifier; an android install must not carry it' },
     ]);
     for (const key of ['gps_adid', 'android_id', 'fire_adid', 'oaid'] as const) {
       const value = key === 'android_id' ? '9774d56d682e549c' : key === 'oaid' ? 'oaid-1' : ANDROID_GAID;
-      refusedOnce('signup', iosSignup({ deviceIds: { idfa: 'D2CADB5F-410F-4963-AC0C-2A78534BDF1E', [key]: value } }), `deviceIds.${key}`, `${key} is an Android identifier; an ios install must not carry it`);
+      refusedOnce(
+        'signup',
+        iosSignup({ deviceIds: { idfa: 'D2CADB5F-410F-4963-AC0C-2A78534BDF1E', [key]: value } }),
+        `deviceIds.${key}`,
+        `${key} is an Android identifier; an ios install must not carry it`,
+      );
     }
     // web_uuid and adid belong to no platform.
-    accepted('signup', androidSignup({ deviceIds: { gps_adid: ANDROID_GAID, web_uuid: 'a9b8c7d6-e5f4-4321-8765-0fedcba98765', adid: '18546f6171f67e29d1cb983322ad1329' } }));
+    accepted(
+      'signup',
+      androidSignup({ deviceIds: { gps_adid: ANDROID_GAID, web_uuid: 'a9b8c7d6-e5f4-4321-8765-0fedcba98765', adid: '18546f6171f67e29d1cb983322ad1329' } }),
+    );
   });
 
   it('attStatus is iOS only and 0-3; trackingEnabled is a boolean', () => {
@@ -70,7 +88,11 @@ describe('signup shape', () => {
 
   it.each([
     [{ appsflyerId: '123-45' }, 'appsflyerId', 'appsflyerId must look like 1234567890123-1234567 (13 digits, a hyphen, 7 to 19 digits)'],
-    [{ appsflyerId: '1234567890123-12345678901234567890' }, 'appsflyerId', 'appsflyerId must look like 1234567890123-1234567 (13 digits, a hyphen, 7 to 19 digits)'],
+    [
+      { appsflyerId: '1234567890123-12345678901234567890' },
+      'appsflyerId',
+      'appsflyerId must look like 1234567890123-1234567 (13 digits, a hyphen, 7 to 19 digits)',
+    ],
     [{ osVersion: 'iOS 17' }, 'osVersion', 'osVersion must look like "17.1" or "14.5.1"'],
     [{ osVersion: 17.1 }, 'osVersion', 'osVersion must be a string'],
     [{ ip: '999.1.1.1' }, 'ip', 'ip must be an IPv4 address such as 203.0.113.7 (an IPv6 address is accepted but not sent: both vendors take IPv4 only)'],
@@ -86,7 +108,16 @@ describe('signup shape', () => {
   });
 
   it('lists the fields a later signup may fill in', () => {
-    expect([...AMENDABLE_FIELDS].sort()).toEqual(['appVersion', 'appsflyerId', 'attStatus', 'customerUserId', 'ip', 'osVersion', 'trackingEnabled', 'userAgent']);
+    expect([...AMENDABLE_FIELDS].sort()).toEqual([
+      'appVersion',
+      'appsflyerId',
+      'attStatus',
+      'customerUserId',
+      'ip',
+      'osVersion',
+      'trackingEnabled',
+      'userAgent',
+    ]);
     expect(hasAdjustDeviceId({ deviceIds: { adid: '18546f6171f67e29d1cb983322ad1329' } })).toBe(true);
     expect(hasAdjustDeviceId({})).toBe(false);
   });
@@ -99,13 +130,37 @@ describe('signup rules', () => {
   });
 
   it('refuses an install of the other platform', () => {
-    refusedOnce('signup', androidSignup({ app: 'demo-ios' }), 'platform', 'app "demo-ios" is configured as an ios app; an android install cannot belong to it', ios);
-    refusedOnce('signup', iosSignup({ app: 'demo-android' }), 'platform', 'app "demo-android" is configured as an android app; an ios install cannot belong to it', android);
+    refusedOnce(
+      'signup',
+      androidSignup({ app: 'demo-ios' }),
+      'platform',
+      'app "demo-ios" is configured as an ios app; an android install cannot belong to it',
+      ios,
+    );
+    refusedOnce(
+      'signup',
+      iosSignup({ app: 'demo-android' }),
+      'platform',
+      'app "demo-android" is configured as an android app; an ios install cannot belong to it',
+      android,
+    );
   });
 
   it('requires the identifier each configured vendor needs: an Adjust device id, an appsflyerId', () => {
-    refusedOnce('signup', iosSignup({ deviceIds: undefined }), 'deviceIds', 'app "demo-ios" sends to Adjust, which needs a device id (idfa, idfv, gps_adid, android_id, fire_adid, oaid, web_uuid or adid); none given', ios);
-    refusedOnce('signup', iosSignup({ appsflyerId: undefined }), 'appsflyerId', 'app "demo-ios" sends to AppsFlyer, which needs the user\'s appsflyerId (appsflyer_id is mandatory)', ios);
+    refusedOnce(
+      'signup',
+      iosSignup({ deviceIds: undefined }),
+      'deviceIds',
+      'app "demo-ios" sends to Adjust, which needs a device id (idfa, idfv, gps_adid, android_id, fire_adid, oaid, web_uuid or adid); none given',
+      ios,
+    );
+    refusedOnce(
+      'signup',
+      iosSignup({ appsflyerId: undefined }),
+      'appsflyerId',
+      'app "demo-ios" sends to AppsFlyer, which needs the user\'s appsflyerId (appsflyer_id is mandatory)',
+      ios,
+    );
     // Each vendor only when configured.
     accepted('signup', iosSignup({ deviceIds: undefined }), withApp(appWith(iosApp, { adjust: null })));
     accepted('signup', iosSignup({ appsflyerId: undefined, osVersion: undefined }), withApp(appWith(iosApp, { appsflyer: null })));
@@ -126,7 +181,7 @@ describe('signup rules', () => {
     accepted('signup', iosSignup({ osVersion: undefined }), withApp(appWith(iosApp, { appsflyer: null })));
   });
 
-  it('refuses installedAt in the future beyond policy.maxClockSkew (the issue\'s year 9999 never opens the gate)', () => {
+  it("refuses installedAt in the future beyond policy.maxClockSkew (the issue's year 9999 never opens the gate)", () => {
     const at = (ms: number) => new Date(ms).toISOString();
     accepted('signup', iosSignup({ installedAt: at(NOW + 5 * 60_000) }), ios);
     refusedOnce(
@@ -159,6 +214,10 @@ describe('signup rules', () => {
     accepted('signup', iosSignup({ userAgent: '😀'.repeat(LIMITS.userAgentChars) }), withApp(appWith(iosApp, { appsflyer: { apiVersion: 'api2' } })));
     accepted('signup', iosSignup({ userAgent: '😀'.repeat(LIMITS.userAgentChars) }), withApp(appWith(iosApp, { appsflyer: null })));
     // A realistic user agent fits.
-    accepted('signup', iosSignup({ userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148' }), ios);
+    accepted(
+      'signup',
+      iosSignup({ userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148' }),
+      ios,
+    );
   });
 });

@@ -76,8 +76,18 @@ describe('readTimestamp', () => {
 
 describe('timestamp fields in messages', () => {
   it('name the field, the problem and the value given', () => {
-    refusedOnce('track', track({ occurredAt: '2026-02-30T10:00:00Z' }), 'occurredAt', 'occurredAt is not a real date: 2026-02 has 28 days, not 30; got "2026-02-30T10:00:00Z"');
-    refusedOnce('track', track({ occurredAt: 1795341600 as unknown as string }), 'occurredAt', 'occurredAt is required (ISO 8601 with a timezone, e.g. "2026-11-22T10:15:00Z")');
+    refusedOnce(
+      'track',
+      track({ occurredAt: '2026-02-30T10:00:00Z' }),
+      'occurredAt',
+      'occurredAt is not a real date: 2026-02 has 28 days, not 30; got "2026-02-30T10:00:00Z"',
+    );
+    refusedOnce(
+      'track',
+      track({ occurredAt: 1795341600 as unknown as string }),
+      'occurredAt',
+      'occurredAt is required (ISO 8601 with a timezone, e.g. "2026-11-22T10:15:00Z")',
+    );
     refusedOnce('track', { ...track(), occurredAt: undefined }, 'occurredAt', /occurredAt is required/);
   });
 

@@ -28,7 +28,10 @@ const read = (f: string) => fs.readFileSync(path.join(PROJECT_ROOT, f), 'utf8');
 const doc = read('README.md');
 /** docs/configuration.md: the configuration reference (every environment variable with its default). */
 const configuration = read('docs/configuration.md');
-const docFiles = fs.readdirSync(path.join(PROJECT_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
+const docFiles = fs
+  .readdirSync(path.join(PROJECT_ROOT, 'docs'))
+  .filter((f) => f.endsWith('.md'))
+  .map((f) => `docs/${f}`);
 /** docs/*.md, concatenated. */
 const docsText = docFiles.map(read).join('\n');
 
@@ -78,15 +81,34 @@ function referenceRows(section: string, name: string): string[] {
 describe('docs/: deploying, configuration reference, scaling', () => {
   it('has the deploying, configuration reference and scaling pages with their topics', () => {
     expect(section(ENV).length).toBeGreaterThan(200);
-    for (const topic of ['### Temporal connection', '### Worker', '### `npm start`', '### The `s2s` CLI', '### Docker Compose and the setup script']) expect(section(ENV)).toContain(topic);
+    for (const topic of ['### Temporal connection', '### Worker', '### `npm start`', '### The `s2s` CLI', '### Docker Compose and the setup script'])
+      expect(section(ENV)).toContain(topic);
     expect(doc).toContain('(docs/app-config.md)');
     expect(configuration).toContain('(app-config.md)');
     const deploying = read('docs/deploying.md');
-    for (const topic of ['## The worker image', '## A production-like stack with Docker Compose', '## Setting up a self-hosted cluster', '## Connecting to Temporal Cloud', '## Self-hosted TLS', '## Kubernetes and other orchestrators', '## Graceful shutdown', '## Metrics', '## Logs']) {
+    for (const topic of [
+      '## The worker image',
+      '## A production-like stack with Docker Compose',
+      '## Setting up a self-hosted cluster',
+      '## Connecting to Temporal Cloud',
+      '## Self-hosted TLS',
+      '## Kubernetes and other orchestrators',
+      '## Graceful shutdown',
+      '## Metrics',
+      '## Logs',
+    ]) {
       expect(deploying, topic).toContain(`\n${topic}\n`);
     }
     const scaling = read('docs/scaling.md');
-    for (const topic of ['## Workers and replicas', '## Task-queue partitions', '## Rate limits', '## The cost of one open workflow per user', '## Retention', '## Continue-as-new', '## Rolling deploys']) {
+    for (const topic of [
+      '## Workers and replicas',
+      '## Task-queue partitions',
+      '## Rate limits',
+      '## The cost of one open workflow per user',
+      '## Retention',
+      '## Continue-as-new',
+      '## Rolling deploys',
+    ]) {
       expect(scaling, topic).toContain(topic);
     }
   });
@@ -103,7 +125,7 @@ describe('docs/: deploying, configuration reference, scaling', () => {
     }
   });
 
-  it('documents the variables `npm start` adds, and the CLI\'s, with their defaults', () => {
+  it("documents the variables `npm start` adds, and the CLI's, with their defaults", () => {
     const start = subsection(ENV, '### `npm start`');
     expect(Object.keys(StartEnv.shape)).toEqual(['TEMPORAL_UI_PORT', 'EMULATOR_PORT', 'S2S_DATA_DIR']);
     for (const [name, schema] of Object.entries(StartEnv.shape as Shape)) {
@@ -141,7 +163,10 @@ describe('docs/: deploying, configuration reference, scaling', () => {
           expect(usedBy, row).toMatch(/^(compose|`setup-namespace\.sh`)$/);
           expect(usedBy === 'compose' ? compose : setup, `${name} is read by ${usedBy}`).toContain(name);
         } else {
-          expect(schemas, `${name} (documented in docs/configuration.md's environment reference) is read by a zod schema: worker/config.ts, client/connection.ts, worker/start.ts or client/cli.ts`).toContain(name);
+          expect(
+            schemas,
+            `${name} (documented in docs/configuration.md's environment reference) is read by a zod schema: worker/config.ts, client/connection.ts, worker/start.ts or client/cli.ts`,
+          ).toContain(name);
         }
       }
     }
@@ -186,7 +211,9 @@ describe('links and paths to documents', () => {
   const files = ['README.md', ...docFiles, 'docker-compose.yml', 'config/docker-emulator.yaml', 'Dockerfile', ...listFiles('deploy')];
 
   function listFiles(dir: string): string[] {
-    return fs.readdirSync(path.join(PROJECT_ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(`${dir}/${e.name}`) : [`${dir}/${e.name}`]));
+    return fs
+      .readdirSync(path.join(PROJECT_ROOT, dir), { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? listFiles(`${dir}/${e.name}`) : [`${dir}/${e.name}`]));
   }
 
   /** Every `docs/...` or `README.md[#anchor]` path in a file, and in Markdown every relative link target. */
@@ -203,8 +230,12 @@ describe('links and paths to documents', () => {
   }
 
   it('finds the references it checks', () => {
-    expect(references('README.md')).toEqual(expect.arrayContaining(['docs/app-config.md', 'docs/emulator.md', 'docs/configuration.md', '#quick-start', 'scripts/temporal-cli.sh']));
-    expect(references('docs/configuration.md')).toEqual(expect.arrayContaining(['app-config.md', 'scaling.md#rate-limits-and-the-ramp', '#the-delivery-policy']));
+    expect(references('README.md')).toEqual(
+      expect.arrayContaining(['docs/app-config.md', 'docs/emulator.md', 'docs/configuration.md', '#quick-start', 'scripts/temporal-cli.sh']),
+    );
+    expect(references('docs/configuration.md')).toEqual(
+      expect.arrayContaining(['app-config.md', 'scaling.md#rate-limits-and-the-ramp', '#the-delivery-policy']),
+    );
     expect(references('docker-compose.yml')).toContain('docs/deploying.md#a-production-like-stack-with-docker-compose');
     expect(references('deploy/temporal/dynamicconfig/development-sql.yaml')).toContain('docs/scaling.md#task-queue-partitions');
     expect(references('deploy/observability/alerts.yml')).toContain('docs/operations.md#dead-letters-appeared');
@@ -243,7 +274,9 @@ describe('README: the front door', () => {
     for (const command of ['npm start', 'npm test']) expect(quickStart).toContain(command);
     expect(section('Using it from a backend', doc)).toContain('(docs/contract.md)');
     // The results are dated: every row of the table starts with the day it was measured.
-    const results = section('Results', doc).split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Measured'));
+    const results = section('Results', doc)
+      .split('\n')
+      .filter((l) => l.startsWith('| ') && !l.startsWith('| Measured'));
     expect(results.length).toBeGreaterThan(2);
     for (const row of results) expect(row, row).toMatch(/^\| \d{4}-\d{2}-\d{2} \|/);
   });
@@ -270,7 +303,22 @@ describe('docs/architecture.md: the life of one event', () => {
     expect(life).toContain('track(');
     const steps = life.split('\n').filter((l) => /^\d+\. /.test(l));
     expect(steps.length).toBeGreaterThanOrEqual(8);
-    for (const file of ['client/relay-client.ts', 'domain/contract/', 'workflows/user-workflow.ts', 'workflows/user.ts', 'workflows/inbox.ts', 'workflows/dedup.ts', 'workflows/deliveries.ts', 'workflows/lane.ts', 'workflows/sender.ts', 'activities/send.ts', 'activities/classify.ts', 'domain/vendors/', 'activities/ledger/', 'workflows/status-view.ts']) {
+    for (const file of [
+      'client/relay-client.ts',
+      'domain/contract/',
+      'workflows/user-workflow.ts',
+      'workflows/user.ts',
+      'workflows/inbox.ts',
+      'workflows/dedup.ts',
+      'workflows/deliveries.ts',
+      'workflows/lane.ts',
+      'workflows/sender.ts',
+      'activities/send.ts',
+      'activities/classify.ts',
+      'domain/vendors/',
+      'activities/ledger/',
+      'workflows/status-view.ts',
+    ]) {
       expect(life, file).toContain(`\`${file}`);
     }
     for (const name of ['sendFirstAttempts', 'sendToAdjust', 'firstSendAttempt', 'laneFailure']) expect(life, name).toContain(name);

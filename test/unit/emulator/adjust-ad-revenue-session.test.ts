@@ -122,7 +122,13 @@ describe('/session', () => {
     const r = await session();
     expect(r.status).toBe(200);
     const body = JSON.parse(r.body) as Record<string, unknown>;
-    expect(body).toEqual({ app_token: '4w565xzmb54d', adid: expect.stringMatching(/^[0-9a-f]{32}$/), timestamp: `${isoAt(T0)}+0000`, message: 'Install tracked', ask_in: 2000 });
+    expect(body).toEqual({
+      app_token: '4w565xzmb54d',
+      adid: expect.stringMatching(/^[0-9a-f]{32}$/),
+      timestamp: `${isoAt(T0)}+0000`,
+      message: 'Install tracked',
+      ask_in: 2000,
+    });
     const ev = await call(`${fx.emu.url}/adjust/event?${qs({ s2s: '1', app_token: '4w565xzmb54d', event_token: 'f0ob4r', idfa: NEW_IDFA })}`);
     expect(ev.status).toBe(200);
   });

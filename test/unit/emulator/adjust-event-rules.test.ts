@@ -90,7 +90,11 @@ describe('app, token and device rules', () => {
   });
 
   it('a body that is not form-encoded is ignored (parameters only from the URL)', async () => {
-    const r = await call(`${fx.emu.url}/adjust/event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(adjustEvent()) });
+    const r = await call(`${fx.emu.url}/adjust/event`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(adjustEvent()),
+    });
     expect([r.status, r.body]).toEqual([400, adjustError('Bad event state: the s2s parameter must be 1 for server-to-server requests')]);
     expect(lastRecord(fx.emu).warnings.join(' ')).toMatch(/body ignored/);
   });

@@ -65,7 +65,7 @@ describe('the guide example requests', () => {
   });
 
   describe('verbatim, with the emulator clock one hour after the example date (the demo installs date from 2016)', () => {
-    it.each(GUIDE_TIMESTAMPS)('%s: too old at today\'s clock', async (_l, param, instant) => {
+    it.each(GUIDE_TIMESTAMPS)("%s: too old at today's clock", async (_l, param, instant) => {
       const r = await call(`${fx.emu.url}/adjust/event?${guideQueryWith(param)}`);
       expect([r.status, r.body]).toEqual([400, tooOld(instant)]);
     });
@@ -84,7 +84,13 @@ describe('the guide example requests', () => {
         [200, OK_JSON],
       ]);
       for (const rec of fx.emu.requests()) {
-        expect(rec).toMatchObject({ outcome: 'accepted', eventTimeMs: Date.parse(instant), recordedTimestamp: instant, deviceKey: `idfa:${IDFA_A}`, warnings: [] });
+        expect(rec).toMatchObject({
+          outcome: 'accepted',
+          eventTimeMs: Date.parse(instant),
+          recordedTimestamp: instant,
+          deviceKey: `idfa:${IDFA_A}`,
+          warnings: [],
+        });
       }
     });
   });
@@ -193,7 +199,9 @@ describe('created_at', () => {
   it('rejects events older than the window with Bad event state (too old), accepts inside it', async () => {
     const old = await ev(adjustEvent({ created_at_unix: String((T0 - 28 * DAY - 1000) / 1000) }));
     expect(old.status).toBe(400);
-    expect(old.body).toBe(adjustError(`Bad event state: too old, created_at ${isoAt(T0 - 28 * DAY - 1000)} is more than 28 days before the request was received`));
+    expect(old.body).toBe(
+      adjustError(`Bad event state: too old, created_at ${isoAt(T0 - 28 * DAY - 1000)} is more than 28 days before the request was received`),
+    );
     expect((await ev(adjustEvent({ created_at_unix: String((T0 - 27 * DAY) / 1000) }))).status).toBe(200);
   });
 
@@ -219,7 +227,9 @@ describe('chronological order', () => {
     const late = await ev(adjustEvent(at(T0 - 3 * DAY)));
     expect(late.status).toBe(400);
     expect(late.body).toBe(
-      adjustError(`Bad event state: out of order, created_at ${isoAt(T0 - 3 * DAY)} is earlier than ${isoAt(T0 - 2 * DAY)} already tracked for this device and event token`),
+      adjustError(
+        `Bad event state: out of order, created_at ${isoAt(T0 - 3 * DAY)} is earlier than ${isoAt(T0 - 2 * DAY)} already tracked for this device and event token`,
+      ),
     );
     expect((await ev(adjustEvent(at(T0 - 2 * DAY)))).status).toBe(200);
     expect((await ev(adjustEvent({ event_token: 'tr1al1', ...at(T0 - 3 * DAY) }))).status).toBe(200);
@@ -232,7 +242,9 @@ describe('chronological order', () => {
     const r = await ev(adjustEvent({ event_token: 'r3new1', ...rev, ...at(T0 - 3 * DAY) }));
     expect(r.status).toBe(400);
     expect(r.body).toBe(
-      adjustError(`Bad event state: out of order, created_at ${isoAt(T0 - 3 * DAY)} is earlier than ${isoAt(T0 - 2 * DAY)} already tracked for this device's revenue events`),
+      adjustError(
+        `Bad event state: out of order, created_at ${isoAt(T0 - 3 * DAY)} is earlier than ${isoAt(T0 - 2 * DAY)} already tracked for this device's revenue events`,
+      ),
     );
     // a non-revenue event on another token is not held back by revenue events
     expect((await ev(adjustEvent({ event_token: 'r3fnd1', ...at(T0 - 3 * DAY) }))).status).toBe(200);
@@ -241,12 +253,18 @@ describe('chronological order', () => {
   it('a future created_at and an event without created_at both move the high-water mark', async () => {
     expect((await ev(adjustEvent(at(T0 + HOUR)))).status).toBe(200);
     const earlier = await ev(adjustEvent(at(T0 - HOUR)));
-    expect(earlier.body).toBe(adjustError(`Bad event state: out of order, created_at ${isoAt(T0 - HOUR)} is earlier than ${isoAt(T0 + HOUR)} already tracked for this device and event token`));
+    expect(earlier.body).toBe(
+      adjustError(
+        `Bad event state: out of order, created_at ${isoAt(T0 - HOUR)} is earlier than ${isoAt(T0 + HOUR)} already tracked for this device and event token`,
+      ),
+    );
     // Without created_at, Adjust stores the received time (T0), which then holds back anything earlier.
     expect((await ev(adjustEvent({ idfa: IDFA_B }))).status).toBe(200);
     expect(lastRecord(fx.emu).warnings).toContain('no created_at; Adjust uses the time it received the request');
     const before = await ev(adjustEvent({ idfa: IDFA_B, ...at(T0 - HOUR) }));
-    expect(before.body).toBe(adjustError(`Bad event state: out of order, created_at ${isoAt(T0 - HOUR)} is earlier than ${isoAt(T0)} already tracked for this device and event token`));
+    expect(before.body).toBe(
+      adjustError(`Bad event state: out of order, created_at ${isoAt(T0 - HOUR)} is earlier than ${isoAt(T0)} already tracked for this device and event token`),
+    );
   });
 
   it('sandbox and production keep separate state', async () => {

@@ -23,8 +23,14 @@ describe('stampEvent', () => {
   });
 
   it('future eventTime: same calendar day keeps eventTime, next day takes arrival time', () => {
-    expect(stampEvent(t('2025-06-02T23:00:00.000Z'), t('2025-06-02T10:00:00.000Z'))).toMatchObject({ source: 'eventTime', timestampMs: t('2025-06-02T23:00:00.000Z') });
-    expect(stampEvent(t('2025-06-03T00:30:00.000Z'), t('2025-06-02T23:00:00.000Z'))).toMatchObject({ source: 'arrival', timestampMs: t('2025-06-02T23:00:00.000Z') });
+    expect(stampEvent(t('2025-06-02T23:00:00.000Z'), t('2025-06-02T10:00:00.000Z'))).toMatchObject({
+      source: 'eventTime',
+      timestampMs: t('2025-06-02T23:00:00.000Z'),
+    });
+    expect(stampEvent(t('2025-06-03T00:30:00.000Z'), t('2025-06-02T23:00:00.000Z'))).toMatchObject({
+      source: 'arrival',
+      timestampMs: t('2025-06-02T23:00:00.000Z'),
+    });
   });
 
   it('no eventTime: arrival time', () => {

@@ -51,7 +51,7 @@ const YAML_MORE = {
 };
 const USD_WARNING = 'af_revenue without af_currency or eventCurrency; AppsFlyer assumes USD';
 
-describe('the guides\' example requests', () => {
+describe("the guides' example requests", () => {
   it.each([
     ['iOS', 'id1234567890'],
     ['Android', 'com.example.s2srelay'],
@@ -91,14 +91,21 @@ describe('the guides\' example requests', () => {
   ])('the api3 yaml example values, %s, arriving shortly after the example eventTime keep that eventTime', async (_l, appId, example) => {
     fx.clock.set(Date.parse('2019-05-15T13:00:00.000Z'));
     expect((await postAf(fx.emu, JSON.stringify(example), appId)).status).toBe(200);
-    expect(lastRecord(fx.emu)).toMatchObject({ outcome: 'attributed', recordedTimestamp: '2019-05-15T12:17:01.123Z', eventTimeMs: Date.parse('2019-05-15T12:17:01.123Z') });
+    expect(lastRecord(fx.emu)).toMatchObject({
+      outcome: 'attributed',
+      recordedTimestamp: '2019-05-15T12:17:01.123Z',
+      eventTimeMs: Date.parse('2019-05-15T12:17:01.123Z'),
+    });
   });
 
-  it('all the api3 example values in one body exceed the yaml\'s own 1 KB limit', async () => {
+  it("all the api3 example values in one body exceed the yaml's own 1 KB limit", async () => {
     const body = JSON.stringify({ ...YAML_ANDROID, ...YAML_MORE });
     const n = Buffer.byteLength(body);
     expect(n).toBeGreaterThan(1024);
-    expect(await postAf(fx.emu, body, 'com.example.s2srelay')).toMatchObject({ status: 400, body: `Bad request: JSON payload is ${n} bytes, the limit is 1KB (1024 bytes)` });
+    expect(await postAf(fx.emu, body, 'com.example.s2srelay')).toMatchObject({
+      status: 400,
+      body: `Bad request: JSON payload is ${n} bytes, the limit is 1KB (1024 bytes)`,
+    });
   });
 });
 
@@ -354,13 +361,16 @@ describe('time stamping and attribution', () => {
     expect(lastRecord(fx.emu).recordedTimestamp).toBe('2025-06-04T09:00:00.000Z');
   });
 
-  it.each(['2025-06-02T10:00:00Z', '2025-06-02 10:00:00', 1748858400000])('invalid eventTime %j is stamped with the arrival time and warned', async (eventTime) => {
-    expect((await postAf(fx.emu, afBody({ eventTime }))).status).toBe(200);
-    const rec = lastRecord(fx.emu);
-    expect(rec.recordedTimestamp).toBe(new Date(T0).toISOString());
-    expect(rec.eventTimeMs).toBeUndefined();
-    expect(rec.warnings.join(' ')).toMatch(/invalid eventTime/);
-  });
+  it.each(['2025-06-02T10:00:00Z', '2025-06-02 10:00:00', 1748858400000])(
+    'invalid eventTime %j is stamped with the arrival time and warned',
+    async (eventTime) => {
+      expect((await postAf(fx.emu, afBody({ eventTime }))).status).toBe(200);
+      const rec = lastRecord(fx.emu);
+      expect(rec.recordedTimestamp).toBe(new Date(T0).toISOString());
+      expect(rec.eventTimeMs).toBeUndefined();
+      expect(rec.warnings.join(' ')).toMatch(/invalid eventTime/);
+    },
+  );
 
   it('an event before the install is processed is organic (still 200 OK); after processing it is attributed', async () => {
     const appsflyerId = '1700000000000-7654321';

@@ -106,7 +106,12 @@ describe('control of faults', () => {
     await call(`${fx.emu.url}/__emulator/faults`, { method: 'POST', body: JSON.stringify({ adjust: { rate429: 1, count: 3 }, seed: 3 }) });
     await ev();
     const r = await call(`${fx.emu.url}/__emulator/faults`);
-    expect(JSON.parse(r.body)).toMatchObject({ seed: 3, adjust: { spec: { rate429: 1, slowMs: 2000, count: 3 }, remaining: 2 }, appsflyer: null, injected: { adjust: { rate429: 1 } } });
+    expect(JSON.parse(r.body)).toMatchObject({
+      seed: 3,
+      adjust: { spec: { rate429: 1, slowMs: 2000, count: 3 }, remaining: 2 },
+      appsflyer: null,
+      injected: { adjust: { rate429: 1 } },
+    });
     expect(fx.emu.stats().faults.adjust.rate429).toBe(1);
   });
 });

@@ -5,7 +5,22 @@ import { describe, expect, it } from 'vitest';
 import { ADJUST_MAX_REQUEST_BYTES, buildAdjustRequest } from '../../../domain/vendors/adjust';
 import { InvalidRequestError, VendorConfigMissingError } from '../../../domain/errors';
 import type { Message } from '../../../domain/delivery';
-import { ADJUST_S2S_TOKEN, adRevenue, androidApp, androidUser, appWith, delivery, formParams, IOS_IDFA, IOS_IDFV, iosApp, iosUser, item, refund, vendors } from '../../helpers/demo-apps';
+import {
+  ADJUST_S2S_TOKEN,
+  adRevenue,
+  androidApp,
+  androidUser,
+  appWith,
+  delivery,
+  formParams,
+  IOS_IDFA,
+  IOS_IDFV,
+  iosApp,
+  iosUser,
+  item,
+  refund,
+  vendors,
+} from '../../helpers/demo-apps';
 
 function refusal(fn: () => unknown): InvalidRequestError {
   try {
@@ -49,7 +64,7 @@ describe('buildAdjustRequest: /event', () => {
     expect(req.body).toContain('user_agent=Mozilla%2F5.0+%28iPhone%3B+CPU+iPhone+OS+17_1+like+Mac+OS+X%29');
   });
 
-  it('sends every device id the user has, in Adjust\'s order, IDFA/IDFV upper-case and Google/Fire ids lower-case', () => {
+  it("sends every device id the user has, in Adjust's order, IDFA/IDFV upper-case and Google/Fire ids lower-case", () => {
     const user = androidUser({
       deviceIds: {
         gps_adid: '660E1D86-6796-463A-BE86-897993136018',
@@ -60,7 +75,9 @@ describe('buildAdjustRequest: /event', () => {
         adid: '18546f6171f67e29d1cb983322ad1329',
       },
     });
-    const p = params(buildAdjustRequest(item('adjust', { name: 'trial', revenue: undefined, currency: undefined }, 'user_android_1'), user, androidApp, vendors));
+    const p = params(
+      buildAdjustRequest(item('adjust', { name: 'trial', revenue: undefined, currency: undefined }, 'user_android_1'), user, androidApp, vendors),
+    );
     const ids = Object.entries(p).filter(([k]) => ['idfa', 'gps_adid', 'fire_adid', 'oaid', 'web_uuid', 'idfv', 'android_id', 'adid'].includes(k));
     expect(ids).toEqual([
       ['gps_adid', '660e1d86-6796-463a-be86-897993136018'],
@@ -74,9 +91,16 @@ describe('buildAdjustRequest: /event', () => {
   });
 
   it('reports sendAtMs (a restamp) over occurredAtMs, in whole seconds', () => {
-    const req = buildAdjustRequest(item('adjust', {}, 'user_ios_1', { occurredAtMs: 1_484_085_154_999, sendAtMs: 1_484_085_999_500 }), iosUser(), iosApp, vendors);
+    const req = buildAdjustRequest(
+      item('adjust', {}, 'user_ios_1', { occurredAtMs: 1_484_085_154_999, sendAtMs: 1_484_085_999_500 }),
+      iosUser(),
+      iosApp,
+      vendors,
+    );
     expect(params(req).created_at_unix).toBe('1484085999');
-    expect(params(buildAdjustRequest(item('adjust', {}, 'user_ios_1', { occurredAtMs: 1_484_085_154_999 }), iosUser(), iosApp, vendors)).created_at_unix).toBe('1484085154');
+    expect(params(buildAdjustRequest(item('adjust', {}, 'user_ios_1', { occurredAtMs: 1_484_085_154_999 }), iosUser(), iosApp, vendors)).created_at_unix).toBe(
+      '1484085154',
+    );
   });
 
   it('leaves an IPv6 address and an absent user agent out', () => {
@@ -124,7 +148,7 @@ describe('buildAdjustRequest: /event', () => {
     expect(req.warnings).toEqual(['revenue 1.00 USD left out: Adjust event token tr1al1 ("trial") is not a revenue token']);
   });
 
-  it('sends a revenue token\'s event without revenue as a plain event (decided per request, not per token)', () => {
+  it("sends a revenue token's event without revenue as a plain event (decided per request, not per token)", () => {
     const req = buildAdjustRequest(item('adjust', { revenue: undefined, currency: undefined }), iosUser(), iosApp, vendors);
     expect(params(req).event_token).toBe('p4rch1');
     expect(params(req)).not.toHaveProperty('revenue');
@@ -153,26 +177,65 @@ describe('buildAdjustRequest: /event', () => {
   });
 
   it('sends environment production unless the app says sandbox', () => {
-    expect(params(buildAdjustRequest(item('adjust'), iosUser(), appWith(iosApp, { adjust: { environment: 'production' } }), vendors)).environment).toBe('production');
+    expect(params(buildAdjustRequest(item('adjust'), iosUser(), appWith(iosApp, { adjust: { environment: 'production' } }), vendors)).environment).toBe(
+      'production',
+    );
     expect(params(buildAdjustRequest(item('adjust'), iosUser(), iosApp, vendors)).environment).toBe('sandbox');
   });
 
   describe('refuses what Adjust would reject', () => {
     const cases: Array<[string, () => unknown, string, RegExp]> = [
-      ['an unmapped event name', () => buildAdjustRequest(item('adjust', { name: 'unknown_event' }), iosUser(), iosApp, vendors), 'name', /no Adjust event token configured for "unknown_event"/],
+      [
+        'an unmapped event name',
+        () => buildAdjustRequest(item('adjust', { name: 'unknown_event' }), iosUser(), iosApp, vendors),
+        'name',
+        /no Adjust event token configured for "unknown_event"/,
+      ],
       [
         'a refund without a refund token',
-        () => buildAdjustRequest(delivery('adjust', { kind: 'refund', refund: refund() }), iosUser(), appWith(iosApp, { adjust: { refundToken: undefined } }), vendors),
+        () =>
+          buildAdjustRequest(
+            delivery('adjust', { kind: 'refund', refund: refund() }),
+            iosUser(),
+            appWith(iosApp, { adjust: { refundToken: undefined } }),
+            vendors,
+          ),
         'adjust.refundToken',
         /no refundToken configured/,
       ],
-      ['ad revenue for an app without adjust.adRevenue', () => buildAdjustRequest(delivery('adjust', { kind: 'adRevenue', adRevenue: adRevenue() }), iosUser(), iosApp, vendors), 'adjust.adRevenue', /adjust\.adRevenue is off/],
-      ['revenue below 0.001', () => buildAdjustRequest(item('adjust', { revenue: '0.0009' }), iosUser(), iosApp, vendors), 'revenue', /^revenue: must be at least 0.001 \(Adjust's minimum\); got 0.0009$/],
-      ['revenue above 100,000,000,000', () => buildAdjustRequest(item('adjust', { revenue: '100000000000.01' }), iosUser(), iosApp, vendors), 'revenue', /^revenue: must be at most 100000000000; got 100000000000.01$/],
-      ['an AppsFlyer delivery', () => buildAdjustRequest(item('appsflyer'), iosUser(), iosApp, vendors), 'destination', /^destination: an appsflyer delivery cannot be sent to Adjust$/],
+      [
+        'ad revenue for an app without adjust.adRevenue',
+        () => buildAdjustRequest(delivery('adjust', { kind: 'adRevenue', adRevenue: adRevenue() }), iosUser(), iosApp, vendors),
+        'adjust.adRevenue',
+        /adjust\.adRevenue is off/,
+      ],
+      [
+        'revenue below 0.001',
+        () => buildAdjustRequest(item('adjust', { revenue: '0.0009' }), iosUser(), iosApp, vendors),
+        'revenue',
+        /^revenue: must be at least 0.001 \(Adjust's minimum\); got 0.0009$/,
+      ],
+      [
+        'revenue above 100,000,000,000',
+        () => buildAdjustRequest(item('adjust', { revenue: '100000000000.01' }), iosUser(), iosApp, vendors),
+        'revenue',
+        /^revenue: must be at most 100000000000; got 100000000000.01$/,
+      ],
+      [
+        'an AppsFlyer delivery',
+        () => buildAdjustRequest(item('appsflyer'), iosUser(), iosApp, vendors),
+        'destination',
+        /^destination: an appsflyer delivery cannot be sent to Adjust$/,
+      ],
       [
         'a request over 1 MB',
-        () => buildAdjustRequest(item('adjust', { callbackParams: Object.fromEntries(Array.from({ length: 1100 }, (_, i) => [`k${i}`, 'x'.repeat(1000)])) }), iosUser(), iosApp, vendors),
+        () =>
+          buildAdjustRequest(
+            item('adjust', { callbackParams: Object.fromEntries(Array.from({ length: 1100 }, (_, i) => [`k${i}`, 'x'.repeat(1000)])) }),
+            iosUser(),
+            iosApp,
+            vendors,
+          ),
         'body',
         /^body: the request is \d+ bytes; Adjust accepts at most 1048576 \(1 MB\) and answers 413 above it$/,
       ],
@@ -184,7 +247,9 @@ describe('buildAdjustRequest: /event', () => {
     });
 
     it('refuses a user without an Adjust device id, saying so', () => {
-      expect(refusal(() => buildAdjustRequest(item('adjust'), iosUser({ deviceIds: undefined }), iosApp, vendors)).message).toMatch(/^user\.deviceIds: Adjust needs at least one device identifier/);
+      expect(refusal(() => buildAdjustRequest(item('adjust'), iosUser({ deviceIds: undefined }), iosApp, vendors)).message).toMatch(
+        /^user\.deviceIds: Adjust needs at least one device identifier/,
+      );
     });
 
     it('names user.deviceIds as the field at fault for a user without an Adjust device id', () => {
@@ -199,11 +264,33 @@ describe('buildAdjustRequest: /event', () => {
     it('counts the URL and the token in the 1 MB limit', () => {
       const fill = (n: number) => ({ big: 'x'.repeat(n) });
       const size = (req: { url: string; body: string }, token = '') => Buffer.byteLength(req.body) + Buffer.byteLength(req.url) + Buffer.byteLength(token);
-      const probe = buildAdjustRequest(item('adjust', { callbackParams: fill(0) }, 'user_android_1', { deliveryId: 'dlv_adj_0000000000000000' }), androidUser(), androidApp, vendors, ADJUST_S2S_TOKEN);
+      const probe = buildAdjustRequest(
+        item('adjust', { callbackParams: fill(0) }, 'user_android_1', { deliveryId: 'dlv_adj_0000000000000000' }),
+        androidUser(),
+        androidApp,
+        vendors,
+        ADJUST_S2S_TOKEN,
+      );
       const room = ADJUST_MAX_REQUEST_BYTES - size(probe, ADJUST_S2S_TOKEN);
-      const exact = buildAdjustRequest(item('adjust', { callbackParams: fill(room) }, 'user_android_1', { deliveryId: 'dlv_adj_0000000000000000' }), androidUser(), androidApp, vendors, ADJUST_S2S_TOKEN);
+      const exact = buildAdjustRequest(
+        item('adjust', { callbackParams: fill(room) }, 'user_android_1', { deliveryId: 'dlv_adj_0000000000000000' }),
+        androidUser(),
+        androidApp,
+        vendors,
+        ADJUST_S2S_TOKEN,
+      );
       expect(size(exact, ADJUST_S2S_TOKEN)).toBe(ADJUST_MAX_REQUEST_BYTES);
-      expect(refusal(() => buildAdjustRequest(item('adjust', { callbackParams: fill(room + 1) }, 'user_android_1', { deliveryId: 'dlv_adj_0000000000000000' }), androidUser(), androidApp, vendors, ADJUST_S2S_TOKEN)).field).toBe('body');
+      expect(
+        refusal(() =>
+          buildAdjustRequest(
+            item('adjust', { callbackParams: fill(room + 1) }, 'user_android_1', { deliveryId: 'dlv_adj_0000000000000000' }),
+            androidUser(),
+            androidApp,
+            vendors,
+            ADJUST_S2S_TOKEN,
+          ),
+        ).field,
+      ).toBe('body');
     });
 
     it('an app without an adjust section is a configuration problem, not a bad request', () => {
@@ -212,7 +299,10 @@ describe('buildAdjustRequest: /event', () => {
   });
 
   describe("the guides' example requests", () => {
-    const guideApp = appWith(iosApp, { adjust: { appToken: '4w565xzmb54d', environment: 'production', events: { example: { token: 'f0ob4r' } }, deliveryIdParam: false }, appsflyer: null });
+    const guideApp = appWith(iosApp, {
+      adjust: { appToken: '4w565xzmb54d', environment: 'production', events: { example: { token: 'f0ob4r' } }, deliveryIdParam: false },
+      appsflyer: null,
+    });
     const guideUser = (idfa: string) => iosUser({ deviceIds: { idfa }, ip: undefined, attStatus: undefined, trackingEnabled: undefined });
     const adjustCom = { ...vendors, adjustBaseUrl: 'https://s2s.adjust.com' };
 
@@ -222,7 +312,14 @@ describe('buildAdjustRequest: /event', () => {
       );
       const ours = params(
         buildAdjustRequest(
-          item('adjust', { name: 'example', revenue: undefined, currency: undefined, occurredAt: '2017-01-02T15:04:05+02:00', callbackParams: { f0o: 'bar', bar: 'baz' }, partnerParams: { f0o: 'bar', bar: 'baz' } }),
+          item('adjust', {
+            name: 'example',
+            revenue: undefined,
+            currency: undefined,
+            occurredAt: '2017-01-02T15:04:05+02:00',
+            callbackParams: { f0o: 'bar', bar: 'baz' },
+            partnerParams: { f0o: 'bar', bar: 'baz' },
+          }),
           guideUser('D2CADB5F-410F-4963-AC0C-2A78534BDF1E'),
           guideApp,
           adjustCom,
@@ -234,14 +331,26 @@ describe('buildAdjustRequest: /event', () => {
         else expect(ours[name], name).toBe(value);
       }
       // What we add beyond the example: the recommended created_at_unix, os_name and an explicit environment.
-      expect(Object.keys(ours).filter((k) => !guide.has(k)).sort()).toEqual(['created_at_unix', 'environment', 'os_name']);
+      expect(
+        Object.keys(ours)
+          .filter((k) => !guide.has(k))
+          .sort(),
+      ).toEqual(['created_at_unix', 'environment', 'os_name']);
       expect(ours.environment).toBe('production');
     });
 
     it('the callback_params example (API reference) with created_at_unix=1484085154', () => {
-      const guide = new URLSearchParams('s2s=1&event_token=f0ob4r&app_token=4w565xzmb54d&idfa=8A3CB124-5A79-4334-8802-F75FEC099C58&callback_params=%7B%22f0o%22%3A%22bar%22%2C%20%22bar%22%3A%22baz%22%7D');
+      const guide = new URLSearchParams(
+        's2s=1&event_token=f0ob4r&app_token=4w565xzmb54d&idfa=8A3CB124-5A79-4334-8802-F75FEC099C58&callback_params=%7B%22f0o%22%3A%22bar%22%2C%20%22bar%22%3A%22baz%22%7D',
+      );
       const req = buildAdjustRequest(
-        item('adjust', { name: 'example', revenue: undefined, currency: undefined, occurredAt: '2017-01-10T21:52:34Z', callbackParams: { f0o: 'bar', bar: 'baz' } }),
+        item('adjust', {
+          name: 'example',
+          revenue: undefined,
+          currency: undefined,
+          occurredAt: '2017-01-10T21:52:34Z',
+          callbackParams: { f0o: 'bar', bar: 'baz' },
+        }),
         guideUser('8A3CB124-5A79-4334-8802-F75FEC099C58'),
         guideApp,
         adjustCom,
@@ -258,12 +367,21 @@ describe('buildAdjustRequest: /event', () => {
 });
 
 describe('buildAdjustRequest: /ad_revenue', () => {
-  const ad = (over: Parameters<typeof adRevenue>[0] = {}) => delivery('adjust', { kind: 'adRevenue', adRevenue: adRevenue({ occurredAt: '2023-11-14T22:13:20Z', ...over }) });
+  const ad = (over: Parameters<typeof adRevenue>[0] = {}) =>
+    delivery('adjust', { kind: 'adRevenue', adRevenue: adRevenue({ occurredAt: '2023-11-14T22:13:20Z', ...over }) });
 
   it('matches the ad revenue example (source=publisher, ad_impressions_count, revenue, currency), with the delivery id', () => {
-    const guide = new URLSearchParams('app_token=4w565xzmb54d&idfa=D2CADB5F-410F-4963-AC0C-2A78534BDF1E&source=publisher&ad_impressions_count=1&revenue=0.01&currency=USD&s2s=1');
+    const guide = new URLSearchParams(
+      'app_token=4w565xzmb54d&idfa=D2CADB5F-410F-4963-AC0C-2A78534BDF1E&source=publisher&ad_impressions_count=1&revenue=0.01&currency=USD&s2s=1',
+    );
     const it1 = ad();
-    const req = buildAdjustRequest(it1, iosUser({ deviceIds: { idfa: IOS_IDFA } }), adRevenueApp, { ...vendors, adjustBaseUrl: 'https://s2s.adjust.com' }, 'tok_secret');
+    const req = buildAdjustRequest(
+      it1,
+      iosUser({ deviceIds: { idfa: IOS_IDFA } }),
+      adRevenueApp,
+      { ...vendors, adjustBaseUrl: 'https://s2s.adjust.com' },
+      'tok_secret',
+    );
     expect(req.url).toBe('https://s2s.adjust.com/ad_revenue');
     expect(req.headers.authorization).toBe('Bearer tok_secret');
     const ours = params(req);
@@ -274,9 +392,24 @@ describe('buildAdjustRequest: /ad_revenue', () => {
   });
 
   it('sends network, unit, placement and callback params when given, and no partner params or order keys', () => {
-    const it1 = ad({ network: 'Admob', unit: 'rewarded_video', placement: 'home_screen', adImpressionsCount: 100, revenue: '4.99', currency: 'EUR', callbackParams: { 'items[0].sku': 'x' } });
+    const it1 = ad({
+      network: 'Admob',
+      unit: 'rewarded_video',
+      placement: 'home_screen',
+      adImpressionsCount: 100,
+      revenue: '4.99',
+      currency: 'EUR',
+      callbackParams: { 'items[0].sku': 'x' },
+    });
     const ours = params(buildAdjustRequest(it1, iosUser(), adRevenueApp, vendors));
-    expect(ours).toMatchObject({ ad_revenue_network: 'Admob', ad_revenue_unit: 'rewarded_video', ad_revenue_placement: 'home_screen', ad_impressions_count: '100', revenue: '4.99', currency: 'EUR' });
+    expect(ours).toMatchObject({
+      ad_revenue_network: 'Admob',
+      ad_revenue_unit: 'rewarded_video',
+      ad_revenue_placement: 'home_screen',
+      ad_impressions_count: '100',
+      revenue: '4.99',
+      currency: 'EUR',
+    });
     expect(JSON.parse(ours.callback_params as string)).toEqual({ 'items[0].sku': 'x', s2s_delivery_id: it1.deliveryId });
     expect(ours).not.toHaveProperty('partner_params');
   });

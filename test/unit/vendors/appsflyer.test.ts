@@ -4,7 +4,22 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidRequestError, VendorConfigMissingError } from '../../../domain/errors';
 import { appsflyerEventTime, buildAppsflyerEventRequest } from '../../../domain/vendors/appsflyer';
-import { AF_ID, AF_KEY, adRevenue, androidApp, androidUser, appWith, delivery, IOS_IDFA, IOS_IDFV, iosApp, iosUser, item, refund, vendors } from '../../helpers/demo-apps';
+import {
+  AF_ID,
+  AF_KEY,
+  adRevenue,
+  androidApp,
+  androidUser,
+  appWith,
+  delivery,
+  IOS_IDFA,
+  IOS_IDFV,
+  iosApp,
+  iosUser,
+  item,
+  refund,
+  vendors,
+} from '../../helpers/demo-apps';
 
 const body = (req: { body: string }) => JSON.parse(req.body) as Record<string, unknown>;
 const eventValue = (req: { body: string }) => {
@@ -51,9 +66,16 @@ describe('buildAppsflyerEventRequest', () => {
   });
 
   it('maps Android ids: advertising_id, oaid, amazon_aid (Google and Fire ids lower-case); no att', () => {
-    const user = androidUser({ deviceIds: { gps_adid: '660E1D86-6796-463A-BE86-897993136018', oaid: 'oaid-1', fire_adid: 'df07c7dc-cea7-4a89-b328-810ff5acb15d' } });
+    const user = androidUser({
+      deviceIds: { gps_adid: '660E1D86-6796-463A-BE86-897993136018', oaid: 'oaid-1', fire_adid: 'df07c7dc-cea7-4a89-b328-810ff5acb15d' },
+    });
     const b = body(build(item('appsflyer', {}, 'user_android_1'), user, androidApp));
-    expect(b).toMatchObject({ advertising_id: '660e1d86-6796-463a-be86-897993136018', oaid: 'oaid-1', amazon_aid: 'df07c7dc-cea7-4a89-b328-810ff5acb15d', os: '14' });
+    expect(b).toMatchObject({
+      advertising_id: '660e1d86-6796-463a-be86-897993136018',
+      oaid: 'oaid-1',
+      amazon_aid: 'df07c7dc-cea7-4a89-b328-810ff5acb15d',
+      os: '14',
+    });
     expect(b).not.toHaveProperty('att');
     expect(b).not.toHaveProperty('idfa');
     expect(b).not.toHaveProperty('android_id');
@@ -86,26 +108,39 @@ describe('buildAppsflyerEventRequest', () => {
     expect(body(build(item('appsflyer', { sharingFilter: ['twitter'] }))).sharing_filter).toEqual(['twitter']);
     expect(body(build(item('appsflyer')))).not.toHaveProperty('sharing_filter');
     // Refunds follow the app's filter.
-    expect(body(build(delivery('appsflyer', { kind: 'refund', refund: refund() }), iosUser(), appWith(iosApp, { appsflyer: { sharingFilter: 'all' } }))).sharing_filter).toBe('all');
+    expect(
+      body(build(delivery('appsflyer', { kind: 'refund', refund: refund() }), iosUser(), appWith(iosApp, { appsflyer: { sharingFilter: 'all' } })))
+        .sharing_filter,
+    ).toBe('all');
   });
 
   it('uses the api2 base URL when the app says so, and URL-encodes the app id', () => {
     const app = appWith(androidApp, { appsflyer: { apiVersion: 'api2' } });
-    const req = buildAppsflyerEventRequest(item('appsflyer', {}, 'user_android_1'), androidUser(), app, { ...vendors, appsflyerApi2BaseUrl: 'https://api2.example' }, AF_KEY);
+    const req = buildAppsflyerEventRequest(
+      item('appsflyer', {}, 'user_android_1'),
+      androidUser(),
+      app,
+      { ...vendors, appsflyerApi2BaseUrl: 'https://api2.example' },
+      AF_KEY,
+    );
     expect(req.url).toBe('https://api2.example/inappevent/com.example.s2srelay');
     const odd = appWith(androidApp, { appsflyer: { appId: 'com.example.a_b' } });
     expect(build(item('appsflyer', {}, 'user_android_1'), androidUser(), odd).url).toBe('http://127.0.0.1:9/appsflyer/inappevent/com.example.a_b');
   });
 
-  it('sends refunds as negative af_revenue under the refund event name, in the refund\'s currency', () => {
+  it("sends refunds as negative af_revenue under the refund event name, in the refund's currency", () => {
     const message = { kind: 'refund' as const, refund: refund({ amount: '2.5', currency: 'EUR' }) };
     const it1 = delivery('appsflyer', message);
     const req = build(it1);
     expect(body(req).eventName).toBe('cancel_purchase');
     expect(eventValue(req)).toEqual({ af_revenue: '-2.5', af_currency: 'EUR', s2s_delivery_id: it1.deliveryId });
     expect(body(req).eventCurrency).toBe('EUR');
-    expect(eventValue(build(delivery('appsflyer', { kind: 'refund', refund: refund({ amount: '1234.56' }) }))) as Record<string, string>).toMatchObject({ af_revenue: '-1234.56' });
-    expect(body(build(delivery('appsflyer', message), iosUser(), appWith(iosApp, { appsflyer: { refundEventName: 'af_refund' } }))).eventName).toBe('af_refund');
+    expect(eventValue(build(delivery('appsflyer', { kind: 'refund', refund: refund({ amount: '1234.56' }) }))) as Record<string, string>).toMatchObject({
+      af_revenue: '-1234.56',
+    });
+    expect(body(build(delivery('appsflyer', message), iosUser(), appWith(iosApp, { appsflyer: { refundEventName: 'af_refund' } }))).eventName).toBe(
+      'af_refund',
+    );
   });
 
   it('sends revenue exactly as given (no float rounding)', () => {
@@ -117,7 +152,10 @@ describe('buildAppsflyerEventRequest', () => {
     expect(body(build(item('appsflyer', { name: 'trial', revenue: undefined, currency: undefined }))).eventName).toBe('af_start_trial');
     expect(body(build(item('appsflyer', { name: 'level_up' }))).eventName).toBe('level_up');
     const skip = appWith(iosApp, { appsflyer: { unmappedEvents: 'skip' } });
-    expect(refusal(() => build(item('appsflyer', { name: 'level_up' }), iosUser(), skip))).toMatchObject({ field: 'name', message: 'name: no AppsFlyer event name configured for "level_up" (unmappedEvents: skip)' });
+    expect(refusal(() => build(item('appsflyer', { name: 'level_up' }), iosUser(), skip))).toMatchObject({
+      field: 'name',
+      message: 'name: no AppsFlyer event name configured for "level_up" (unmappedEvents: skip)',
+    });
   });
 
   it('sends eventValue "" and no eventCurrency when there is nothing to put in them', () => {
@@ -164,7 +202,10 @@ describe('buildAppsflyerEventRequest', () => {
 
     it('an Adjust delivery, and ad revenue (Adjust only)', () => {
       expect(refusal(() => build(item('adjust'))).field).toBe('destination');
-      expect(refusal(() => build(delivery('appsflyer', { kind: 'adRevenue', adRevenue: adRevenue() })))).toMatchObject({ field: 'name', message: 'name: ad revenue is reported to Adjust only' });
+      expect(refusal(() => build(delivery('appsflyer', { kind: 'adRevenue', adRevenue: adRevenue() })))).toMatchObject({
+        field: 'name',
+        message: 'name: ad revenue is reported to Adjust only',
+      });
     });
 
     it('a body over 1 KB, naming its size and the limit', () => {
@@ -190,13 +231,32 @@ describe('buildAppsflyerEventRequest', () => {
 
   describe("the API reference's example events", () => {
     const guideApp = (platform: 'ios' | 'android', appId: string) =>
-      appWith(platform === 'ios' ? iosApp : androidApp, { bundleId: 'com.myapp', adjust: null, appsflyer: { appId, events: { purchase: 'af_purchase' }, deliveryIdKey: false } });
+      appWith(platform === 'ios' ? iosApp : androidApp, {
+        bundleId: 'com.myapp',
+        adjust: null,
+        appsflyer: { appId, events: { purchase: 'af_purchase' }, deliveryIdKey: false },
+      });
     const exampleValue = { af_revenue: '6', af_content_type: 'wallets', af_content_id: '15854', your_custom_attribute: '456.123' };
     const exampleItem = (userId: string) =>
-      item('appsflyer', { revenue: '6', currency: 'USD', occurredAt: '2019-05-15T12:17:01.123Z', eventValue: { af_content_type: 'wallets', af_content_id: '15854', your_custom_attribute: '456.123' } }, userId);
+      item(
+        'appsflyer',
+        {
+          revenue: '6',
+          currency: 'USD',
+          occurredAt: '2019-05-15T12:17:01.123Z',
+          eventValue: { af_content_type: 'wallets', af_content_id: '15854', your_custom_attribute: '456.123' },
+        },
+        userId,
+      );
 
     it('Android (api3 AndroidIds example values)', () => {
-      const user = androidUser({ deviceIds: { gps_adid: '9c9a82fb-d5de-4cd1-90c3-527441c11828', oaid: '1fe9a970-efbb-29e0-0bdd-f5dbbf751ab5' }, customerUserId: 'customer_user_id', ip: '192.0.2.1', appVersion: 'my_app_version', trackingEnabled: undefined });
+      const user = androidUser({
+        deviceIds: { gps_adid: '9c9a82fb-d5de-4cd1-90c3-527441c11828', oaid: '1fe9a970-efbb-29e0-0bdd-f5dbbf751ab5' },
+        customerUserId: 'customer_user_id',
+        ip: '192.0.2.1',
+        appVersion: 'my_app_version',
+        trackingEnabled: undefined,
+      });
       const ours = body(build(exampleItem(user.userId), user, guideApp('android', 'com.myapp')));
       expect(ours).toMatchObject({
         advertising_id: '9c9a82fb-d5de-4cd1-90c3-527441c11828',
@@ -214,18 +274,35 @@ describe('buildAppsflyerEventRequest', () => {
       expect(JSON.parse(ours.eventValue as string)).toEqual({ ...exampleValue, af_currency: 'USD' });
     });
 
-    it('iOS (api3 IosIds example values) and the guide\'s stringified eventValue', () => {
-      const user = iosUser({ deviceIds: { idfa: '9876F1AA-2983-3855-27BB-2C626772EFAB', idfv: '95C9BD22-4A4C-41C8-9548-ED07C5C8C145' }, osVersion: '14.5.1', ip: '192.0.2.1', attStatus: 3 });
+    it("iOS (api3 IosIds example values) and the guide's stringified eventValue", () => {
+      const user = iosUser({
+        deviceIds: { idfa: '9876F1AA-2983-3855-27BB-2C626772EFAB', idfv: '95C9BD22-4A4C-41C8-9548-ED07C5C8C145' },
+        osVersion: '14.5.1',
+        ip: '192.0.2.1',
+        attStatus: 3,
+      });
       const ours = body(build(exampleItem(user.userId), user, guideApp('ios', 'id123456789')));
-      expect(ours).toMatchObject({ idfa: '9876F1AA-2983-3855-27BB-2C626772EFAB', idfv: '95C9BD22-4A4C-41C8-9548-ED07C5C8C145', os: '14.5.1', att: 3, ip: '192.0.2.1' });
+      expect(ours).toMatchObject({
+        idfa: '9876F1AA-2983-3855-27BB-2C626772EFAB',
+        idfv: '95C9BD22-4A4C-41C8-9548-ED07C5C8C145',
+        os: '14.5.1',
+        att: 3,
+        ip: '192.0.2.1',
+      });
       const guide = JSON.parse('{"af_revenue":"6" ,"af_content_type":"wallets"}') as Record<string, string>;
       expect(JSON.parse(ours.eventValue as string)).toMatchObject(guide);
       expect(typeof ours.eventValue).toBe('string');
     });
 
-    it('the SDK guide\'s negative revenue example (cancel_purchase, -1234.56)', () => {
+    it("the SDK guide's negative revenue example (cancel_purchase, -1234.56)", () => {
       const user = androidUser();
-      const ours = body(build(delivery('appsflyer', { kind: 'refund', refund: refund({ amount: '1234.56', currency: 'USD' }, user.userId) }), user, guideApp('android', 'com.myapp')));
+      const ours = body(
+        build(
+          delivery('appsflyer', { kind: 'refund', refund: refund({ amount: '1234.56', currency: 'USD' }, user.userId) }),
+          user,
+          guideApp('android', 'com.myapp'),
+        ),
+      );
       expect(ours.eventName).toBe('cancel_purchase');
       expect(JSON.parse(ours.eventValue as string)).toEqual({ af_revenue: '-1234.56', af_currency: 'USD' });
     });

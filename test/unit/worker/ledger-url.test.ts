@@ -20,6 +20,8 @@ describe('S2S_LEDGER_URL', () => {
   it('is validated with the worker settings, defaulting to the embedded ledger under .data/', () => {
     expect(readWorkerEnv({ S2S_APP_CONFIG: 'config/demo.yaml' }).S2S_LEDGER_URL).toBe('pglite:.data/ledger');
     expect(readWorkerEnv({ S2S_APP_CONFIG: 'config/demo.yaml', S2S_LEDGER_URL: ' ' }).S2S_LEDGER_URL).toBe('pglite:.data/ledger');
-    expect(() => readWorkerEnv({ S2S_APP_CONFIG: 'config/demo.yaml', S2S_LEDGER_URL: 'redis://cache:6379' })).toThrow(/S2S_LEDGER_URL: must be postgres:\/\/user:password@host:5432\/database/);
+    expect(() => readWorkerEnv({ S2S_APP_CONFIG: 'config/demo.yaml', S2S_LEDGER_URL: 'redis://cache:6379' })).toThrow(
+      /S2S_LEDGER_URL: must be postgres:\/\/user:password@host:5432\/database/,
+    );
   });
 });

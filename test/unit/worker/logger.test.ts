@@ -22,7 +22,14 @@ describe('StructuredLogger', () => {
     logger.hideUserIds = true;
     logger.warn('rejected signal', { workflowId: 's2s-user-jane@example.com', runId: 'r1', kind: 'event' });
     logger.info('other workflow', { workflowId: 'bench-floor-1' });
-    expect(lines[0]).toEqual({ time: expect.any(String), level: 'warn', msg: 'rejected signal', runId: 'r1', kind: 'event', userHash: userHash('jane@example.com') });
+    expect(lines[0]).toEqual({
+      time: expect.any(String),
+      level: 'warn',
+      msg: 'rejected signal',
+      runId: 'r1',
+      kind: 'event',
+      userHash: userHash('jane@example.com'),
+    });
     expect(JSON.stringify(lines[0])).not.toContain('jane');
     expect(lines[1]?.workflowId).toBe('bench-floor-1');
 

@@ -18,7 +18,12 @@ describe('amend', () => {
 
   it('never changes a field already given, and reports every difference it kept', () => {
     const first = iosUser();
-    const again = iosUser({ osVersion: '18.0', installedAt: '2017-01-01T00:00:00Z', deviceIds: { idfa: '9876F1AA-2983-3855-27BB-2C626772EFAB' }, attStatus: 2 });
+    const again = iosUser({
+      osVersion: '18.0',
+      installedAt: '2017-01-01T00:00:00Z',
+      deviceIds: { idfa: '9876F1AA-2983-3855-27BB-2C626772EFAB' },
+      attStatus: 2,
+    });
     const result = amend(first, again);
     expect(result.amended).toEqual([]);
     expect(result.install).toEqual(first);
@@ -40,7 +45,7 @@ describe('amend', () => {
     expect(result.install.ip).toBe('203.0.113.7');
   });
 
-  it('does not report the same device ids sent in another key order (the contract\'s parse orders keys)', () => {
+  it("does not report the same device ids sent in another key order (the contract's parse orders keys)", () => {
     const first = iosUser({ deviceIds: { idfa: 'D2CADB5F-410F-4963-AC0C-2A78534BDF1E', idfv: '95C9BD22-4A4C-41C8-9548-ED07C5C8C145' } });
     const again = iosUser({ deviceIds: { idfv: '95C9BD22-4A4C-41C8-9548-ED07C5C8C145', idfa: 'D2CADB5F-410F-4963-AC0C-2A78534BDF1E' } });
     expect(amend(first, again).ignored).toEqual([]);

@@ -11,16 +11,32 @@ const T0 = Date.parse('2026-11-22T10:20:00Z');
 
 function sent(eventId: string): DeadLetterRecord {
   const it1 = item('adjust', { eventId, name: 'renewal' });
-  return { id: it1.deliveryId, item: it1, reason: 'adjust rejected the event: Invalid event token', status: 400, vendorMessage: 'Invalid event token', attempts: 1, atMs: T0, redrives: 0 };
+  return {
+    id: it1.deliveryId,
+    item: it1,
+    reason: 'adjust rejected the event: Invalid event token',
+    status: 400,
+    vendorMessage: 'Invalid event token',
+    attempts: 1,
+    atMs: T0,
+    redrives: 0,
+  };
 }
 
 function held(refundId: string): DeadLetterRecord {
   const message: Message = { kind: 'refund', refund: refund({ refundId, purchaseEventId: 'evt_9' }) };
-  return { id: messageLetterId('user_ios_1', dedupKey(message)), held: { message, arrivedAtMs: T0, seq: 1 }, unaccepted: true, reason: 'unknown purchase "evt_9"', atMs: T0, redrives: 0 };
+  return {
+    id: messageLetterId('user_ios_1', dedupKey(message)),
+    held: { message, arrivedAtMs: T0, seq: 1 },
+    unaccepted: true,
+    reason: 'unknown purchase "evt_9"',
+    atMs: T0,
+    redrives: 0,
+  };
 }
 
 describe('DeadLetters', () => {
-  it('takes the letters a redrive names, by id or by a held message\'s dedup key, and says which it did not find', () => {
+  it("takes the letters a redrive names, by id or by a held message's dedup key, and says which it did not find", () => {
     const letters = new DeadLetters([sent('e1'), sent('e2'), held('rf_1')]);
     const [a] = letters.toJSON();
     const result = letters.take([a?.id as string, 'refund:rf_1', 'dlv_adj_missing']);
@@ -38,7 +54,7 @@ describe('DeadLetters', () => {
     expect(letters.take(undefined)).toEqual({ taken: [sent('e3'), sent('e4')], notFound: [] });
   });
 
-  it('shows each letter with what an operator needs: the message, the amount, the vendor\'s answer, how to redrive', () => {
+  it("shows each letter with what an operator needs: the message, the amount, the vendor's answer, how to redrive", () => {
     const letters = new DeadLetters([sent('e1'), held('rf_1')]);
     const [first, second] = letters.views();
     expect(first).toEqual({
@@ -58,7 +74,17 @@ describe('DeadLetters', () => {
       at: '2026-11-22T10:20:00.000Z',
       redrives: 0,
     });
-    expect(second).toEqual({ id: held('rf_1').id, kind: 'refund', messageId: 'rf_1', occurredAt: '2026-11-22T10:15:00.123Z', revenue: '2.5', currency: 'EUR', reason: 'unknown purchase "evt_9"', at: '2026-11-22T10:20:00.000Z', redrives: 0 });
+    expect(second).toEqual({
+      id: held('rf_1').id,
+      kind: 'refund',
+      messageId: 'rf_1',
+      occurredAt: '2026-11-22T10:15:00.123Z',
+      revenue: '2.5',
+      currency: 'EUR',
+      reason: 'unknown purchase "evt_9"',
+      at: '2026-11-22T10:20:00.000Z',
+      redrives: 0,
+    });
     expect(JSON.parse(JSON.stringify(letters))).toEqual(letters.toJSON());
     expect(new DeadLetters().count).toBe(0);
   });

@@ -42,7 +42,16 @@ function add(lane: Lane, o: Add): Pending {
       ? { kind: 'refund', refund: refund({ refundId: id, occurredAt, currency: 'USD' }) }
       : o.kind === 'adRevenue'
         ? { kind: 'adRevenue', adRevenue: adRevenue({ eventId: id, occurredAt }) }
-        : { kind: 'track', track: track({ eventId: id, occurredAt, name: o.name ?? 'purchase', ...(o.revenue === 'none' ? { revenue: undefined, currency: undefined } : { revenue: o.revenue ?? '1' }), ...(o.callbackParams ? { callbackParams: o.callbackParams } : {}) }) };
+        : {
+            kind: 'track',
+            track: track({
+              eventId: id,
+              occurredAt,
+              name: o.name ?? 'purchase',
+              ...(o.revenue === 'none' ? { revenue: undefined, currency: undefined } : { revenue: o.revenue ?? '1' }),
+              ...(o.callbackParams ? { callbackParams: o.callbackParams } : {}),
+            }),
+          };
   const item = delivery(lane.destination, message, { ...(o.resend ? { resend: true } : {}), ...(o.deliveryId ? { deliveryId: o.deliveryId } : {}) });
   const pending: Pending = { item, arrivedAtMs: o.arrivedAtMs ?? T0 + 100_000, seq, redrives: 0, ...(o.waitFor ? { waitFor: o.waitFor } : {}) };
   lane.enqueue(pending);
@@ -92,7 +101,10 @@ describe('when the head may go: gate and settle window', () => {
   it('waits for the post-install gate, saying so', () => {
     const lane = new Lane('adjust');
     add(lane, { at: T0 + 1_000, arrivedAtMs: T0 + 1_000 });
-    expect(lane.plan(ctx(T0 + 10_000), none)).toEqual({ verdicts: [], plan: { kind: 'wait', untilMs: T0 + 60_000, reason: 'adjust: post-install gate until 2026-11-01T00:01:00.000Z' } });
+    expect(lane.plan(ctx(T0 + 10_000), none)).toEqual({
+      verdicts: [],
+      plan: { kind: 'wait', untilMs: T0 + 60_000, reason: 'adjust: post-install gate until 2026-11-01T00:01:00.000Z' },
+    });
   });
 
   it('counts the settle window from when the event happened, or arrived if earlier', () => {
@@ -107,7 +119,11 @@ describe('when the head may go: gate and settle window', () => {
   it('waits out the settle window after the gate, then sends', () => {
     const lane = new Lane('adjust');
     add(lane, { at: T0 + 70_000, arrivedAtMs: T0 + 70_500 });
-    expect(lane.plan(ctx(T0 + 71_000), none).plan).toEqual({ kind: 'wait', untilMs: T0 + 72_000, reason: 'adjust: settle window until 2026-11-01T00:01:12.000Z' });
+    expect(lane.plan(ctx(T0 + 71_000), none).plan).toEqual({
+      kind: 'wait',
+      untilMs: T0 + 72_000,
+      reason: 'adjust: settle window until 2026-11-01T00:01:12.000Z',
+    });
     expect(lane.plan(ctx(T0 + 72_000), none).plan.kind).toBe('send');
   });
 
@@ -194,7 +210,14 @@ describe("Adjust's chronological rule", () => {
     sendHead(lane);
     const late = add(lane, { at: T0 + 70_000 });
     expect(lane.plan(ctx(T0 + 200_000, { latePolicy: 'dead-letter' }), none)).toEqual({
-      verdicts: [{ outcome: 'dead-lettered', pending: late, reason: 'late event: Adjust already accepted an event at 2026-11-01T00:01:30.000Z for p4rch1 / #revenue, and rejects older ones (latePolicy: dead-letter)' }],
+      verdicts: [
+        {
+          outcome: 'dead-lettered',
+          pending: late,
+          reason:
+            'late event: Adjust already accepted an event at 2026-11-01T00:01:30.000Z for p4rch1 / #revenue, and rejects older ones (latePolicy: dead-letter)',
+        },
+      ],
       plan: { kind: 'idle' },
     });
     expect(lane.queue).toHaveLength(0);
@@ -223,7 +246,11 @@ describe("Adjust's chronological rule", () => {
     const strict = new Lane('adjust');
     const adStrict = add(strict, { at: T0 - 4_000, kind: 'adRevenue' });
     expect(strict.plan(ctx(T0 + 200_000, { latePolicy: 'dead-letter' }), none).verdicts).toEqual([
-      { outcome: 'dead-lettered', pending: adStrict, reason: 'late event: it happened before the install (2026-11-01T00:00:00.000Z), which Adjust rejects (latePolicy: dead-letter)' },
+      {
+        outcome: 'dead-lettered',
+        pending: adStrict,
+        reason: 'late event: it happened before the install (2026-11-01T00:00:00.000Z), which Adjust rejects (latePolicy: dead-letter)',
+      },
     ]);
 
     const appsflyer = new Lane('appsflyer');
@@ -286,11 +313,20 @@ describe("Adjust's chronological rule", () => {
 describe('age windows', () => {
   it('dead-letters deliveries past the vendor window instead of sending them', () => {
     const now = T0 + 29 * DAY;
-    for (const [destination, days] of [['adjust', 28], ['appsflyer', 7]] as Array<[Destination, number]>) {
+    for (const [destination, days] of [
+      ['adjust', 28],
+      ['appsflyer', 7],
+    ] as Array<[Destination, number]>) {
       const lane = new Lane(destination);
       const old = add(lane, { at: T0, arrivedAtMs: T0 });
       expect(lane.plan(ctx(now), none)).toEqual({
-        verdicts: [{ outcome: 'dead-lettered', pending: old, reason: `too old: the event happened at 2026-11-01T00:00:00.000Z, outside the ${destination} window (${days} days)` }],
+        verdicts: [
+          {
+            outcome: 'dead-lettered',
+            pending: old,
+            reason: `too old: the event happened at 2026-11-01T00:00:00.000Z, outside the ${destination} window (${days} days)`,
+          },
+        ],
         plan: { kind: 'idle' },
       });
     }
@@ -302,7 +338,9 @@ describe('age windows', () => {
     add(lane, { at: now - 60_000 });
     sendHead(lane);
     const old = add(lane, { at: T0 + 1_000, arrivedAtMs: now - 10_000 });
-    expect(lane.plan(ctx(now), none).verdicts.map((v) => v.reason)).toEqual(['too old: the event happened at 2026-11-01T00:00:01.000Z, outside the adjust window (28 days)']);
+    expect(lane.plan(ctx(now), none).verdicts.map((v) => v.reason)).toEqual([
+      'too old: the event happened at 2026-11-01T00:00:01.000Z, outside the adjust window (28 days)',
+    ]);
     expect(old.item.sendAtMs).toBeUndefined();
   });
 
@@ -325,10 +363,15 @@ describe('refunds behind their purchase (AppsFlyer)', () => {
   it('waits while the purchase is pending elsewhere, goes once it was delivered, and dies with a dead-lettered purchase', () => {
     const lane = new Lane('appsflyer');
     const rf = add(lane, { at: T0 + 2_000, arrivedAtMs: T0, kind: 'refund', waitFor: 'dlv_af_purchase' });
-    expect(lane.plan(ctx(T0 + 100_000), () => 'pending').plan).toEqual({ kind: 'blocked', reason: `refund ${rf.item.deliveryId} waits for its purchase to reach AppsFlyer` });
+    expect(lane.plan(ctx(T0 + 100_000), () => 'pending').plan).toEqual({
+      kind: 'blocked',
+      reason: `refund ${rf.item.deliveryId} waits for its purchase to reach AppsFlyer`,
+    });
     expect(batchOf(lane.plan(ctx(T0 + 100_000), (id) => (id === 'dlv_af_purchase' ? 'delivered' : undefined)))).toEqual([rf]);
     expect(lane.plan(ctx(T0 + 100_000), () => 'dead-lettered')).toEqual({
-      verdicts: [{ outcome: 'dead-lettered', pending: rf, reason: 'its purchase was dead-lettered for AppsFlyer; redrive the purchase and the refund together' }],
+      verdicts: [
+        { outcome: 'dead-lettered', pending: rf, reason: 'its purchase was dead-lettered for AppsFlyer; redrive the purchase and the refund together' },
+      ],
       plan: { kind: 'idle' },
     });
   });

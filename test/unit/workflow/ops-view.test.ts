@@ -30,9 +30,18 @@ const started: Published = { app: 'demo-ios', state: 'ok', pending: 0, deadLette
 
 describe('searchAttributeUpdates', () => {
   it('publishes every value the first time, nothing when nothing changed', () => {
-    expect(keys(searchAttributeUpdates({}, { ...ok, state: 'retrying', pending: 3 }))).toEqual(['S2SApp=demo-ios', 'S2SState=retrying', 'S2SPending=3', 'S2SDeadLetters=0']);
+    expect(keys(searchAttributeUpdates({}, { ...ok, state: 'retrying', pending: 3 }))).toEqual([
+      'S2SApp=demo-ios',
+      'S2SState=retrying',
+      'S2SPending=3',
+      'S2SDeadLetters=0',
+    ]);
     expect(searchAttributeUpdates(started, ok)).toEqual([]);
-    expect(keys(searchAttributeUpdates({}, { state: 'waiting for install', pending: 1, deadLetters: 0 }))).toEqual(['S2SState=waiting for install', 'S2SPending=1', 'S2SDeadLetters=0']);
+    expect(keys(searchAttributeUpdates({}, { state: 'waiting for install', pending: 1, deadLetters: 0 }))).toEqual([
+      'S2SState=waiting for install',
+      'S2SPending=1',
+      'S2SDeadLetters=0',
+    ]);
   });
 
   it('a lone event that is queued, gated, sent and delivered publishes nothing', () => {

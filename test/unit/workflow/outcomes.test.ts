@@ -7,13 +7,30 @@ import { adRevenue, delivery, item, refund } from '../../helpers/demo-apps';
 const T0 = Date.parse('2026-11-22T10:20:00Z');
 
 describe('OutcomeLog', () => {
-  it('records a delivery as pending, then finished with the vendor\'s status and answer', () => {
+  it("records a delivery as pending, then finished with the vendor's status and answer", () => {
     const log = new OutcomeLog();
     const it1 = item('adjust', { eventId: 'evt_1' });
-    expect(log.pending(it1)).toEqual({ deliveryId: it1.deliveryId, destination: 'adjust', kind: 'track', messageId: 'evt_1', name: 'purchase', occurredAtMs: it1.occurredAtMs, revenue: '4.99', currency: 'USD', outcome: 'pending' });
+    expect(log.pending(it1)).toEqual({
+      deliveryId: it1.deliveryId,
+      destination: 'adjust',
+      kind: 'track',
+      messageId: 'evt_1',
+      name: 'purchase',
+      occurredAtMs: it1.occurredAtMs,
+      revenue: '4.99',
+      currency: 'USD',
+      outcome: 'pending',
+    });
     expect(log.view(it1.deliveryId)).toEqual({ destination: 'adjust', deliveryId: it1.deliveryId, outcome: 'pending' });
     log.finish(it1, 'delivered', T0, { status: 200, detail: '{"status":"OK"}' });
-    expect(log.view(it1.deliveryId)).toEqual({ destination: 'adjust', deliveryId: it1.deliveryId, outcome: 'delivered', at: '2026-11-22T10:20:00.000Z', status: 200, detail: '{"status":"OK"}' });
+    expect(log.view(it1.deliveryId)).toEqual({
+      destination: 'adjust',
+      deliveryId: it1.deliveryId,
+      outcome: 'delivered',
+      at: '2026-11-22T10:20:00.000Z',
+      status: 200,
+      detail: '{"status":"OK"}',
+    });
     expect(log.view('unknown')).toBeUndefined();
   });
 
@@ -22,7 +39,19 @@ describe('OutcomeLog', () => {
     const it1 = item('adjust', { eventId: 'evt_2' }, 'user_ios_1', { sendAtMs: Date.parse('2026-11-22T10:16:00Z') });
     log.finish(it1, 'delivered', T0, {});
     expect(log.timeline()).toEqual([
-      { destination: 'adjust', deliveryId: it1.deliveryId, kind: 'track', messageId: 'evt_2', name: 'purchase', occurredAt: '2026-11-22T10:15:00.123Z', sentAs: '2026-11-22T10:16:00.000Z', revenue: '4.99', currency: 'USD', outcome: 'delivered', at: '2026-11-22T10:20:00.000Z' },
+      {
+        destination: 'adjust',
+        deliveryId: it1.deliveryId,
+        kind: 'track',
+        messageId: 'evt_2',
+        name: 'purchase',
+        occurredAt: '2026-11-22T10:15:00.123Z',
+        sentAs: '2026-11-22T10:16:00.000Z',
+        revenue: '4.99',
+        currency: 'USD',
+        outcome: 'delivered',
+        at: '2026-11-22T10:20:00.000Z',
+      },
     ]);
   });
 

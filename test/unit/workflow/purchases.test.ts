@@ -9,7 +9,11 @@ import { refund, track } from '../../helpers/demo-apps';
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 const DAY = 86_400_000;
 const buy = (eventId: string, revenue?: string, currency = 'USD') =>
-  track(revenue ? { eventId, revenue, currency, occurredAt: '2026-11-01T00:00:00Z' } : { eventId, revenue: undefined, currency: undefined, occurredAt: '2026-11-01T00:00:00Z' });
+  track(
+    revenue
+      ? { eventId, revenue, currency, occurredAt: '2026-11-01T00:00:00Z' }
+      : { eventId, revenue: undefined, currency: undefined, occurredAt: '2026-11-01T00:00:00Z' },
+  );
 const rf = (refundId: string, purchaseEventId: string, amount: string, over: Parameters<typeof refund>[0] = {}) =>
   refund({ refundId, purchaseEventId, amount, currency: 'USD', occurredAt: '2026-11-01T00:00:01Z', ...over });
 
@@ -47,7 +51,11 @@ describe('Purchases', () => {
 
   it('refuses another currency, a refund before its purchase, and an unknown purchase (which a signal may wait for)', () => {
     const p = withPurchase();
-    expect(p.problem(rf('r1', 'p1', '1', { currency: 'EUR' }))).toEqual({ unknown: false, code: 'currency-mismatch', reason: 'refund currency EUR differs from purchase "p1" currency USD' });
+    expect(p.problem(rf('r1', 'p1', '1', { currency: 'EUR' }))).toEqual({
+      unknown: false,
+      code: 'currency-mismatch',
+      reason: 'refund currency EUR differs from purchase "p1" currency USD',
+    });
     expect(p.problem(rf('r1', 'p1', '1', { occurredAt: '2026-10-31T23:59:59.999Z' }))).toEqual({
       unknown: false,
       code: 'before-purchase',
@@ -64,7 +72,7 @@ describe('Purchases', () => {
     expect(p.problem(rf('r2', 'free', '1'))?.code).toBe('unknown-purchase');
   });
 
-  it('remembers the purchase\'s AppsFlyer delivery (a refund there waits for it)', () => {
+  it("remembers the purchase's AppsFlyer delivery (a refund there waits for it)", () => {
     const p = withPurchase();
     p.setAppsflyerDelivery('p1', 'dlv_af_1');
     p.setAppsflyerDelivery('missing', 'dlv_af_2');

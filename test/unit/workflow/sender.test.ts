@@ -10,33 +10,60 @@ import { firstAttemptFailure, sendFailureVerdict, type BatchRequest } from '../.
 
 const failure = (type: string, details: object | undefined, nonRetryable = true) =>
   ApplicationFailure.create({ message: 'failed', type, nonRetryable, ...(details ? { details: [details] } : {}) });
-const activityFailure = (cause: Error, retryState: RetryState = RetryState.NON_RETRYABLE_FAILURE) => new ActivityFailure('activity failed', 'sendToAdjust', '1', retryState, 'w', cause);
+const activityFailure = (cause: Error, retryState: RetryState = RetryState.NON_RETRYABLE_FAILURE) =>
+  new ActivityFailure('activity failed', 'sendToAdjust', '1', retryState, 'w', cause);
 const details = (over: object = {}) => ({ deliveryId: 'dlv_adj_1', status: 400, message: 'Adjust 400: Invalid event token', attempt: 1, ...over });
 
 describe('sendFailureVerdict', () => {
   it('a drain that cancelled the activity (or a retryable attempt ended by the cancel) is no outcome', () => {
     expect(sendFailureVerdict('adjust', new CancelledFailure('cancelled'), true)).toEqual({ kind: 'interrupted' });
-    expect(sendFailureVerdict('adjust', activityFailure(failure(SendFailureType.transient, details(), false), RetryState.CANCEL_REQUESTED), false)).toEqual({ kind: 'interrupted' });
-    expect(sendFailureVerdict('adjust', activityFailure(new TimeoutFailure('start-to-close', undefined, 'START_TO_CLOSE'), RetryState.CANCEL_REQUESTED), false)).toEqual({ kind: 'interrupted' });
+    expect(sendFailureVerdict('adjust', activityFailure(failure(SendFailureType.transient, details(), false), RetryState.CANCEL_REQUESTED), false)).toEqual({
+      kind: 'interrupted',
+    });
+    expect(
+      sendFailureVerdict('adjust', activityFailure(new TimeoutFailure('start-to-close', undefined, 'START_TO_CLOSE'), RetryState.CANCEL_REQUESTED), false),
+    ).toEqual({ kind: 'interrupted' });
   });
 
   it('a real answer stays an answer during a drain', () => {
     const verdict = sendFailureVerdict('adjust', activityFailure(failure(SendFailureType.rejected, details()), RetryState.CANCEL_REQUESTED), false);
-    expect(verdict).toEqual({ kind: 'dead-letter', reason: 'adjust rejected the event: Adjust 400: Invalid event token', status: 400, detail: 'Adjust 400: Invalid event token', attempts: 1 });
-    expect(sendFailureVerdict('adjust', activityFailure(failure(SendFailureType.transient, details(), true), RetryState.CANCEL_REQUESTED), false).kind).toBe('dead-letter');
+    expect(verdict).toEqual({
+      kind: 'dead-letter',
+      reason: 'adjust rejected the event: Adjust 400: Invalid event token',
+      status: 400,
+      detail: 'Adjust 400: Invalid event token',
+      attempts: 1,
+    });
+    expect(sendFailureVerdict('adjust', activityFailure(failure(SendFailureType.transient, details(), true), RetryState.CANCEL_REQUESTED), false).kind).toBe(
+      'dead-letter',
+    );
   });
 
   it('dead-letters at the deadline with the last vendor answer, however Temporal reports it', () => {
     const last = details({ status: 503, message: 'Adjust 503: Service Unavailable', attempt: 7 });
-    const expected = { kind: 'dead-letter', reason: "retry deadline passed (the vendor's age limit for this event); last error: Adjust 503: Service Unavailable", status: 503, detail: 'Adjust 503: Service Unavailable', attempts: 7 };
-    expect(sendFailureVerdict('adjust', activityFailure(failure(SendFailureType.deadlinePassed, { ...last, lastType: SendFailureType.transient })), false)).toEqual(expected);
+    const expected = {
+      kind: 'dead-letter',
+      reason: "retry deadline passed (the vendor's age limit for this event); last error: Adjust 503: Service Unavailable",
+      status: 503,
+      detail: 'Adjust 503: Service Unavailable',
+      attempts: 7,
+    };
+    expect(
+      sendFailureVerdict('adjust', activityFailure(failure(SendFailureType.deadlinePassed, { ...last, lastType: SendFailureType.transient })), false),
+    ).toEqual(expected);
     expect(sendFailureVerdict('adjust', activityFailure(failure(SendFailureType.transient, last, false), RetryState.TIMEOUT), false)).toEqual(expected);
-    const timeout = sendFailureVerdict('appsflyer', activityFailure(new TimeoutFailure('schedule-to-close', undefined, 'SCHEDULE_TO_CLOSE'), RetryState.TIMEOUT), false);
+    const timeout = sendFailureVerdict(
+      'appsflyer',
+      activityFailure(new TimeoutFailure('schedule-to-close', undefined, 'SCHEDULE_TO_CLOSE'), RetryState.TIMEOUT),
+      false,
+    );
     expect(timeout).toMatchObject({ kind: 'dead-letter', reason: expect.stringMatching(/^retry deadline passed .*; last error: /) });
   });
 
-  it('a 451 stops the lane, with the vendor\'s message', () => {
-    expect(sendFailureVerdict('adjust', activityFailure(failure(SendFailureType.optedOut, details({ status: 451, message: 'Device is opted out' }))), false)).toEqual({
+  it("a 451 stops the lane, with the vendor's message", () => {
+    expect(
+      sendFailureVerdict('adjust', activityFailure(failure(SendFailureType.optedOut, details({ status: 451, message: 'Device is opted out' }))), false),
+    ).toEqual({
       kind: 'opted-out',
       status: 451,
       message: 'Device is opted out',
@@ -44,24 +71,47 @@ describe('sendFailureVerdict', () => {
   });
 
   it('names each kind of dead letter: rejected, not sent (invalid request), device never found', () => {
-    expect(sendFailureVerdict('appsflyer', activityFailure(failure(SendFailureType.rejected, details({ status: 400, message: 'Bad request' }))), false)).toMatchObject({
+    expect(
+      sendFailureVerdict('appsflyer', activityFailure(failure(SendFailureType.rejected, details({ status: 400, message: 'Bad request' }))), false),
+    ).toMatchObject({
       reason: 'appsflyer rejected the event: Bad request',
       status: 400,
     });
-    const invalid = sendFailureVerdict('appsflyer', activityFailure(failure(SendFailureType.invalidRequest, { deliveryId: 'x', message: 'body: the JSON payload is 1100 bytes; AppsFlyer accepts at most 1024 (1 KB)', attempt: 1 })), false);
-    expect(invalid).toEqual({ kind: 'dead-letter', reason: 'not sent: body: the JSON payload is 1100 bytes; AppsFlyer accepts at most 1024 (1 KB)', detail: 'body: the JSON payload is 1100 bytes; AppsFlyer accepts at most 1024 (1 KB)', attempts: 1 });
-    expect(sendFailureVerdict('adjust', activityFailure(failure(SendFailureType.deviceNotFound, details({ status: 404, message: 'Device not found' }))), false)).toMatchObject({
+    const invalid = sendFailureVerdict(
+      'appsflyer',
+      activityFailure(
+        failure(SendFailureType.invalidRequest, {
+          deliveryId: 'x',
+          message: 'body: the JSON payload is 1100 bytes; AppsFlyer accepts at most 1024 (1 KB)',
+          attempt: 1,
+        }),
+      ),
+      false,
+    );
+    expect(invalid).toEqual({
+      kind: 'dead-letter',
+      reason: 'not sent: body: the JSON payload is 1100 bytes; AppsFlyer accepts at most 1024 (1 KB)',
+      detail: 'body: the JSON payload is 1100 bytes; AppsFlyer accepts at most 1024 (1 KB)',
+      attempts: 1,
+    });
+    expect(
+      sendFailureVerdict('adjust', activityFailure(failure(SendFailureType.deviceNotFound, details({ status: 404, message: 'Device not found' }))), false),
+    ).toMatchObject({
       reason: 'adjust never found the device: Device not found',
     });
   });
 
-  it('falls back to the failure\'s own message without details, and to any error\'s message', () => {
-    expect(sendFailureVerdict('adjust', activityFailure(failure(SendFailureType.rejected, undefined)), false)).toEqual({ kind: 'dead-letter', reason: 'adjust rejected the event: failed', detail: 'failed' });
+  it("falls back to the failure's own message without details, and to any error's message", () => {
+    expect(sendFailureVerdict('adjust', activityFailure(failure(SendFailureType.rejected, undefined)), false)).toEqual({
+      kind: 'dead-letter',
+      reason: 'adjust rejected the event: failed',
+      detail: 'failed',
+    });
     expect(sendFailureVerdict('adjust', new Error('boom'), false)).toEqual({ kind: 'dead-letter', reason: 'adjust rejected the event: boom', detail: 'boom' });
   });
 });
 
-describe('firstAttemptFailure (a lane\'s part of the combined first attempt failed)', () => {
+describe("firstAttemptFailure (a lane's part of the combined first attempt failed)", () => {
   const request = (over: Partial<BatchRequest> = {}): BatchRequest => ({
     destination: 'adjust',
     batch: [{ item: { deliveryId: 'dlv_adj_1' }, arrivedAtMs: 0, seq: 1, redrives: 0 } as unknown as Pending],
@@ -80,13 +130,29 @@ describe('firstAttemptFailure (a lane\'s part of the combined first attempt fail
     expect(firstAttemptFailure(request(), localFailure(transient))).toEqual({
       kind: 'retry',
       delay: DEFAULT_POLICY.retry.initialInterval,
-      report: { destination: 'adjust', deliveryId: 'dlv_adj_1', attempt: 1, type: SendFailureType.transient, status: 503, answer: 'Adjust 503: Service Unavailable' },
+      report: {
+        destination: 'adjust',
+        deliveryId: 'dlv_adj_1',
+        attempt: 1,
+        type: SendFailureType.transient,
+        status: 503,
+        answer: 'Adjust 503: Service Unavailable',
+      },
     });
   });
 
   it("keeps the activity's own next retry delay (Retry-After, a misconfigured app)", () => {
-    const slow = ApplicationFailure.create({ message: 'failed', type: SendFailureType.misconfigured, details: [details({ status: 401 })], nextRetryDelay: 300_000 });
-    expect(firstAttemptFailure(request(), localFailure(slow))).toMatchObject({ kind: 'retry', delay: 300_000, report: { type: SendFailureType.misconfigured, status: 401 } });
+    const slow = ApplicationFailure.create({
+      message: 'failed',
+      type: SendFailureType.misconfigured,
+      details: [details({ status: 401 })],
+      nextRetryDelay: 300_000,
+    });
+    expect(firstAttemptFailure(request(), localFailure(slow))).toMatchObject({
+      kind: 'retry',
+      delay: 300_000,
+      report: { type: SendFailureType.misconfigured, status: 401 },
+    });
   });
 
   it('retries a local attempt that timed out or failed without an answer', () => {

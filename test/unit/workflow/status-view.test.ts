@@ -8,13 +8,39 @@ import type { WorkflowSettings } from '../../../domain/settings';
 import type { Counters, DeadLetterView } from '../../../domain/status';
 import { mdText, uiLines } from '../../../domain/ui-markdown';
 import { Lane } from '../../../workflows/lane';
-import { activitySummary, buildStatus, currentDetails, gateAtMs, publishedState, stateKeyword, vendorEventName, type UserFacts } from '../../../workflows/status-view';
+import {
+  activitySummary,
+  buildStatus,
+  currentDetails,
+  gateAtMs,
+  publishedState,
+  stateKeyword,
+  vendorEventName,
+  type UserFacts,
+} from '../../../workflows/status-view';
 import { adRevenue, appWith, delivery, IOS_IDFA, iosApp, iosUser, item, refund } from '../../helpers/demo-apps';
 
 const INSTALLED = Date.parse('2026-11-22T09:00:00Z');
 const GATE = INSTALLED + 60_000;
-const settings: WorkflowSettings = { policy: { ...DEFAULT_POLICY, postInstallDelay: 60_000, settleWindow: 2_000 }, taskQueues: { adjust: 'q-adjust', appsflyer: 'q-appsflyer' }, combinedFirstAttempt: ['adjust', 'appsflyer'], appKey: 'demo-ios', app: iosApp };
-const counters = (): Counters => ({ received: 0, duplicateMessages: 0, rejectedMessages: 0, delivered: 0, vendorDuplicates: 0, skipped: 0, deadLettered: 0, redriven: 0, refunds: 0, continuedAsNew: 0 });
+const settings: WorkflowSettings = {
+  policy: { ...DEFAULT_POLICY, postInstallDelay: 60_000, settleWindow: 2_000 },
+  taskQueues: { adjust: 'q-adjust', appsflyer: 'q-appsflyer' },
+  combinedFirstAttempt: ['adjust', 'appsflyer'],
+  appKey: 'demo-ios',
+  app: iosApp,
+};
+const counters = (): Counters => ({
+  received: 0,
+  duplicateMessages: 0,
+  rejectedMessages: 0,
+  delivered: 0,
+  vendorDuplicates: 0,
+  skipped: 0,
+  deadLettered: 0,
+  redriven: 0,
+  refunds: 0,
+  continuedAsNew: 0,
+});
 
 function facts(over: Partial<UserFacts> = {}): UserFacts {
   return {
@@ -36,12 +62,29 @@ function facts(over: Partial<UserFacts> = {}): UserFacts {
 }
 
 function queued(lane: Lane, eventId: string, extra: Partial<Pending> = {}): Pending {
-  const pending: Pending = { item: item(lane.destination, { eventId, occurredAt: '2026-11-22T10:00:00Z' }, 'user_1'), arrivedAtMs: Date.parse('2026-11-22T10:00:00Z'), seq: 1, redrives: 0, ...extra };
+  const pending: Pending = {
+    item: item(lane.destination, { eventId, occurredAt: '2026-11-22T10:00:00Z' }, 'user_1'),
+    arrivedAtMs: Date.parse('2026-11-22T10:00:00Z'),
+    seq: 1,
+    redrives: 0,
+    ...extra,
+  };
   lane.enqueue(pending);
   return pending;
 }
 
-const letter = (i: number, reason = `rejected ${i}`): DeadLetterView => ({ id: `dlv_adj_${i}`, deliveryId: `dlv_adj_${i}`, destination: 'adjust', kind: 'track', messageId: `evt_${i}`, name: 'purchase', occurredAt: '2026-11-22T10:00:00.000Z', reason, at: '2026-11-22T10:00:01.000Z', redrives: 0 });
+const letter = (i: number, reason = `rejected ${i}`): DeadLetterView => ({
+  id: `dlv_adj_${i}`,
+  deliveryId: `dlv_adj_${i}`,
+  destination: 'adjust',
+  kind: 'track',
+  messageId: `evt_${i}`,
+  name: 'purchase',
+  occurredAt: '2026-11-22T10:00:00.000Z',
+  reason,
+  at: '2026-11-22T10:00:01.000Z',
+  redrives: 0,
+});
 
 describe('the state keyword', () => {
   it('says what a user waits for, in order of what needs attention', () => {
@@ -60,16 +103,34 @@ describe('the state keyword', () => {
   });
 
   it('publishes only the states operators filter on; everything else is ok', () => {
-    expect(['waiting for install', 'lane stopped', 'retrying', 'gated', 'sending', 'idle'].map((s) => publishedState(s as never))).toEqual(['waiting for install', 'lane stopped', 'retrying', 'ok', 'ok', 'ok']);
+    expect(['waiting for install', 'lane stopped', 'retrying', 'gated', 'sending', 'idle'].map((s) => publishedState(s as never))).toEqual([
+      'waiting for install',
+      'lane stopped',
+      'retrying',
+      'ok',
+      'ok',
+      'ok',
+    ]);
   });
 });
 
 describe('buildStatus', () => {
   it('answers the status query: install, gate, lanes with their next delivery and high-water marks, backlog, dedup', () => {
-    const u = facts({ pendingCount: 1, backlogBytes: 2048, dedupFacts: { entries: 12, sinceDay: Math.floor(Date.parse('2026-10-01T00:00:00Z') / 86_400_000) } });
+    const u = facts({
+      pendingCount: 1,
+      backlogBytes: 2048,
+      dedupFacts: { entries: 12, sinceDay: Math.floor(Date.parse('2026-10-01T00:00:00Z') / 86_400_000) },
+    });
     const next = queued(u.lanes.adjust, 'evt_2');
     u.lanes.adjust.highWater['#revenue'] = Date.parse('2026-11-22T09:30:00Z') / 1000;
-    u.lanes.adjust.last = { deliveryId: 'dlv_adj_1', messageId: 'evt_1', name: 'purchase', outcome: 'delivered', atMs: Date.parse('2026-11-22T09:31:00Z'), status: 200 };
+    u.lanes.adjust.last = {
+      deliveryId: 'dlv_adj_1',
+      messageId: 'evt_1',
+      name: 'purchase',
+      outcome: 'delivered',
+      atMs: Date.parse('2026-11-22T09:31:00Z'),
+      status: 200,
+    };
     const status = buildStatus(u, Date.parse('2026-11-22T10:00:01Z'));
     expect(status).toMatchObject({
       userId: 'user_1',
@@ -87,7 +148,13 @@ describe('buildStatus', () => {
       queued: 1,
       inFlight: [],
       counts: { delivered: 0, duplicate: 0, skipped: 0, deadLettered: 0 },
-      next: { deliveryId: next.item.deliveryId, messageId: 'evt_2', name: 'purchase', occurredAt: '2026-11-22T10:00:00.000Z', readyAt: '2026-11-22T10:00:02.000Z' },
+      next: {
+        deliveryId: next.item.deliveryId,
+        messageId: 'evt_2',
+        name: 'purchase',
+        occurredAt: '2026-11-22T10:00:00.000Z',
+        readyAt: '2026-11-22T10:00:02.000Z',
+      },
       last: { deliveryId: 'dlv_adj_1', messageId: 'evt_1', name: 'purchase', outcome: 'delivered', at: '2026-11-22T09:31:00.000Z', status: 200 },
       highWater: { '#revenue': '2026-11-22T09:30:00.000Z' },
     });
@@ -96,7 +163,15 @@ describe('buildStatus', () => {
   });
 
   it('before the signup: no app, no gate; a configuration problem is shown', () => {
-    const status = buildStatus(facts({ install: undefined, heldCount: 2, pendingCount: 2, settings: { ...settings, app: undefined, appProblem: 'app "x" is not in the relay configuration' } }), GATE);
+    const status = buildStatus(
+      facts({
+        install: undefined,
+        heldCount: 2,
+        pendingCount: 2,
+        settings: { ...settings, app: undefined, appProblem: 'app "x" is not in the relay configuration' },
+      }),
+      GATE,
+    );
     expect(status).toMatchObject({ state: 'waiting for install', gateOpen: false, held: 2, settingsProblem: 'app "x" is not in the relay configuration' });
     expect(status).not.toHaveProperty('app');
     expect(status).not.toHaveProperty('gateAt');
@@ -159,7 +234,9 @@ describe('current details (Temporal UI)', () => {
     letters[3] = letter(4, 'adjust rejected the event: <img src=x onerror=alert(1)> *bold* [link](http://x)');
     const text = currentDetails(buildStatus(facts({ deadLetters: letters }), GATE));
     expect(text).toContain('4 dead letters');
-    expect(text).toContain('dead letter: adjust event evt_4 (purchase) dlv_adj_4: adjust rejected the event: \\<img src=x onerror=alert(1)\\> \\*bold\\* \\[link\\](http://x)');
+    expect(text).toContain(
+      'dead letter: adjust event evt_4 (purchase) dlv_adj_4: adjust rejected the event: \\<img src=x onerror=alert(1)\\> \\*bold\\* \\[link\\](http://x)',
+    );
     expect(text.indexOf('dlv_adj_4')).toBeLessThan(text.indexOf('dlv_adj_3'));
     expect(text).not.toContain('dlv_adj_1:');
     expect(text).toContain('… 1 more: `s2s status user_1`');
@@ -167,7 +244,12 @@ describe('current details (Temporal UI)', () => {
   });
 
   it('say whose workflow it is before the signup, and the latest rejected message', () => {
-    const u = facts({ install: undefined, heldCount: 1, pendingCount: 1, rejections: [{ atMs: GATE, kind: 'track', reason: 'invalid track: revenue: must be ...' }] });
+    const u = facts({
+      install: undefined,
+      heldCount: 1,
+      pendingCount: 1,
+      rejections: [{ atMs: GATE, kind: 'track', reason: 'invalid track: revenue: must be ...' }],
+    });
     u.counters.rejectedMessages = 1;
     const text = currentDetails(buildStatus(u, GATE));
     expect(text).toContain('user user_1 · install context (signup) not received yet');
@@ -179,7 +261,9 @@ describe('current details (Temporal UI)', () => {
     const hidden = currentDetails(buildStatus(u, GATE));
     for (const pii of [IOS_IDFA, '1234567890123-1234567', '203.0.113.7', 'cust-9']) expect(hidden).not.toContain(pii);
     const shown = currentDetails(buildStatus(u, GATE), u.install);
-    expect(shown).toContain(`device ids (policy.showDeviceIds): {"idfa":"${IOS_IDFA}","idfv":"95C9BD22-4A4C-41C8-9548-ED07C5C8C145"} · appsflyer_id 1234567890123-1234567 · ip 203.0.113.7 · customer_user_id cust-9`);
+    expect(shown).toContain(
+      `device ids (policy.showDeviceIds): {"idfa":"${IOS_IDFA}","idfv":"95C9BD22-4A4C-41C8-9548-ED07C5C8C145"} · appsflyer_id 1234567890123-1234567 · ip 203.0.113.7 · customer_user_id cust-9`,
+    );
   });
 });
 
