@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { userWorkflowId } from '../../../domain/ids';
+import { queries } from '../../../domain/workflow-api';
 import { purchase, secondsAgo } from '../../helpers/events';
 import { runHistories, userRuns } from '../../helpers/histories';
 import { startRelay, waitFor, type RelayHarness } from '../../helpers/relay';
@@ -62,6 +63,31 @@ describe('long life', () => {
       const times = reqs.map((r) => r.eventTimeMs as number);
       expect(times).toEqual([...times].sort((a, b) => a - b));
     }
+  });
+
+  it('answers the status query on a fresh continued run at once, from the settings it carried', async () => {
+    const user = iosInstall({ installedAt: new Date(Date.now() - 3_600_000).toISOString() });
+    registerInstall(relay.emulator, user);
+    await relay.client.signup(user);
+    const workflowId = userWorkflowId(user.userId);
+    const firstRun = (await relay.temporal.workflow.getHandle(workflowId).describe()).runId;
+    // Events one at a time until the run continues as new (policy.maxHistoryEvents 25); the new run is queried
+    // by its id the moment it exists: its first workflow task, before it has loaded settings of its own.
+    let continued: string | undefined;
+    for (let i = 0; i < 60 && !continued; i++) {
+      await relay.client.trackSignal(purchase(user.userId, `evt_can_${i}`, secondsAgo(600 - i)));
+      const runId = (await relay.temporal.workflow.getHandle(workflowId).describe()).runId;
+      if (runId !== firstRun) continued = runId;
+    }
+    expect(continued, 'a continue-as-new').toBeDefined();
+    const status = await relay.temporal.workflow.getHandle(workflowId, continued).query(queries.status);
+    expect(status.userId).toBe(user.userId);
+    expect(status.counters.continuedAsNew).toBeGreaterThanOrEqual(1);
+    expect(status.installedAt).toBe(user.installedAt);
+    // installedAt + policy.postInstallDelay (1 s): the carried policy, a real time.
+    expect(status.gateAt).toBe(new Date(Date.parse(user.installedAt) + 1_000).toISOString());
+    expect(status.gateOpen).toBe(true);
+    expect(JSON.stringify(status)).not.toMatch(/Invalid Date|NaN/);
   });
 
   it('replays every recorded history deterministically', async () => {
