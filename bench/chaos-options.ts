@@ -112,7 +112,8 @@ before its purchase, no vendor rejection for order or age. Exits 1 if any invari
   --settle-window D       policy.settleWindow (default 2s, production)
   --codec                 encrypt payloads (workers and client, a key of the run's own), as with S2S_PAYLOAD_KEYS
   --ledger URL            the worker's delivery ledger, as S2S_LEDGER_URL (default: embedded, in the run
-                          directory; off: none, to measure what it prevents)
+                          directory; with several replicas a PostgreSQL database of the run's own on
+                          S2S_BENCH_PG_URL, this machine's by default; off: none, to measure what it prevents)
   --json FILE             write the results as JSON
   --seed N                workload, fault and monkey seed (default 7)
 `;

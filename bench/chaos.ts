@@ -25,7 +25,7 @@ import { checkInvariants } from './invariants';
 import { Cleanup } from './processes';
 import { Progress, say } from './progress';
 import { relaySender, SentLog, type SendApi } from './relay-sender';
-import { benchAppConfig, makeRunDir, startBenchEmulator, startTemporal, writeRelayBundle } from './stack';
+import { benchAppConfig, makeRunDir, sharedLedgerDatabase, startBenchEmulator, startTemporal, writeRelayBundle } from './stack';
 import { WorkerSupervisor } from './worker-supervisor';
 import { benchUser, deliveryIdsFor, distinctMessages, rngFor, type PlannedGroup } from './workload';
 
@@ -63,10 +63,13 @@ async function main(): Promise<number> {
     // --codec: the workers and the client encrypt payloads with a key of this run's own.
     const payloadKeys = options.codec ? `chaos:${randomBytes(32).toString('base64')}` : undefined;
     const attemptLog = path.join(runDir, 'attempts.jsonl');
+    // One worker: the embedded ledger in the run directory. Several replicas share one ledger, as in production:
+    // a PostgreSQL database of the run's own (the embedded ledger serves one process only).
+    const ledger = options.ledger ?? (plan.replicas > 1 ? await sharedLedgerDatabase(cleanup) : undefined);
     const workerEnv = {
       S2S_SHUTDOWN_GRACE: '10s',
       S2S_CHAOS_ATTEMPT_LOG: attemptLog,
-      ...(options.ledger ? { S2S_LEDGER_URL: options.ledger } : {}),
+      ...(ledger ? { S2S_LEDGER_URL: ledger } : {}),
       ...(payloadKeys ? { S2S_PAYLOAD_KEYS: payloadKeys } : {}),
     };
     const supervisor = new WorkerSupervisor(
@@ -143,7 +146,7 @@ async function main(): Promise<number> {
     );
     const badPlanned = plans.reduce((n, p) => n + p.flat().filter((m) => m.kind === 'bad').length, 0);
     say(
-      `chaos: ${plan.users} users, ${expectedIds.size / 2} messages and ${badPlanned} bad ones (${totalSends} client calls with signups and repeats) over ${plan.durationMs / 1000} s; faults on ${Math.round(plan.faultRate * 100)}% of vendor requests; ledger ${options.ledger ?? 'embedded (run directory)'}`,
+      `chaos: ${plan.users} users, ${expectedIds.size / 2} messages and ${badPlanned} bad ones (${totalSends} client calls with signups and repeats) over ${plan.durationMs / 1000} s; faults on ${Math.round(plan.faultRate * 100)}% of vendor requests; ledger ${ledger ? ledger.replace(/^(postgres(?:ql)?:\/\/)[^@/]*@/, '$1') : 'embedded (run directory)'}`,
     );
     monkey.start();
     const progress = new Progress('chaos', expectedIds.size, 'deliveries');
@@ -182,7 +185,7 @@ async function main(): Promise<number> {
       command: `npm run chaos -- ${argv.join(' ')}`.trim(),
       plan,
       policy: { ...policy, http: CHAOS_HTTP, faults: faultsAt.adjust?.spec ?? null, payload_encryption: payloadKeys !== undefined },
-      ledger: options.ledger ?? 'embedded',
+      ledger: ledger ? (ledger.startsWith('postgres') ? 'postgres (shared by the replicas)' : ledger) : 'embedded',
       durationMs: Date.now() - startedAt,
       drive,
       complete,

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import pg from 'pg';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { vendorTaskQueues } from '../domain/settings';
@@ -216,4 +217,30 @@ export function makeRunDir(kind: string): string {
   const dir = path.join(PROJECT_ROOT, 'artifacts', kind, new Date().toISOString().replace(/[:.]/g, '-'));
   fs.mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+/**
+ * A delivery ledger that several worker replicas share, as production runs them: a PostgreSQL database of the
+ * run's own on `S2S_BENCH_PG_URL` (default this machine's PostgreSQL), dropped at the end unless
+ * S2S_KEEP_TEMPORAL_DB is set. Returns the worker's S2S_LEDGER_URL.
+ */
+export async function sharedLedgerDatabase(cleanup: Cleanup): Promise<string> {
+  const admin = process.env.S2S_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `s2s_ledger_${randomBytes(4).toString('hex')}`;
+  const run = async (sql: string) => {
+    const client = new pg.Client({ connectionString: admin });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`CREATE DATABASE ${name}`);
+  cleanup.add('ledger-database', async () => {
+    if (!process.env.S2S_KEEP_TEMPORAL_DB) await run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  });
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return url.toString();
 }
