@@ -75,9 +75,9 @@ export class ChaosMonkey {
         await this.restartServer();
         nextKill = Math.max(nextKill, Date.now() + this.plan.killMinMs / 2);
       } else {
-        const pid = this.supervisor.pid;
+        // The pid of the replica this kill took (each in turn), not merely one that runs.
         const record = await this.supervisor.kill();
-        if (pid !== undefined) this.killLog.push({ pid, killedAtMs: record.killedAtMs });
+        if (record.pid !== undefined) this.killLog.push({ pid: record.pid, killedAtMs: record.killedAtMs });
         say(`chaos: worker SIGKILLed (${this.supervisor.kills.length})`);
         await new Promise((r) => setTimeout(r, this.between(300, 2_000)));
         await this.supervisor.restart(record);

@@ -12,6 +12,8 @@ export interface KillRecord {
   crashed?: boolean;
   /** Which replica (0-based). */
   replica?: number;
+  /** The process killed: the attempts it was running never completed (chaos evidence). */
+  pid?: number;
 }
 
 interface Replica {
@@ -72,7 +74,7 @@ export class WorkerSupervisor {
     const index = this.kills.filter((k) => !k.crashed).length % this.replicas.length;
     const replica = this.replicas[index] as Replica;
     const child = replica.child;
-    const record: KillRecord = { killedAtMs: Date.now(), replica: index };
+    const record: KillRecord = { killedAtMs: Date.now(), replica: index, ...(child?.pid !== undefined ? { pid: child.pid } : {}) };
     this.kills.push(record);
     replica.child = undefined;
     if (child) {
