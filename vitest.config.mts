@@ -1,6 +1,8 @@
 // Test runner configuration, three projects:
 // - unit: pure tests of the contract, builders, workflow classes, codec, emulator rules, harness logic and
-//   docs; no server, seconds (`npm run test:unit`);
+//   docs; no server, seconds (`npm run test:unit`); its files share one module cache per thread (isolate:
+//   false: each file no longer re-imports zod, the contract and the SDK, 27 s -> 7 s here), so a unit test must
+//   not leave global state behind;
 // - integration: the real relay against one real Temporal server for the whole run (test/setup/temporal-
 //   server.ts): the dev server by default, the PostgreSQL-backed production server with
 //   S2S_TEST_TEMPORAL=postgres (`npm run test:cluster`), which leaves out the few tests that need the dev
@@ -39,7 +41,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000, pool: 'threads', sequence: { groupOrder: 0 } },
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000, pool: 'threads', isolate: false, sequence: { groupOrder: 0 } },
       },
       {
         extends: true,
