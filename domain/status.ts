@@ -105,6 +105,22 @@ export interface Counters {
   continuedAsNew: number;
 }
 
+/** A new user's counters: all zero. */
+export function emptyCounters(): Counters {
+  return {
+    received: 0,
+    duplicateMessages: 0,
+    rejectedMessages: 0,
+    delivered: 0,
+    vendorDuplicates: 0,
+    skipped: 0,
+    deadLettered: 0,
+    redriven: 0,
+    refunds: 0,
+    continuedAsNew: 0,
+  };
+}
+
 export interface UserStatus {
   userId: string;
   state: UserStateKeyword;

@@ -13,7 +13,17 @@ import { InputError, RejectedError } from '../domain/errors';
 import { deliveryId, messageLetterId, userHash } from '../domain/ids';
 import type { DeadLetterRecord, HeldMessage, LaneFailureReport, Rejection, UserSnapshot } from '../domain/snapshot';
 import type { SettingsActivities, WorkflowSettings } from '../domain/settings';
-import type { Counters, DeadLetterView, ForgetAnswer, MessageAnswer, RedriveAnswer, SignupAnswer, TimelineEntry, UserStatus } from '../domain/status';
+import {
+  emptyCounters,
+  type Counters,
+  type DeadLetterView,
+  type ForgetAnswer,
+  type MessageAnswer,
+  type RedriveAnswer,
+  type SignupAnswer,
+  type TimelineEntry,
+  type UserStatus,
+} from '../domain/status';
 import type { ForgetActivities } from '../domain/workflow-api';
 import { Alarm } from './alarm';
 import { amend } from './amend';
@@ -34,21 +44,6 @@ const MAX_REJECTIONS_KEPT = 50;
 /** Continue as new before the history grows past this, whatever the server suggests (its hard limit is 50 MiB). */
 const MAX_HISTORY_BYTES = 8 * 1024 * 1024;
 const DAY_MS = 86_400_000;
-
-function emptyCounters(): Counters {
-  return {
-    received: 0,
-    duplicateMessages: 0,
-    rejectedMessages: 0,
-    delivered: 0,
-    vendorDuplicates: 0,
-    skipped: 0,
-    deadLettered: 0,
-    redriven: 0,
-    refunds: 0,
-    continuedAsNew: 0,
-  };
-}
 
 export class User implements UserFacts {
   readonly userId: string;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../../domain/config';
 import type { Pending } from '../../../domain/snapshot';
 import type { WorkflowSettings } from '../../../domain/settings';
-import type { Counters, DeadLetterView } from '../../../domain/status';
+import { emptyCounters, type DeadLetterView } from '../../../domain/status';
 import { mdText, uiLines } from '../../../domain/ui-markdown';
 import { Lane } from '../../../workflows/lane';
 import {
@@ -29,18 +29,7 @@ const settings: WorkflowSettings = {
   appKey: 'demo-ios',
   app: iosApp,
 };
-const counters = (): Counters => ({
-  received: 0,
-  duplicateMessages: 0,
-  rejectedMessages: 0,
-  delivered: 0,
-  vendorDuplicates: 0,
-  skipped: 0,
-  deadLettered: 0,
-  redriven: 0,
-  refunds: 0,
-  continuedAsNew: 0,
-});
+const counters = emptyCounters;
 
 function facts(over: Partial<UserFacts> = {}): UserFacts {
   return {
