@@ -40,10 +40,11 @@ describe('rate limits', () => {
         .sort((a, b) => a - b);
     const af = times('appsflyer');
     const adj = times('adjust');
-    // 18 AppsFlyer requests at 10/s take at least 1.7 s end to end: each goes at its reserved instant or later
-    // (slack for the first one being late), and no two arrive much closer than 100 ms (request jitter).
+    // 18 AppsFlyer requests at 10/s take at least 1.7 s end to end: each goes at its reserved instant or later,
+    // so the i-th arrives no earlier than i intervals after the first (slack for the first one being late; one
+    // request delayed on a loaded machine may arrive closer to the next, which is still within the limit).
     expect(af.at(-1)! - af[0]!).toBeGreaterThanOrEqual(((af.length - 1) * 1000) / RATE - 150);
-    for (let i = 1; i < af.length; i++) expect(af[i]! - af[i - 1]!).toBeGreaterThanOrEqual(1000 / RATE / 2);
+    for (let i = 1; i < af.length; i++) expect(af[i]! - af[0]!, `request ${i + 1}`).toBeGreaterThanOrEqual((i * 1000) / RATE - 150);
     expect(adj.at(-1)! - adj[0]!).toBeLessThan(af.at(-1)! - af[0]!);
   });
 });
