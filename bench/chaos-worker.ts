@@ -4,7 +4,7 @@ import { readTemporalSettings } from '../client/connection';
 import { readPayloadEncryption } from '../codec/payload-encryption';
 import { loadRelayConfig } from '../worker/app-config';
 import { readWorkerEnv } from '../worker/config';
-import { installRuntime, onShutdownSignal, runRelay } from '../worker/run';
+import { installRuntime, runRelay, runUntilSignal } from '../worker/run';
 import { attemptLogInterceptor } from './attempt-log';
 
 async function main(): Promise<void> {
@@ -15,9 +15,7 @@ async function main(): Promise<void> {
   const encryption = readPayloadEncryption();
   const loaded = loadRelayConfig(env.S2S_APP_CONFIG);
   const logger = installRuntime(env);
-  const relay = await runRelay(settings, env, loaded, logger, encryption, { activityInterceptors: [attemptLogInterceptor(file)] });
-  onShutdownSignal(() => relay.shutdown());
-  await relay.done;
+  await runUntilSignal(runRelay(settings, env, loaded, logger, encryption, { activityInterceptors: [attemptLogInterceptor(file)] }));
 }
 
 main().catch((error: unknown) => {

@@ -5,7 +5,7 @@ import { readTemporalSettings } from '../client/connection';
 import { readPayloadEncryption } from '../codec/payload-encryption';
 import { loadRelayConfig } from './app-config';
 import { readWorkerEnv } from './config';
-import { installRuntime, onShutdownSignal, runRelay } from './run';
+import { installRuntime, runRelay, runUntilSignal } from './run';
 
 export async function main(): Promise<void> {
   const settings = readTemporalSettings();
@@ -13,9 +13,7 @@ export async function main(): Promise<void> {
   const encryption = readPayloadEncryption();
   const loaded = loadRelayConfig(env.S2S_APP_CONFIG);
   const logger = installRuntime(env);
-  const relay = await runRelay(settings, env, loaded, logger, encryption);
-  onShutdownSignal(() => relay.shutdown());
-  await relay.done;
+  await runUntilSignal(runRelay(settings, env, loaded, logger, encryption));
 }
 
 if (require.main === module) {

@@ -141,8 +141,18 @@ export async function runRelay(
   };
 }
 
+/**
+ * Runs the relay until it stops, draining it on SIGINT/SIGTERM. The handlers go in before startup finishes: until
+ * a process listens for SIGTERM the signal kills it outright, so one sent as soon as "worker running" is logged
+ * (an orchestrator, a test) must already find them. A signal during startup drains once the relay is up.
+ */
+export async function runUntilSignal(starting: Promise<RunningRelay>): Promise<void> {
+  onShutdownSignal(async () => (await starting).shutdown());
+  await (await starting).done;
+}
+
 /** Calls `stop` once on SIGINT/SIGTERM; a second signal exits at once. */
-export function onShutdownSignal(stop: () => Promise<void>): void {
+function onShutdownSignal(stop: () => Promise<void>): void {
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) {
