@@ -27,6 +27,8 @@ export const BenchOptions = z
     noFloor: flag,
     noRaw: flag,
     settleWindow: duration('"2s" or "0ms"').optional(),
+    /** policy.settleLoneEvents false: an event arriving to a quiet lane skips the settle window. */
+    noSettleLoneEvents: flag,
     maxBatch: wholeNumber('--max-batch 10', 1, 100).optional(),
     api: z.enum(['signal', 'update'], { error: 'must be "signal" (trackSignal/refundSignal) or "update" (track/refund)' }).default('signal'),
     refundRate: positiveNumber('--refund-rate 0.1').pipe(z.number().max(0.9, 'must be at most 0.9')).optional(),
@@ -120,6 +122,8 @@ export interface BenchPlan {
   floor: boolean;
   raw: boolean;
   settleWindowMs: number;
+  /** policy.settleLoneEvents (production default true). */
+  settleLoneEvents: boolean;
   maxBatchSize: number;
   refundRate: number;
   stallMs: number;
@@ -146,6 +150,7 @@ export function benchPlan(o: BenchOptions): BenchPlan {
     floor: o.noFloor !== true,
     raw: o.noRaw !== true,
     settleWindowMs: o.settleWindow ?? PRODUCTION_SETTLE_WINDOW_MS,
+    settleLoneEvents: o.noSettleLoneEvents !== true,
     maxBatchSize: o.maxBatch ?? PRODUCTION_MAX_BATCH,
     refundRate: o.refundRate ?? 0.1,
     stallMs: o.stall ?? 120_000,
@@ -165,6 +170,7 @@ export interface RegimesPlan {
   cacheMissCacheSize: number;
   cacheMissEventsPerUser: number;
   settleWindowMs: number;
+  settleLoneEvents: boolean;
 }
 
 export const PRODUCTION_CACHE_SIZE = 2_000;
@@ -184,6 +190,7 @@ export function regimesPlan(o: BenchOptions): RegimesPlan | undefined {
     cacheMissCacheSize: cacheSize,
     cacheMissEventsPerUser: o.regimeEvents ?? (quick ? 1 : 2),
     settleWindowMs: o.settleWindow ?? PRODUCTION_SETTLE_WINDOW_MS,
+    settleLoneEvents: o.noSettleLoneEvents !== true,
   };
 }
 
@@ -229,6 +236,7 @@ history size, worker CPU/RSS and Temporal server CPU.
   --no-half-load          skip the relay run at half the measured maximum (open loop: the latency figure)
   --no-floor, --no-raw    skip a baseline
   --settle-window D       policy.settleWindow (default 2s, the production default; it adds to latency)
+  --no-settle-lone-events policy.settleLoneEvents false: an event arriving to a quiet lane skips the window
   --max-batch N           policy.maxBatchSize (default 10)
   --api signal|update     client calls: trackSignal/refundSignal (default) or track/refund updates
   --codec                 also measure payload encryption: the max run again with the codec on, twice, then

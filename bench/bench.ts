@@ -66,11 +66,15 @@ async function main(): Promise<void> {
 
     const runRegimesNow = async () => {
       if (!regimes) return undefined;
-      const regimeConfig = benchAppConfig(emulator.url, { settleWindow: regimes.settleWindowMs, maxBatchSize: plan.maxBatchSize });
+      const regimeConfig = benchAppConfig(emulator.url, {
+        settleWindow: regimes.settleWindowMs,
+        settleLoneEvents: regimes.settleLoneEvents,
+        maxBatchSize: plan.maxBatchSize,
+      });
       return regimesJson(
         await runRegimes(
           { cleanup, temporal, client, emulator },
-          { runDir, runId, bundlePath, appConfig: regimeConfig, workerEnv, seed: options.seed, plan: regimes, stallMs: plan.stallMs },
+          { runDir, runId, bundlePath, appConfig: regimeConfig, workerEnv, seed: options.seed, plan: regimes, stallMs: plan.stallMs, ...workerNodeArgs },
         ),
       );
     };
@@ -112,7 +116,7 @@ async function main(): Promise<void> {
       return;
     }
 
-    const policy = { settleWindow: plan.settleWindowMs, maxBatchSize: plan.maxBatchSize };
+    const policy = { settleWindow: plan.settleWindowMs, settleLoneEvents: plan.settleLoneEvents, maxBatchSize: plan.maxBatchSize };
     const appConfig = benchAppConfig(emulator.url, policy);
     const mix = { ...BENCH_MIX, refundRate: plan.refundRate };
     const drive: DriveOptions =
@@ -193,6 +197,7 @@ async function main(): Promise<void> {
 function policyReport(plan: BenchPlan, api: string, workerEnv: Record<string, string>, db: string): Record<string, unknown> {
   return {
     settle_window_ms: plan.settleWindowMs,
+    settle_lone_events: plan.settleLoneEvents,
     settle_window_note:
       plan.settleWindowMs === 2_000 ? 'production default (adds up to 2 s to every latency by design)' : 'smaller than the production default of 2 s',
     max_batch_size: plan.maxBatchSize,

@@ -53,6 +53,8 @@ export interface RegimesSpec {
   seed: number;
   plan: RegimesPlan;
   stallMs: number;
+  /** Extra node flags for the relay workers (--worker-node-args), e.g. --cpu-prof. */
+  workerNodeArgs?: string[];
 }
 
 interface Worker {
@@ -175,6 +177,7 @@ export async function runRegimes(ctx: RelayPhaseContext, spec: RegimesSpec): Pro
       appConfig: spec.appConfig,
       bundlePath: spec.bundlePath,
       env: { ...spec.workerEnv, S2S_MAX_CACHED_WORKFLOWS: String(cacheSize), S2S_METRICS_PORT: String(metricsPort), S2S_VISIBILITY_METRICS_INTERVAL: '0' },
+      ...(spec.workerNodeArgs ? { nodeArgs: spec.workerNodeArgs } : {}),
     });
     return { child, metricsPort };
   };

@@ -22,6 +22,8 @@ export interface Pending {
   /** Refunds on AppsFlyer: the purchase delivery that must be delivered first. */
   waitFor?: string;
   redrives: number;
+  /** Arrived to a quiet lane (workflows/lane.ts: Lane.arrive): goes without waiting out the settle window. */
+  quiet?: true;
 }
 
 export interface LaneLast {
@@ -49,6 +51,8 @@ export interface LaneSnapshot {
   queue: Pending[];
   /** Adjust: newest created_at (unix seconds) sent per event token, and `#revenue` across revenue tokens. */
   highWater: Record<string, number>;
+  /** When the lane's latest delivery arrived (a quiet lane: none within the settle window). */
+  lastArrivalMs?: number;
   last?: LaneLast;
   retrying?: LaneFailureReport & { sinceMs: number };
   stopped?: { reason: string; atMs: number };

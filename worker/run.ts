@@ -148,7 +148,9 @@ export async function runRelay(
  */
 export async function runUntilSignal(starting: Promise<RunningRelay>): Promise<void> {
   onShutdownSignal(async () => (await starting).shutdown());
-  await (await starting).done;
+  await (
+    await starting
+  ).done;
 }
 
 /** Calls `stop` once on SIGINT/SIGTERM; a second signal exits at once. */

@@ -1,7 +1,9 @@
 // A lane: one vendor's ordered queue for one user. Deliveries are kept sorted by event time, then arrival;
 // the lane sends from the head only, one batch at a time, so the vendor sees a user's events in order.
 // Before sending, the head is checked against the post-install gate, the settle window, the vendor's age
-// window, Adjust's chronological rule (the late-event policy) and, for refunds, their purchase.
+// window, Adjust's chronological rule (the late-event policy) and, for refunds, their purchase. With
+// policy.settleLoneEvents false, a delivery that arrives to a quiet lane (nothing queued or sending, nothing
+// else arrived within the settle window) skips the settle window.
 import type { Policy, PublicAppConfig } from '../domain/config';
 import { isoTime } from '../domain/contract/time';
 import { deliveryDeadlineMs, type Destination } from '../domain/delivery';
@@ -32,14 +34,19 @@ export type LanePlan =
 /** The head leaves the queue without being sent: dead-lettered (age, late policy, purchase) or skipped (lane stopped). */
 export type HeadVerdict = { outcome: 'dead-lettered' | 'skipped'; pending: Pending; reason: string };
 
-/** When a delivery may go, ignoring everything but time: after the gate, and a settle window after it happened (or arrived, if earlier). */
+/**
+ * When a delivery may go, ignoring everything but time: after the gate, and (unless it arrived to a quiet lane)
+ * a settle window after it happened, or arrived if earlier.
+ */
 export function readyAt(pending: Pending, ctx: Pick<LaneContext, 'gateAtMs' | 'policy'>): number {
+  if (pending.quiet) return ctx.gateAtMs;
   return Math.max(ctx.gateAtMs, Math.min(pending.arrivedAtMs, pending.item.occurredAtMs) + ctx.policy.settleWindow);
 }
 
 export class Lane {
   readonly queue: Pending[];
   readonly highWater: Record<string, number>;
+  lastArrivalMs: number | undefined;
   last: LaneLast | undefined;
   retrying: (LaneFailureReport & { sinceMs: number }) | undefined;
   stopped: { reason: string; atMs: number } | undefined;
@@ -52,6 +59,7 @@ export class Lane {
   ) {
     this.queue = snapshot?.queue ?? [];
     this.highWater = snapshot?.highWater ?? {};
+    this.lastArrivalMs = snapshot?.lastArrivalMs;
     this.last = snapshot?.last;
     this.retrying = snapshot?.retrying;
     this.stopped = snapshot?.stopped;
@@ -68,6 +76,27 @@ export class Lane {
     const head = this.queue.shift() as Pending;
     this.tally.remove(head);
     return head;
+  }
+
+  /**
+   * A newly routed delivery joins the lane. The settle window exists so that events arriving close together
+   * are sent in event-time order. With policy.settleLoneEvents false, a delivery arriving to a quiet lane
+   * (nothing queued, nothing sending, no other arrival within the window) has nothing to be sorted against
+   * yet and goes without waiting, saving a timer, a workflow task and the window's latency. The bet: an
+   * earlier event arriving just after it goes second, which Adjust's chronological rule answers with a
+   * restamp (its revenue intact); the chaos run's out-of-order pairs (500 ms apart) lose their order that
+   * way, hence the default. With latePolicy `dead-letter` the late one would be lost: there every delivery waits.
+   */
+  arrive(pending: Pending, nowMs: number, policy: Pick<Policy, 'settleWindow' | 'settleLoneEvents' | 'latePolicy'>, sending: boolean): void {
+    const quiet =
+      !policy.settleLoneEvents &&
+      policy.latePolicy === 'restamp' &&
+      !sending &&
+      this.queue.length === 0 &&
+      (this.lastArrivalMs === undefined || nowMs - this.lastArrivalMs >= policy.settleWindow);
+    if (quiet) pending.quiet = true;
+    this.lastArrivalMs = nowMs;
+    this.enqueue(pending);
   }
 
   /**
@@ -212,6 +241,7 @@ export class Lane {
       queue: this.queue,
       highWater: this.highWater,
       counts: this.counts,
+      ...(this.lastArrivalMs !== undefined ? { lastArrivalMs: this.lastArrivalMs } : {}),
       ...(this.last ? { last: this.last } : {}),
       ...(this.retrying ? { retrying: this.retrying } : {}),
       ...(this.stopped ? { stopped: this.stopped } : {}),

@@ -12,7 +12,6 @@ import * as wf from '@temporalio/workflow';
 import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure, type Duration } from '@temporalio/common';
 import type { Policy } from '../domain/config';
 import {
-  DESTINATIONS,
   type CombinedSendInput,
   type CombinedSendResult,
   type Destination,
@@ -53,7 +52,8 @@ export type FirstAttempt =
 
 export class Sender {
   private readonly running: Partial<Record<Destination, Promise<void>>> = {};
-  private readonly scopes = { adjust: new wf.CancellationScope(), appsflyer: new wf.CancellationScope(), combined: new wf.CancellationScope() };
+  /** Cancellation scopes, made on first use (each costs promises on every replay of a run that never sends). */
+  private readonly scopes: Partial<Record<Destination | 'combined', wf.CancellationScope>> = {};
   readonly inFlight: Record<Destination, string[]> = { adjust: [], appsflyer: [] };
   private stopping = false;
 
@@ -62,6 +62,16 @@ export class Sender {
     /** A lane's part of the combined first attempt failed and will be retried: what the lane shows meanwhile. */
     private readonly onRetrying: (report: LaneFailureReport) => void,
   ) {}
+
+  /** The scope of a lane's sends (or of the combined first attempt); one made after stop() starts cancelled. */
+  private scope(name: Destination | 'combined'): wf.CancellationScope {
+    let scope = this.scopes[name];
+    if (!scope) {
+      scope = this.scopes[name] = new wf.CancellationScope();
+      if (this.stopping) scope.cancel();
+    }
+    return scope;
+  }
 
   busy(destination: Destination): boolean {
     return this.stopping || this.running[destination] !== undefined;
@@ -93,10 +103,10 @@ export class Sender {
       } else {
         if (first) {
           this.onRetrying(first.report);
-          await this.scopes[destination].run(() => wf.sleep(first.delay));
+          await this.scope(destination).run(() => wf.sleep(first.delay));
         }
         // After the first attempt, the vendor's activity continues its count (attempt 2 on), as a resend.
-        done = { destination, batch, result: await this.scopes[destination].run(() => this.activity(request, first ? workflowNow() : nowMs, first ? 1 : 0)) };
+        done = { destination, batch, result: await this.scope(destination).run(() => this.activity(request, first ? workflowNow() : nowMs, first ? 1 : 0)) };
       }
     } catch (error) {
       done = { destination, batch, failure: sendFailureVerdict(destination, error, wf.isCancellation(error)) };
@@ -112,7 +122,7 @@ export class Sender {
     const [first] = requests as [BatchRequest, ...BatchRequest[]];
     let result: CombinedSendResult;
     try {
-      result = await this.scopes.combined.run(() =>
+      result = await this.scope('combined').run(() =>
         send.sendFirstAttempts.executeWithOptions(
           {
             summary: requests.map((r) => r.summary).join(' | '),
@@ -171,8 +181,7 @@ export class Sender {
   async stop(): Promise<number> {
     this.stopping = true;
     const inFlight = this.sending;
-    for (const d of DESTINATIONS) this.scopes[d].cancel();
-    this.scopes.combined.cancel();
+    for (const scope of Object.values(this.scopes)) scope.cancel();
     await Promise.all(Object.values(this.running));
     return inFlight;
   }

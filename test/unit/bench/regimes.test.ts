@@ -47,7 +47,9 @@ describe('regime options', () => {
       cacheMissCacheSize: 20,
       cacheMissEventsPerUser: 1,
       settleWindowMs: 2000,
+      settleLoneEvents: true,
     });
+    expect(regimesPlan(parseOptions(BenchOptions, ['--quick', '--no-settle-lone-events']))).toMatchObject({ settleLoneEvents: false });
     expect(regimesPlan(parseOptions(BenchOptions, []))).toMatchObject({
       users: 1000,
       cacheMissCacheSize: 50,

@@ -138,6 +138,64 @@ describe('when the head may go: gate and settle window', () => {
   });
 });
 
+describe('settleLoneEvents false: no settle window for a delivery arriving to a quiet lane', () => {
+  const NOW = T0 + 100_000;
+  const pendingAt = (at: number, arrivedAtMs: number, id: string): Pending => {
+    seq += 1;
+    const message: Message = { kind: 'track', track: track({ eventId: id, occurredAt: iso(at), name: 'purchase', revenue: '1' }) };
+    return { item: delivery('adjust', message), arrivedAtMs, seq, redrives: 0 };
+  };
+  const restamp = { settleWindow: 2_000, settleLoneEvents: false, latePolicy: 'restamp' as const };
+
+  it('sends a delivery that arrives to an empty, idle lane at once (the gate still applies)', () => {
+    const lane = new Lane('adjust');
+    lane.arrive(pendingAt(NOW, NOW, 'lone'), NOW, restamp, false);
+    expect(lane.queue[0]?.quiet).toBe(true);
+    expect(lane.plan(ctx(NOW), none).plan.kind).toBe('send');
+    const gated = new Lane('adjust');
+    gated.arrive(pendingAt(T0 + 1_000, T0 + 1_000, 'early'), T0 + 1_000, restamp, false);
+    expect(gated.plan(ctx(T0 + 1_000), none).plan).toMatchObject({ kind: 'wait', untilMs: T0 + 60_000 });
+  });
+
+  it('keeps the settle window when the lane is sending, has a queue, or had an arrival within the window', () => {
+    const sending = new Lane('adjust');
+    sending.arrive(pendingAt(NOW, NOW, 'a'), NOW, restamp, true);
+    expect(sending.queue[0]?.quiet).toBeUndefined();
+    expect(sending.plan(ctx(NOW), none).plan).toMatchObject({ kind: 'wait', untilMs: NOW + 2_000 });
+
+    const queued = new Lane('adjust');
+    queued.arrive(pendingAt(NOW, NOW, 'a'), NOW, restamp, false);
+    queued.arrive(pendingAt(NOW - 500, NOW + 10_000, 'b'), NOW + 10_000, restamp, false);
+    expect(queued.queue.map((p) => p.quiet)).toEqual([undefined, true]); // b (earlier) sorts first; only a found the lane empty
+  });
+
+  it('sorts an earlier event that arrives within the window ahead of one still waiting, and restamps nothing', () => {
+    const lane = new Lane('adjust');
+    const first = pendingAt(NOW, NOW, 'first');
+    lane.arrive(first, NOW, restamp, true); // the lane was sending: the window applies
+    lane.arrive(pendingAt(NOW - 800, NOW + 500, 'earlier'), NOW + 500, restamp, false);
+    expect(lane.queue.map((p) => p.item.message.kind === 'track' && p.item.message.track.eventId)).toEqual(['earlier', 'first']);
+    const { plan } = lane.plan(ctx(NOW + 2_000), none);
+    expect(plan.kind === 'send' && plan.batch.map((p) => p.item.sendAtMs)).toEqual([undefined, undefined]);
+  });
+
+  it('never skips the window by default, with latePolicy dead-letter (a late arrival would be lost), or soon after another arrival', () => {
+    const byDefault = new Lane('adjust');
+    byDefault.arrive(pendingAt(NOW, NOW, 'd'), NOW, { ...restamp, settleLoneEvents: true }, false);
+    expect(byDefault.queue[0]?.quiet).toBeUndefined();
+    expect(byDefault.plan(ctx(NOW), none).plan).toMatchObject({ kind: 'wait', untilMs: NOW + 2_000 });
+
+    const lane = new Lane('adjust');
+    lane.arrive(pendingAt(NOW, NOW, 'a'), NOW, { ...restamp, latePolicy: 'dead-letter' }, false);
+    expect(lane.queue[0]?.quiet).toBeUndefined();
+    expect(lane.plan(ctx(NOW, { latePolicy: 'dead-letter' }), none).plan).toMatchObject({ kind: 'wait', untilMs: NOW + 2_000 });
+    const again = new Lane('adjust', { ...lane.toJSON(), queue: [] });
+    expect(again.lastArrivalMs).toBe(NOW); // carried over continue-as-new
+    again.arrive(pendingAt(NOW + 1_000, NOW + 1_000, 'b'), NOW + 1_000, restamp, false);
+    expect(again.queue[0]?.quiet).toBeUndefined(); // 1 s after the previous arrival: not quiet
+  });
+});
+
 describe('batches', () => {
   it('sends the ready head and what follows it, in order; one still settling ends the batch', () => {
     const lane = new Lane('adjust');
