@@ -157,3 +157,42 @@ describe("Adjust's chronological rule", () => {
     expect(status.counters.received).toBe(1);
   });
 });
+
+describe('policy.settleLoneEvents false', () => {
+  let quick: RelayHarness;
+  beforeAll(async () => {
+    quick = await startRelay({ policy: { postInstallDelay: '1s', settleWindow: '3s', settleLoneEvents: false } });
+  });
+  afterAll(async () => {
+    await quick?.stop();
+  });
+
+  it('sends a lone event at once (no settle timer: 2 workflow tasks), and restamps an earlier one that arrives just after it', async () => {
+    const install = iosInstall({ installedAt: secondsAgo(3_600) });
+    registerInstall(quick.emulator, install);
+    await quick.client.signup(install);
+    const handle = quick.temporal.workflow.getHandle(userWorkflowId(install.userId));
+    const before = (await handle.fetchHistory()).events?.length ?? 0;
+    const lone = await quick.client.track(purchase(install.userId, 'evt_lone', new Date().toISOString()));
+    const loneAdjust = lone.deliveries.find((d) => d.destination === 'adjust')!.deliveryId;
+    await waitFor('the lone event at both vendors', () => lone.deliveries.every((d) => quick.emulator.requests({ deliveryId: d.deliveryId }).length === 1));
+    const added = await waitFor('its history complete', async () => {
+      const events = ((await handle.fetchHistory()).events ?? []).slice(before);
+      return events.some((e) => e.activityTaskCompletedEventAttributes) && events.at(-1)?.workflowTaskCompletedEventAttributes ? events : undefined;
+    });
+    expect(added.filter((e) => e.timerStartedEventAttributes)).toHaveLength(0);
+    expect(added.filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(2);
+    // Well within the 3 s window: the lone event did not wait for it.
+    const [sent] = quick.emulator.requests({ deliveryId: loneAdjust });
+    const accepted = added.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes)!;
+    expect(sent!.receivedAtMs - Number(accepted.eventTime!.seconds) * 1000).toBeLessThan(3_000);
+
+    // The lane is no longer quiet: an event that happened 2 s before it, arriving now, goes second, restamped.
+    const late = await quick.client.track(purchase(install.userId, 'evt_just_before', new Date(Date.now() - 2_000).toISOString()));
+    const lateAdjust = late.deliveries.find((d) => d.destination === 'adjust')!.deliveryId;
+    await waitFor('the earlier event at Adjust', () => quick.emulator.requests({ deliveryId: lateAdjust }).length === 1);
+    const [restamped] = quick.emulator.requests({ deliveryId: lateAdjust });
+    expect(restamped!.status).toBe(200);
+    expect(restamped!.params?.created_at_unix).toBe(sent!.params?.created_at_unix);
+  });
+});
