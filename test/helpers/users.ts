@@ -2,7 +2,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Signup } from '../../domain/contract/install';
 import type { Emulator } from '../../emulator/server';
-import { testUserId } from './relay';
+import { testUserId, type RelayHarness } from './relay';
 
 export function appsflyerId(): string {
   return `${Date.now()}-${String(randomInt(1_000_000, 9_999_999))}`;
@@ -32,4 +32,12 @@ export function registerInstall(emulator: Emulator, install: Signup, processingD
     installedAt: install.installedAt,
     processingDelayMs,
   });
+}
+
+/** A signed-up iOS user known to the emulator (an hour-old install unless `overrides` say otherwise). */
+export async function signedUpUser(relay: RelayHarness, overrides: Partial<Signup> = {}): Promise<Signup> {
+  const install = iosInstall(overrides);
+  registerInstall(relay.emulator, install);
+  await relay.client.signup(install);
+  return install;
 }

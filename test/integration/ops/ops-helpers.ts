@@ -7,8 +7,9 @@ import { userWorkflowId } from '../../../domain/ids';
 import type { UserStatus } from '../../../domain/status';
 import { purchase, secondsAgo } from '../../helpers/events';
 import { waitFor, type RelayHarness } from '../../helpers/relay';
-import { iosInstall, registerInstall } from '../../helpers/users';
 import { decodePayloadsInPlace } from '../../../codec/history-payloads';
+
+export { signedUpUser } from '../../helpers/users';
 
 type Payload = temporal.api.common.v1.IPayload;
 
@@ -123,14 +124,6 @@ export async function statusWhen(relay: RelayHarness, userId: string, what: stri
     },
     timeoutMs,
   );
-}
-
-/** A signed-up iOS user known to the emulator. */
-export async function signedUpUser(relay: RelayHarness, overrides: Parameters<typeof iosInstall>[0] = {}) {
-  const install = iosInstall(overrides);
-  registerInstall(relay.emulator, install);
-  await relay.client.signup(install);
-  return install;
 }
 
 /** Makes Adjust reject the demo iOS trial token (400 Invalid event token), so a trial event is dead-lettered. */

@@ -8,7 +8,7 @@ import { SA } from '../../../domain/search-attributes';
 import { purchase, secondsAgo } from '../../helpers/events';
 import { decodedHistory, sendsIn } from '../../helpers/histories';
 import { startRelay, waitFor, type RelayHarness } from '../../helpers/relay';
-import { iosInstall, registerInstall } from '../../helpers/users';
+import { iosInstall, registerInstall, signedUpUser } from '../../helpers/users';
 
 let relay: RelayHarness;
 beforeAll(async () => {
@@ -22,18 +22,11 @@ afterAll(async () => {
   await relay?.stop();
 });
 
-async function signedUp() {
-  const install = iosInstall();
-  registerInstall(relay.emulator, install);
-  await relay.client.signup(install);
-  return install;
-}
-
 const outcome = (userId: string, deliveryId: string) => relay.client.timeline(userId).then((t) => t.find((e) => e.deliveryId === deliveryId)?.outcome);
 
 describe('faults', () => {
   it('an Adjust 5xx burst delays only the Adjust lane, which delivers once Adjust recovers', async () => {
-    const install = await signedUp();
+    const install = await signedUpUser(relay);
     relay.emulator.setFaults({ adjust: { error5xx: 1 } });
     const answer = await relay.client.track(purchase(install.userId, 'evt_outage', secondsAgo(5)));
     const af = answer.deliveries.find((d) => d.destination === 'appsflyer')!;
@@ -60,7 +53,7 @@ describe('faults', () => {
   });
 
   it('451 opted out stops the lane: later events are skipped for that vendor, visibly, and still go to the other', async () => {
-    const install = await signedUp();
+    const install = await signedUpUser(relay);
     relay.emulator.updateConfig({ optedOutDevices: [install.deviceIds!.idfa!] });
     const first = await relay.client.track(purchase(install.userId, 'evt_optout_1', secondsAgo(20)));
     await waitFor('lane stopped', async () => (await relay.client.status(install.userId)).lanes.adjust.stopped);
@@ -79,7 +72,7 @@ describe('faults', () => {
   });
 
   it('dead-letters a rejected event with the vendor answer, and a redrive delivers it after the fix', async () => {
-    const install = await signedUp();
+    const install = await signedUpUser(relay);
     // The vendor no longer knows the trial token: 400 Invalid event token (data it will never accept).
     relay.emulator.updateConfig({ adjustApps: [{ appToken: '4w565xzmb54d', eventTokens: { tr1al1: null } }] });
     const answer = await relay.client.track({ userId: install.userId, eventId: 'evt_trial', name: 'trial', occurredAt: secondsAgo(5) });
@@ -112,7 +105,7 @@ describe('faults', () => {
   });
 
   it('retries a misconfigured app (401) slowly until an operator fixes it, then the events flow', async () => {
-    const install = await signedUp();
+    const install = await signedUpUser(relay);
     relay.emulator.updateConfig({ appsflyerApps: [{ appId: 'id1234567890', key: 'rotated-key' }] });
     const answer = await relay.client.track(purchase(install.userId, 'evt_auth', secondsAgo(5)));
     const af = answer.deliveries.find((d) => d.destination === 'appsflyer')!;
@@ -133,7 +126,7 @@ describe('faults', () => {
   });
 
   it('rejects and counts a malformed signal without failing a workflow task, and keeps working', async () => {
-    const install = await signedUp();
+    const install = await signedUpUser(relay);
     const handle = relay.temporal.workflow.getHandle(userWorkflowId(install.userId));
     await handle.signal('track', { userId: install.userId, eventId: 'evt_bad', name: 'purchase', occurredAt: 'not a time', revenue: -3 });
     await handle.signal('track', 'not even an object');

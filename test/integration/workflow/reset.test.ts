@@ -13,7 +13,7 @@ import { defaultEmulatorConfig } from '../../../emulator/config';
 import { findTemporalCli } from '../../../worker/temporal-cli';
 import { purchase, refund, secondsAgo } from '../../helpers/events';
 import { startRelay, waitFor, type RelayHarness } from '../../helpers/relay';
-import { iosInstall, registerInstall } from '../../helpers/users';
+import { signedUpUser } from '../../helpers/users';
 
 const EventType = temporal.api.enums.v1.EventType;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -28,13 +28,6 @@ afterEach(() => {
 afterAll(async () => {
   await relay?.stop();
 });
-
-async function signedUp() {
-  const install = iosInstall();
-  registerInstall(relay.emulator, install);
-  await relay.client.signup(install);
-  return install;
-}
 
 async function history(workflowId: string, runId?: string): Promise<HistoryEvent[]> {
   // Payloads are stored encrypted: decode them with the harness's codec, as the UI's codec server does.
@@ -73,7 +66,7 @@ async function currentRunId(workflowId: string): Promise<string> {
 
 describe('reset safety', () => {
   it('a reset to before the sends runs them again, and no vendor gets an accepted delivery twice', async () => {
-    const install = await signedUp();
+    const install = await signedUpUser(relay);
     const workflowId = userWorkflowId(install.userId);
     await relay.client.trackSignal(purchase(install.userId, 'evt_reset_1', secondsAgo(30), '9.99'));
     await relay.client.trackSignal(purchase(install.userId, 'evt_reset_2', secondsAgo(20), '4.99', 'EUR'));
@@ -112,7 +105,7 @@ describe('reset safety', () => {
   });
 
   it('a redrive of a delivery that was already accepted sends nothing', async () => {
-    const install = await signedUp();
+    const install = await signedUpUser(relay);
     const workflowId = userWorkflowId(install.userId);
     // Adjust refuses the trial token (400 Invalid event token): dead-lettered; fixed, then redriven: accepted.
     relay.emulator.updateConfig({ adjustApps: [{ appToken: '4w565xzmb54d', eventTokens: { tr1al1: null } }] });

@@ -6,7 +6,7 @@ import { defaultEmulatorConfig } from '../../../emulator/config';
 import { purchase, secondsAgo } from '../../helpers/events';
 import { userRuns } from '../../helpers/histories';
 import { demoAppConfig, startRelay, TEST_POLICY, waitFor, type RelayHarness } from '../../helpers/relay';
-import { iosInstall, registerInstall } from '../../helpers/users';
+import { signedUpUser } from '../../helpers/users';
 
 type FirstSendAttempt = 'combined' | 'per-vendor';
 
@@ -35,15 +35,8 @@ describe.each<FirstSendAttempt>(['combined', 'per-vendor'])('retry boundaries (f
     await relay?.stop();
   });
 
-  async function signedUp(installedAt = new Date(Date.now() - 3_600_000).toISOString()) {
-    const install = iosInstall({ installedAt });
-    registerInstall(relay.emulator, install);
-    await relay.client.signup(install);
-    return install;
-  }
-
   it('a continue-as-new while an Adjust attempt hangs keeps the delivery queued, and it is delivered once, after recovery', async () => {
-    const install = await signedUp();
+    const install = await signedUpUser(relay);
     relay.emulator.setFaults({ adjust: { hang: 1 } });
     const stuck = await relay.client.track(purchase(install.userId, 'evt_hung', secondsAgo(60)));
     const adjustId = stuck.deliveries.find((d) => d.destination === 'adjust')!.deliveryId;
@@ -98,7 +91,7 @@ describe.each<FirstSendAttempt>(['combined', 'per-vendor'])('retry boundaries (f
   }, 120_000);
 
   it('a delivery still failing at its deadline is dead-lettered with the last vendor answer', async () => {
-    const install = await signedUp(new Date(Date.now() - 2 * 86_400_000).toISOString());
+    const install = await signedUpUser(relay, { installedAt: new Date(Date.now() - 2 * 86_400_000).toISOString() });
     relay.emulator.setFaults({ appsflyer: { error5xx: 1 } });
     // appsflyerMaxAgeDays is 1: this event's AppsFlyer deadline is 4 s away.
     const answer = await relay.client.track(purchase(install.userId, 'evt_deadline', new Date(Date.now() - 86_400_000 + 4_000).toISOString()));
