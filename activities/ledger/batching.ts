@@ -1,6 +1,7 @@
 // One statement for many activities: lookups and writes that send activities make at the same time are
 // merged into one SELECT and one INSERT, with at most one of each in flight; what arrives meanwhile waits
-// for the next one (group commit). Each activity still makes one call per batch and gets its own answer,
+// for the next one (group commit), and calls made in the same tick (the vendors' parts of one combined first
+// attempt) start together. Each activity still makes one call per batch and gets its own answer,
 // and a write resolves only once it is durable; under load the database runs a fraction of the statements.
 import type { DeliveryLedger, LedgerAcceptance, LedgerEntry } from './ledger';
 
@@ -13,6 +14,7 @@ interface Waiting<I, O> {
 /** Runs `run` on everything queued, one call at a time; callers queued during a call go in the next one. */
 class Coalescer<I, O> {
   private queue: Array<Waiting<I, O>> = [];
+  /** A statement is in flight, or about to start at the end of this tick. */
   private busy = false;
   /** Statements made (for tests and the cost figures). */
   calls = 0;
@@ -22,7 +24,10 @@ class Coalescer<I, O> {
   submit(input: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.queue.push({ input, resolve, reject });
-      if (!this.busy) this.next();
+      if (!this.busy) {
+        this.busy = true;
+        queueMicrotask(() => this.next());
+      }
     });
   }
 

@@ -45,12 +45,23 @@ function fakeLedger() {
 }
 
 describe('BatchingLedger', () => {
+  it('starts lookups made in the same tick together (the vendors of one combined attempt): one statement', async () => {
+    const fake = fakeLedger();
+    fake.rows.set('b', { ...acceptance('b'), recordedAtMs: 0 });
+    const ledger = new BatchingLedger(fake.ledger);
+    const [adjust, appsflyer] = await Promise.all([ledger.accepted(['a']), ledger.accepted(['b'])]);
+    expect([...adjust.keys()]).toEqual([]);
+    expect([...appsflyer.keys()]).toEqual(['b']);
+    expect(fake.statements).toEqual([['lookup', 'a', 'b']]);
+  });
+
   it('merges lookups that arrive while one is in flight, answering each caller with its own deliveries', async () => {
     const fake = fakeLedger();
     fake.rows.set('b', { ...acceptance('b'), recordedAtMs: 0 });
     const ledger = new BatchingLedger(fake.ledger);
     fake.hold();
     const first = ledger.accepted(['a']);
+    await Promise.resolve(); // the first statement starts at the end of its tick
     const second = ledger.accepted(['b', 'c']);
     const third = ledger.accepted(['b']);
     fake.open();
@@ -68,7 +79,9 @@ describe('BatchingLedger', () => {
     const fake = fakeLedger();
     const ledger = new BatchingLedger(fake.ledger);
     fake.hold();
-    const writes = [ledger.record([acceptance('a')]), ledger.record([acceptance('b')]), ledger.record([acceptance('c'), acceptance('d')])];
+    const first = ledger.record([acceptance('a')]);
+    await Promise.resolve(); // in flight: what follows waits for the next statement
+    const writes = [first, ledger.record([acceptance('b')]), ledger.record([acceptance('c'), acceptance('d')])];
     let done = 0;
     for (const w of writes) void w.then(() => (done += 1));
     await Promise.resolve();
