@@ -31,28 +31,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$DIR.lock"
-  flock 9
-else
-  # No flock (macOS): mkdir is atomic, so the directory is the lock; it holds the owner's pid. A lock whose
-  # owner is gone (killed mid-download) is taken over; so is one that never got a pid within a minute.
-  waited=0
-  until mkdir "$DIR.lock.d" 2>/dev/null; do
-    owner="$(cat "$DIR.lock.d/pid" 2>/dev/null || true)"
-    if { [ -n "$owner" ] && ! kill -0 "$owner" 2>/dev/null; } || { [ -z "$owner" ] && [ "$waited" -ge 60 ]; }; then
-      say "taking over the stale lock $DIR.lock.d${owner:+ (process $owner is gone)}"
-      rm -rf "$DIR.lock.d"
-      waited=0
-      continue
-    fi
-    if [ "$waited" -eq 0 ]; then say "waiting for another process provisioning the Temporal CLI (lock $DIR.lock.d) ..."; fi
-    sleep 1
-    waited=$((waited + 1))
-  done
-  lockdir="$DIR.lock.d"
-  echo $$ >"$lockdir/pid"
-fi
+# shellcheck source=lib/cache-lock.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/cache-lock.sh"
+cache_lock "$DIR" "provisioning the Temporal CLI"
 # Another process may have provisioned it while we waited for the lock.
 if [ -x "$BIN" ]; then echo "$BIN"; exit 0; fi
 

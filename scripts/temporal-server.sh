@@ -145,29 +145,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-take_lock() {
-  if command -v flock >/dev/null 2>&1; then
-    exec 9>"$BIN_DIR.lock"
-    flock 9
-    return
-  fi
-  # No flock (macOS): mkdir is atomic; the directory holds the owner's pid, and a lock whose owner is gone is taken over.
-  local waited=0 owner
-  until mkdir "$BIN_DIR.lock.d" 2>/dev/null; do
-    owner="$(cat "$BIN_DIR.lock.d/pid" 2>/dev/null || true)"
-    if { [ -n "$owner" ] && ! kill -0 "$owner" 2>/dev/null; } || { [ -z "$owner" ] && [ "$waited" -ge 60 ]; }; then
-      say "taking over the stale lock $BIN_DIR.lock.d${owner:+ (process $owner is gone)}"
-      rm -rf "$BIN_DIR.lock.d"
-      waited=0
-      continue
-    fi
-    if [ "$waited" -eq 0 ]; then say "waiting for another process building the Temporal server (lock $BIN_DIR.lock.d) ..."; fi
-    sleep 1
-    waited=$((waited + 1))
-  done
-  lockdir="$BIN_DIR.lock.d"
-  echo $$ >"$lockdir/pid"
-}
+# shellcheck source=lib/cache-lock.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/cache-lock.sh"
+take_lock() { cache_lock "$BIN_DIR" "building the Temporal server"; }
 
 build_one() { # package, cached name
   local started
