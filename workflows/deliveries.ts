@@ -97,7 +97,7 @@ export class Deliveries {
         if (waitFor) pending.waitFor = waitFor;
       }
       this.outcomes.pending(item);
-      this.lanes[destination].arrive(pending, nowMs, settings.policy, this.sender.busy(destination));
+      this.lanes[destination].arrive(pending, nowMs, settings.policy);
     }
   }
 

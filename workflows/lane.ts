@@ -81,17 +81,17 @@ export class Lane {
   /**
    * A newly routed delivery joins the lane. The settle window exists so that events arriving close together
    * are sent in event-time order. With policy.settleLoneEvents false, a delivery arriving to a quiet lane
-   * (nothing queued, nothing sending, no other arrival within the window) has nothing to be sorted against
+   * (nothing queued, which includes what is being sent: a batch leaves the queue only once its send ended; no
+   * other arrival within the window) has nothing to be sorted against
    * yet and goes without waiting, saving a timer, a workflow task and the window's latency. The bet: an
    * earlier event arriving just after it goes second, which Adjust's chronological rule answers with a
    * restamp (its revenue intact); the chaos run's out-of-order pairs (500 ms apart) lose their order that
    * way, hence the default. With latePolicy `dead-letter` the late one would be lost: there every delivery waits.
    */
-  arrive(pending: Pending, nowMs: number, policy: Pick<Policy, 'settleWindow' | 'settleLoneEvents' | 'latePolicy'>, sending: boolean): void {
+  arrive(pending: Pending, nowMs: number, policy: Pick<Policy, 'settleWindow' | 'settleLoneEvents' | 'latePolicy'>): void {
     const quiet =
       !policy.settleLoneEvents &&
       policy.latePolicy === 'restamp' &&
-      !sending &&
       this.queue.length === 0 &&
       (this.lastArrivalMs === undefined || nowMs - this.lastArrivalMs >= policy.settleWindow);
     if (quiet) pending.quiet = true;

@@ -149,31 +149,35 @@ describe('settleLoneEvents false: no settle window for a delivery arriving to a 
 
   it('sends a delivery that arrives to an empty, idle lane at once (the gate still applies)', () => {
     const lane = new Lane('adjust');
-    lane.arrive(pendingAt(NOW, NOW, 'lone'), NOW, restamp, false);
+    lane.arrive(pendingAt(NOW, NOW, 'lone'), NOW, restamp);
     expect(lane.queue[0]?.quiet).toBe(true);
     expect(lane.plan(ctx(NOW), none).plan.kind).toBe('send');
     const gated = new Lane('adjust');
-    gated.arrive(pendingAt(T0 + 1_000, T0 + 1_000, 'early'), T0 + 1_000, restamp, false);
+    gated.arrive(pendingAt(T0 + 1_000, T0 + 1_000, 'early'), T0 + 1_000, restamp);
     expect(gated.plan(ctx(T0 + 1_000), none).plan).toMatchObject({ kind: 'wait', untilMs: T0 + 60_000 });
   });
 
-  it('keeps the settle window when the lane is sending, has a queue, or had an arrival within the window', () => {
+  it('keeps the settle window when the lane is sending (a batch stays queued until its send ends), has a queue, or had an arrival within the window', () => {
     const sending = new Lane('adjust');
-    sending.arrive(pendingAt(NOW, NOW, 'a'), NOW, restamp, true);
-    expect(sending.queue[0]?.quiet).toBeUndefined();
-    expect(sending.plan(ctx(NOW), none).plan).toMatchObject({ kind: 'wait', untilMs: NOW + 2_000 });
+    sending.arrive(pendingAt(NOW - 60_000, NOW - 60_000, 'x'), NOW - 60_000, restamp);
+    expect(batchOf(sending.plan(ctx(NOW), none)).map((p) => p.item.deliveryId)).toHaveLength(1); // x is being sent
+    sending.arrive(pendingAt(NOW, NOW, 'a'), NOW, restamp);
+    expect(sending.queue.map((p) => p.quiet)).toEqual([true, undefined]);
 
     const queued = new Lane('adjust');
-    queued.arrive(pendingAt(NOW, NOW, 'a'), NOW, restamp, false);
-    queued.arrive(pendingAt(NOW - 500, NOW + 10_000, 'b'), NOW + 10_000, restamp, false);
+    queued.arrive(pendingAt(NOW, NOW, 'a'), NOW, restamp);
+    queued.arrive(pendingAt(NOW - 500, NOW + 10_000, 'b'), NOW + 10_000, restamp);
     expect(queued.queue.map((p) => p.quiet)).toEqual([undefined, true]); // b (earlier) sorts first; only a found the lane empty
   });
 
   it('sorts an earlier event that arrives within the window ahead of one still waiting, and restamps nothing', () => {
     const lane = new Lane('adjust');
-    const first = pendingAt(NOW, NOW, 'first');
-    lane.arrive(first, NOW, restamp, true); // the lane was sending: the window applies
-    lane.arrive(pendingAt(NOW - 800, NOW + 500, 'earlier'), NOW + 500, restamp, false);
+    const inFlight = pendingAt(NOW - 60_000, NOW - 60_000, 'x');
+    lane.arrive(inFlight, NOW - 60_000, restamp);
+    lane.arrive(pendingAt(NOW, NOW, 'first'), NOW, restamp); // x is still being sent: the window applies
+    lane.arrive(pendingAt(NOW - 800, NOW + 500, 'earlier'), NOW + 500, restamp);
+    lane.remove(inFlight); // x's send ended
+    lane.markSent(inFlight, app);
     expect(lane.queue.map((p) => p.item.message.kind === 'track' && p.item.message.track.eventId)).toEqual(['earlier', 'first']);
     const { plan } = lane.plan(ctx(NOW + 2_000), none);
     expect(plan.kind === 'send' && plan.batch.map((p) => p.item.sendAtMs)).toEqual([undefined, undefined]);
@@ -181,17 +185,17 @@ describe('settleLoneEvents false: no settle window for a delivery arriving to a 
 
   it('never skips the window by default, with latePolicy dead-letter (a late arrival would be lost), or soon after another arrival', () => {
     const byDefault = new Lane('adjust');
-    byDefault.arrive(pendingAt(NOW, NOW, 'd'), NOW, { ...restamp, settleLoneEvents: true }, false);
+    byDefault.arrive(pendingAt(NOW, NOW, 'd'), NOW, { ...restamp, settleLoneEvents: true });
     expect(byDefault.queue[0]?.quiet).toBeUndefined();
     expect(byDefault.plan(ctx(NOW), none).plan).toMatchObject({ kind: 'wait', untilMs: NOW + 2_000 });
 
     const lane = new Lane('adjust');
-    lane.arrive(pendingAt(NOW, NOW, 'a'), NOW, { ...restamp, latePolicy: 'dead-letter' }, false);
+    lane.arrive(pendingAt(NOW, NOW, 'a'), NOW, { ...restamp, latePolicy: 'dead-letter' });
     expect(lane.queue[0]?.quiet).toBeUndefined();
     expect(lane.plan(ctx(NOW, { latePolicy: 'dead-letter' }), none).plan).toMatchObject({ kind: 'wait', untilMs: NOW + 2_000 });
     const again = new Lane('adjust', { ...lane.toJSON(), queue: [] });
     expect(again.lastArrivalMs).toBe(NOW); // carried over continue-as-new
-    again.arrive(pendingAt(NOW + 1_000, NOW + 1_000, 'b'), NOW + 1_000, restamp, false);
+    again.arrive(pendingAt(NOW + 1_000, NOW + 1_000, 'b'), NOW + 1_000, restamp);
     expect(again.queue[0]?.quiet).toBeUndefined(); // 1 s after the previous arrival: not quiet
   });
 });
