@@ -33,15 +33,18 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<CodecS
 }
 
 if (require.main === module) {
-  main().then(
-    (server) => {
-      const stop = () => void server.close().then(() => process.exit(0));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    },
-    (error: unknown) => {
-      process.stderr.write(`s2s-relay codec server: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
-    },
-  );
+  const running = main();
+  // Listening before the banner: whoever reads it may signal at once, and a signal nobody listens for kills outright.
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void running.then((server) => server.close()).then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  running.catch((error: unknown) => {
+    process.stderr.write(`s2s-relay codec server: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
 }

@@ -36,8 +36,6 @@ async function main(): Promise<void> {
     quiet: process.env['EMULATOR_QUIET'] === '1',
     ...(config !== undefined ? { config } : {}),
   });
-  console.log(`[emulator] Adjust + AppsFlyer S2S emulator listening on ${emulator.url} (config: ${source}; ${describeConfig(emulator.getConfig())})`);
-
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -48,8 +46,10 @@ async function main(): Promise<void> {
       (err: unknown) => fail(`error while closing: ${String(err)}`),
     );
   };
+  // Listening before the banner: whoever reads it may signal at once, and a signal nobody listens for kills outright.
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  console.log(`[emulator] Adjust + AppsFlyer S2S emulator listening on ${emulator.url} (config: ${source}; ${describeConfig(emulator.getConfig())})`);
 }
 
 main().catch((err: unknown) => fail(`failed to start: ${err instanceof Error ? err.message : String(err)}`));

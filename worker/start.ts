@@ -57,7 +57,9 @@ function stopAll(): Promise<void> {
 
 /**
  * A Ctrl-C reaches this process more than once: the terminal signals the whole foreground process group
- * and npm and tsx relay the signal to their child as well. Repeats this soon after the first are that one
+ * and npm relays the signal to its child as well. (`npm start` runs `node --import tsx`, not the tsx CLI: the CLI
+ * is a parent process that relays signals too, and SIGKILLs a child that does not acknowledge one within 30 ms,
+ * which a busy worker on a loaded machine can miss: no drain, exit 130.) Repeats this soon after the first are that one
  * Ctrl-C; only a later one means "again".
  */
 const SAME_SIGNAL_MS = 1_000;

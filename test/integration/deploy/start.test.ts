@@ -1,4 +1,4 @@
-// `npm start` end to end, as `tsx worker/start.ts` in a process group of its own, like a terminal's foreground
+// `npm start` end to end, as `node --import tsx worker/start.ts` in a process group of its own, like a terminal's foreground
 // job, on free ports with a throw-away data directory: the banner, a signup and a purchase through the `s2s`
 // binary, both sends in the history. Then Ctrl-C (SIGINT to the whole group) while an Adjust answer is slow:
 // the worker drains that send while Temporal and the emulator are still up, then the emulator and the dev
@@ -28,7 +28,6 @@ import { readPayloadEncryption } from '../../../codec/payload-encryption';
 import { launchChromium } from '../ops/browser';
 
 const run = promisify(execFile);
-const TSX = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 's2s-relay-start-'));
 const children: ChildProcess[] = [];
 
@@ -87,7 +86,12 @@ describe('npm start', () => {
       // The workflow bundle this run already built: the same sources, a few seconds less.
       S2S_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
     };
-    const start = spawn(process.execPath, [TSX, 'worker/start.ts'], { cwd: PROJECT_ROOT, env: startEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const start = spawn(process.execPath, ['--import', 'tsx', 'worker/start.ts'], {
+      cwd: PROJECT_ROOT,
+      env: startEnv,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(start);
     let output = '';
     start.stdout?.on('data', (d: Buffer) => (output += d.toString()));
@@ -242,7 +246,7 @@ describe('npm start', () => {
       `import { startDevServer } from ${JSON.stringify(path.join(PROJECT_ROOT, 'worker', 'dev-server'))};\n` +
         `void startDevServer({ port: ${port}, ownProcessGroup: true }).then(() => { console.log('ready'); setTimeout(() => { throw new Error('crash'); }, 100); });\n`,
     );
-    const child = spawn(process.execPath, [TSX, script], { cwd: PROJECT_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: PROJECT_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     let output = '';
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
