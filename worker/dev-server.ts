@@ -27,6 +27,8 @@ export interface DevServerOptions {
    * end of the event loop), so it is not left behind; only a SIGKILL of this process can orphan it.
    */
   ownProcessGroup?: boolean;
+  /** Dynamic configuration values (`--dynamic-config-value KEY=VALUE`, the value as YAML), e.g. the test run's. */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 /** Servers running in their own process group, killed when this process exits. */
@@ -72,6 +74,7 @@ export function devServerArgs(opts: DevServerOptions): string[] {
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
   if (opts.namespace && opts.namespace !== 'default') args.push('--namespace', opts.namespace);
   for (const sa of SEARCH_ATTRIBUTE_DEFINITIONS) args.push('--search-attribute', `${sa.name}=${sa.cliType}`);
+  for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   return args;
 }
 

@@ -1,11 +1,14 @@
-// The delivery ledger of the tests: the embedded PGlite in a temporary directory, one per test process
-// (opening one costs about a second), shared by every harness of that process and removed on exit, with
-// statements shared by concurrent sends as in the worker (worker/ledger.ts).
+// The delivery ledger of the tests: the embedded PGlite in a temporary directory, one per test process,
+// shared by every harness of that process and removed on exit, with statements shared by concurrent sends as
+// in the worker (worker/ledger.ts). The directory starts as a copy of the run's template (made once by
+// test/setup/temporal-server.ts): PGlite opens an initialised directory in about a second, a new one
+// (initdb) in five or six.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { inject } from 'vitest';
 import type { DeliveryLedger } from '../../activities/ledger/ledger';
 import { BatchingLedger } from '../../activities/ledger/batching';
 import { openEmbeddedLedger } from '../../activities/ledger/stores';
@@ -16,6 +19,7 @@ export function testLedger(): Promise<DeliveryLedger> {
   shared ??= (async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 's2s-ledger-test-'));
     process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    fs.cpSync(inject('ledgerTemplateDir'), dir, { recursive: true });
     const ledger = new BatchingLedger(await openEmbeddedLedger(dir));
     // Harnesses come and go within a test process; the ledger stays open until the process ends.
     return { ...bind(ledger), close: async () => undefined };
