@@ -423,10 +423,12 @@ export class User implements UserFacts {
         await this.ensureSettings(install?.app, true);
       const nowMs = workflowNow();
       this.routeHeld(nowMs);
-      if (install && this.settings.appKey === install.app) this.deliveries.pump(install, nowMs, this.alarm);
+      // A run about to continue as new starts no send: the drain would cancel it before it was ever scheduled.
+      const continuing = this.shouldContinueAsNew();
+      if (!continuing && install && this.settings.appKey === install.app) this.deliveries.pump(install, nowMs, this.alarm);
       const next = this.housekeeping(nowMs);
       this.publish(nowMs);
-      if (this.shouldContinueAsNew()) break;
+      if (continuing) break;
       const seen = this.version;
       const rung = this.alarm.rung;
       if (next) this.alarm.wakeAt(next.atMs, next.why);

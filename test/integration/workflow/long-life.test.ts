@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { userWorkflowId } from '../../../domain/ids';
-import { queries } from '../../../domain/workflow-api';
+import { queries, type UserWorkflowInput } from '../../../domain/workflow-api';
 import { purchase, secondsAgo } from '../../helpers/events';
-import { runHistories, userRuns } from '../../helpers/histories';
+import { decodedHistory, runHistories, userRuns } from '../../helpers/histories';
 import { startRelay, waitFor, type RelayHarness } from '../../helpers/relay';
 import { iosInstall, registerInstall } from '../../helpers/users';
 
@@ -63,6 +63,28 @@ describe('long life', () => {
       const times = reqs.map((r) => r.eventTimeMs as number);
       expect(times).toEqual([...times].sort((a, b) => a - b));
     }
+
+    // A run about to continue as new starts no send (the drain would cancel it before it was scheduled), so what
+    // it carries is marked as a possible resend only when a request for it reached a vendor before the next run
+    // began; a wrong mark would keep an earlier event from being sorted ahead of it, and could count an Adjust
+    // out-of-order refusal as delivered.
+    let carried = 0;
+    for (const run of await userRuns(relay.temporal, install.userId)) {
+      const history = await decodedHistory(relay.temporal, userWorkflowId(install.userId), run.runId);
+      const started = history.events?.[0];
+      const input = started?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+      const snapshot = input ? (JSON.parse(Buffer.from(input).toString('utf8')) as UserWorkflowInput).snapshot : undefined;
+      if (!snapshot) continue;
+      const startedAtMs = Number(started?.eventTime?.seconds ?? 0) * 1000 + Math.floor((started?.eventTime?.nanos ?? 0) / 1e6);
+      for (const lane of Object.values(snapshot.lanes))
+        for (const pending of lane.queue) {
+          carried += 1;
+          if (!pending.item.resend) continue;
+          const reached = relay.emulator.requests({ deliveryId: pending.item.deliveryId }).filter((r) => r.receivedAtMs <= startedAtMs);
+          expect(reached.length, `${pending.item.deliveryId} carried as a possible resend into run ${run.runId}`).toBeGreaterThan(0);
+        }
+    }
+    expect(carried, 'continue-as-new carried queued deliveries').toBeGreaterThan(0);
   });
 
   it('answers the status query on a fresh continued run at once, from the settings it carried', async () => {
