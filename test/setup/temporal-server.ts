@@ -1,7 +1,8 @@
 // Vitest global setup: one real Temporal server, one pre-built workflow bundle and one initialised embedded
 // ledger directory (copied by each test process) for the whole run; tests reach them through inject(). By
-// default the Temporal CLI's dev server (throw-away SQLite database, Web UI on a free port); with S2S_TEST_TEMPORAL=postgres (`npm run test:cluster`) the production server on
-// PostgreSQL from scripts/temporal-server.sh, on databases of its own that are dropped afterwards.
+// default the Temporal CLI's dev server (throw-away SQLite database, Web UI on a free port); with
+// S2S_TEST_TEMPORAL=postgres (`npm run test:cluster`) the production server on PostgreSQL from
+// scripts/temporal-server.sh, on databases of its own that are dropped afterwards.
 // Both project groups that need a server (the integration tests, then the privacy scan) list this setup; they
 // share one server: the first setup starts it, the last teardown stops it.
 import { randomBytes } from 'node:crypto';

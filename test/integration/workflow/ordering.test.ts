@@ -8,7 +8,7 @@ import { iosInstall, registerInstall } from '../../helpers/users';
 
 let relay: RelayHarness;
 beforeAll(async () => {
-  relay = await startRelay({ policy: { postInstallDelay: '3s', settleWindow: '1500ms' } });
+  relay = await startRelay({ policy: { postInstallDelay: '3s', settleWindow: '4500ms' } });
 });
 afterAll(async () => {
   await relay?.stop();
@@ -68,7 +68,9 @@ describe('lanes', () => {
     const install = iosInstall();
     registerInstall(relay.emulator, install);
     await relay.client.signup(install);
-    const times = [secondsAgo(30), secondsAgo(50), secondsAgo(40), secondsAgo(10)];
+    // Within the settle window of each other and of now: the window is what sorts out-of-order arrivals (events
+    // older than it go at once, so four signals that reach the workflow in separate tasks could not be sorted).
+    const times = [secondsAgo(1), secondsAgo(3), secondsAgo(2), secondsAgo(0)];
     await Promise.all(times.map((t, i) => relay.client.trackSignal(purchase(install.userId, `evt_ooo_${i}`, t))));
     await delivered(install.userId, 8);
     for (const vendor of ['adjust', 'appsflyer'] as const) {
