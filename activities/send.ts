@@ -62,14 +62,19 @@ export function createSendActivities(loaded: LoadedConfig, options: SendActivity
    * the other part's receipts are kept (a cancellation ends the whole activity).
    */
   const sendFirstAttempts = async (input: CombinedSendInput): Promise<CombinedSendResult> => {
+    // A local activity's input is not in history: its result carries it (LaneAttempt.input).
+    const echo = Context.current().info.isLocal;
     const parts = await Promise.all(
       DESTINATIONS.filter((vendor) => input[vendor]).map(async (vendor): Promise<[Destination, LaneAttempt]> => {
+        const lane = input[vendor] as SendBatchInput;
+        let part: LaneAttempt;
         try {
-          return [vendor, { ok: true, result: await sendOnce(vendor, input[vendor] as SendBatchInput) }];
+          part = { ok: true, result: await sendOnce(vendor, lane) };
         } catch (error) {
           if (error instanceof CancelledFailure) throw error;
-          return [vendor, { ok: false, failure: failureData(error) }];
+          part = { ok: false, failure: failureData(error) };
         }
+        return [vendor, echo ? { ...part, input: lane } : part];
       }),
     );
     return Object.fromEntries(parts);

@@ -160,11 +160,13 @@ export const Policy = z
     /** Adjust's window for ad revenue ("shouldn't be older than 28 days"). */
     adjustAdRevenueWindowDays: z.number().int().min(1).max(365).default(28),
     /**
-     * How the first attempts of the lanes that start together run: `combined`, one activity on the workflows' task
-     * queue sends each vendor's batch (a lone event's deliveries to both vendors: one activity, two workflow tasks;
-     * a part that fails is retried by its vendor's activity), or `per-vendor`, one activity per vendor from the start.
+     * How the first attempts of the lanes that start together run. `local`: one local activity inside the workflow
+     * task sends each vendor's one-delivery batch (a lone event's deliveries to both vendors: no activity task,
+     * one workflow task fewer); larger batches and possible resends take the `combined` path. `combined`: one
+     * activity on the workflows' task queue sends each vendor's batch. Either way a part that fails is retried by
+     * its vendor's activity. `per-vendor`: one activity per vendor from the start.
      */
-    firstSendAttempt: z.enum(['combined', 'per-vendor']).default('combined'),
+    firstSendAttempt: z.enum(['local', 'combined', 'per-vendor']).default('local'),
     /** Most deliveries sent by one activity when a lane has a ready backlog (1 = no batching). */
     maxBatchSize: z.number().int().min(1).max(100).default(10),
     /** Most bytes of deliveries in one activity's input (a batch ends early rather than exceed it). */

@@ -136,7 +136,11 @@ export interface SendFailureData {
 }
 
 /** One vendor's part of a combined first attempt: its result, or how it failed. */
-export type LaneAttempt = { ok: true; result: SendBatchResult } | { ok: false; failure: SendFailureData };
+/**
+ * One lane's part of the combined first attempt. Run as a local activity, it also returns the lane's input: history
+ * records a local activity's result but not its input, and `s2s explain` reads the batch from there.
+ */
+export type LaneAttempt = ({ ok: true; result: SendBatchResult } | { ok: false; failure: SendFailureData }) & { input?: SendBatchInput };
 
 /** The batches of the lanes that start together, one per vendor (SendActivities.sendFirstAttempts). */
 export type CombinedSendInput = Partial<Record<Destination, SendBatchInput>>;

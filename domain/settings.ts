@@ -10,8 +10,8 @@ export interface WorkflowSettings {
   /** Task queue of each vendor's send activities (separate queues so each can be rate limited). */
   taskQueues: { adjust: string; appsflyer: string };
   /**
-   * Vendors whose first attempts go in the combined activity on the workflows' task queue: policy.firstSendAttempt
-   * is `combined` and the worker does not rate limit the vendor (its limits are on the vendor's task queue).
+   * Vendors whose first attempts go in the combined first attempt on the workflows' worker: policy.firstSendAttempt
+   * is `local` or `combined` and the worker does not rate limit the vendor (its limits are on the vendor's task queue).
    */
   combinedFirstAttempt: Destination[];
   /** The key of the app these settings were loaded for (absent: loaded before the user's app was known). */
@@ -33,7 +33,7 @@ export function defaultSettings(taskQueue: string): WorkflowSettings {
 
 /** A workflow's settings from the worker's configuration; `rateLimited`: the vendors the worker rate limits. */
 export function workflowSettings(config: RelayConfig, taskQueue: string, appKey?: string, rateLimited: readonly Destination[] = []): WorkflowSettings {
-  const combinedFirstAttempt = config.policy.firstSendAttempt === 'combined' ? DESTINATIONS.filter((d) => !rateLimited.includes(d)) : [];
+  const combinedFirstAttempt = config.policy.firstSendAttempt !== 'per-vendor' ? DESTINATIONS.filter((d) => !rateLimited.includes(d)) : [];
   const settings: WorkflowSettings = { policy: config.policy, taskQueues: vendorTaskQueues(taskQueue), combinedFirstAttempt };
   if (appKey === undefined) return settings;
   settings.appKey = appKey;

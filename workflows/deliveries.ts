@@ -117,8 +117,11 @@ export class Deliveries {
     return undefined;
   }
 
-  /** Plans each idle lane: heads that must leave (dead letter, skip), then the next batch, or a wake-up for when it may go. */
-  pump(install: Signup, nowMs: number, alarm: Alarm): void {
+  /**
+   * Plans each idle lane: heads that must leave (dead letter, skip), then the next batch, or a wake-up for when it
+   * may go. `mayHoldTask`: the first attempts may run inside this workflow task (no update's answer waits for it).
+   */
+  pump(install: Signup, nowMs: number, alarm: Alarm, mayHoldTask = false): void {
     const settings = this.settings();
     const app = settings.app;
     if (!app) return;
@@ -148,7 +151,7 @@ export class Deliveries {
       });
     }
     if (requests.length === 0) return;
-    this.sender.start(requests, nowMs);
+    this.sender.start(requests, nowMs, mayHoldTask);
     this.changed();
   }
 

@@ -1,13 +1,15 @@
 // Sending for one user: starts one batch per lane at a time, tracks what is in flight, and hands every answer
 // back to the user: the receipts, or what a failed send means for the delivery at the head of its batch.
-// The lanes that start together send their first attempts in one activity on the workflows' own task queue
-// (sendFirstAttempts, policy.firstSendAttempt `combined`): a lone event's deliveries to both vendors then cost
-// one activity and two workflow tasks. A part that fails in a way worth retrying shows on its lane, waits the
-// retry delay on a timer and goes to the send activity on its vendor's task queue, whose attempts continue the
-// count. Retries are Temporal's (that activity's retry policy, bounded by the batch's deadline); what reaches
-// the workflow is final: a 451 stops the lane, anything else (a rejection, an invalid request, a device never
-// found, the retry deadline) is a dead letter with the vendor's status and message. A retryable failure ended
-// only by a continue-as-new drain is no outcome: the delivery stays queued.
+// The lanes that start together send their first attempts in one call of sendFirstAttempts on the workflows'
+// own worker: with policy.firstSendAttempt `local` (the default) as a local activity inside the workflow task
+// when each lane sends one delivery that no earlier attempt may have reached (a lone event's deliveries to
+// both vendors then cost no activity task and one workflow task fewer), else (`combined`, larger batches,
+// possible resends) as one activity on the workflows' task queue. A part that fails in a way worth retrying
+// shows on its lane, waits the retry delay on a timer and goes to the send activity on its vendor's task
+// queue, whose attempts continue the count. Retries are Temporal's (that activity's retry policy, bounded by
+// the batch's deadline); what reaches the workflow is final: a 451 stops the lane, anything else (a rejection,
+// an invalid request, a device never found, the retry deadline) is a dead letter with the vendor's status and
+// message. A retryable failure ended only by a continue-as-new drain is no outcome: the delivery stays queued.
 import * as wf from '@temporalio/workflow';
 import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure, type Duration } from '@temporalio/common';
 import type { Policy } from '../domain/config';
@@ -25,6 +27,7 @@ import type { LaneFailureReport, Pending } from '../domain/snapshot';
 import { workflowNow } from './clock';
 
 const send = wf.proxyActivities<SendActivities>({ startToCloseTimeout: '1 minute' });
+const sendLocal = wf.proxyLocalActivities<Pick<SendActivities, 'sendFirstAttempts'>>({ startToCloseTimeout: '1 minute' });
 const ACTIVITY = { adjust: send.sendToAdjust, appsflyer: send.sendToAppsflyer } as const;
 
 export interface BatchRequest {
@@ -81,11 +84,14 @@ export class Sender {
     return this.inFlight.adjust.length + this.inFlight.appsflyer.length;
   }
 
-  /** Starts the batches one plan decided (one per idle lane): the first attempts of those allowed together, in one activity. */
-  start(requests: BatchRequest[], nowMs: number): void {
+  /**
+   * Starts the batches one plan decided (one per idle lane): the first attempts of those allowed together, in one
+   * (local) activity; `mayHoldTask`: no update's answer waits for this workflow task to end (workflows/update-watch.ts).
+   */
+  start(requests: BatchRequest[], nowMs: number, mayHoldTask = false): void {
     for (const r of requests) this.inFlight[r.destination] = r.batch.map((p) => p.item.deliveryId);
     const together = requests.filter((r) => r.combined);
-    const attempts = together.length > 0 ? this.firstAttempts(together) : undefined;
+    const attempts = together.length > 0 ? this.firstAttempts(together, mayHoldTask && inWorkflowTask(together)) : undefined;
     for (const request of requests) {
       const i = together.indexOf(request);
       this.running[request.destination] = this.run(request, nowMs, attempts && i >= 0 ? attempts.then((all) => all[i] as FirstAttempt) : undefined);
@@ -116,23 +122,21 @@ export class Sender {
     this.onDone(done);
   }
 
-  /** The combined first attempt of these lanes: one activity on the workflows' task queue, each lane's answer apart. */
-  private async firstAttempts(requests: BatchRequest[]): Promise<FirstAttempt[]> {
+  /** The combined first attempt of these lanes: one (local) activity on the workflows' worker, each lane's answer apart. */
+  private async firstAttempts(requests: BatchRequest[], local: boolean): Promise<FirstAttempt[]> {
     const input: CombinedSendInput = Object.fromEntries(requests.map((r) => [r.destination, r.input]));
     const [first] = requests as [BatchRequest, ...BatchRequest[]];
+    const options = {
+      summary: requests.map((r) => r.summary).join(' | '),
+      startToCloseTimeout: first.policy.retry.attemptTimeout,
+      // One attempt: a failed part is retried by its vendor's activity, on its own schedule.
+      retry: { maximumAttempts: 1 },
+      cancellationType: wf.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    };
     let result: CombinedSendResult;
     try {
       result = await this.scope('combined').run(() =>
-        send.sendFirstAttempts.executeWithOptions(
-          {
-            summary: requests.map((r) => r.summary).join(' | '),
-            startToCloseTimeout: first.policy.retry.attemptTimeout,
-            // One attempt: a failed part is retried by its vendor's activity, on its own schedule.
-            retry: { maximumAttempts: 1 },
-            cancellationType: wf.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-          },
-          [input],
-        ),
+        local ? sendLocal.sendFirstAttempts.executeWithOptions(options, [input]) : send.sendFirstAttempts.executeWithOptions(options, [input]),
       );
     } catch (error) {
       // The whole activity failed (a worker lost, a timeout, the drain): every lane decides from that.
@@ -200,6 +204,17 @@ function interruptedByCancel(error: unknown): boolean {
   if (!(error instanceof ActivityFailure) || error.retryState !== RetryState.CANCEL_REQUESTED) return false;
   const cause = error.cause;
   return !(cause instanceof ApplicationFailure && (cause.nonRetryable || NON_RETRYABLE_SEND_FAILURES.includes(cause.type ?? '')));
+}
+
+/**
+ * Whether the combined first attempt runs as a local activity: policy `local`, and each lane sends one delivery
+ * that no earlier attempt may have reached. A local activity that a lost worker cut short runs again from
+ * attempt 1 in the retried workflow task, unaware of it; for one fresh delivery that is what a retry of the
+ * regular activity would send too, while a batch or a possible resend needs the attempt count (an Adjust
+ * out-of-order refusal of a resend counts as delivered), so those keep the regular activity.
+ */
+export function inWorkflowTask(requests: readonly BatchRequest[]): boolean {
+  return requests.every((r) => r.policy.firstSendAttempt === 'local' && r.batch.length === 1 && r.batch[0]?.item.resend !== true);
 }
 
 /** A lane's first-attempt failure: final (the send's failure), or retried by its vendor's activity after the delay. */

@@ -1,9 +1,11 @@
 // The per-user workflow: wires every message (as a signal and as an update of the same name) and the queries
 // to the User that owns the state, then runs its main loop until continue-as-new or forget. Updates are
 // checked by synchronous validators against the message contract; handlers take the value the validator
-// checked. Signals are checked in the handler and a refused one is recorded, never thrown.
+// checked. Signals are checked in the handler and a refused one is recorded, never thrown. An update's answer
+// waits for its workflow task to end, so while one is being answered no send runs inside that task
+// (workflows/update-watch.ts).
 import * as wf from '@temporalio/workflow';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { checkMessage, type MessageName, type MessageOf } from '../domain/contract';
 import { InputError, RejectedError, type RefusalDetails } from '../domain/errors';
 import { defaultSettings } from '../domain/settings';
@@ -52,6 +54,12 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
       throw refusal(error);
     }
   };
+  /** An update's handler, watched: while it runs or has just answered, no send runs inside the workflow task. */
+  const onUpdate = <Ret, Args extends unknown[]>(
+    def: UpdateDefinition<Ret, Args>,
+    handler: (...args: Args) => Ret | Promise<Ret>,
+    options: { validator: (...args: Args) => void; description: string },
+  ): void => wf.setHandler(def, user.updates.around(handler), options);
   /** A signal's handler: a refused message is recorded (status, metrics, log), never thrown. */
   const signal =
     <K extends MessageName>(name: K, fn: (value: MessageOf<K>) => unknown) =>
@@ -63,21 +71,21 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
       }
     };
 
-  wf.setHandler(updates.signup, (s) => answered(() => user.signup(s)), { validator: validator('signup'), description: HANDLER_DESCRIPTIONS.signup });
+  onUpdate(updates.signup, (s) => answered(() => user.signup(s)), { validator: validator('signup'), description: HANDLER_DESCRIPTIONS.signup });
   wf.setHandler(
     signals.signup,
     signal('signup', (s) => user.signup(s)),
     { description: HANDLER_DESCRIPTIONS.signup },
   );
 
-  wf.setHandler(updates.track, (track) => user.accept({ kind: 'track', track }), { validator: validator('track'), description: HANDLER_DESCRIPTIONS.track });
+  onUpdate(updates.track, (track) => user.accept({ kind: 'track', track }), { validator: validator('track'), description: HANDLER_DESCRIPTIONS.track });
   wf.setHandler(
     signals.track,
     signal('track', (track) => user.accept({ kind: 'track', track })),
     { description: HANDLER_DESCRIPTIONS.track },
   );
 
-  wf.setHandler(updates.adRevenue, (adRevenue) => user.accept({ kind: 'adRevenue', adRevenue }), {
+  onUpdate(updates.adRevenue, (adRevenue) => user.accept({ kind: 'adRevenue', adRevenue }), {
     validator: validator('adRevenue'),
     description: HANDLER_DESCRIPTIONS.adRevenue,
   });
@@ -88,7 +96,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   );
 
   const refundValidator = validator('refund');
-  wf.setHandler(updates.refund, (refund) => user.accept({ kind: 'refund', refund }), {
+  onUpdate(updates.refund, (refund) => user.accept({ kind: 'refund', refund }), {
     validator: (raw) => {
       refundValidator(raw);
       const refund = { kind: 'refund' as const, refund: raw };
@@ -109,13 +117,13 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
     { description: HANDLER_DESCRIPTIONS.refund },
   );
 
-  wf.setHandler(updates.redrive, (r) => user.redrive(r.ids), { validator: validator('redrive'), description: HANDLER_DESCRIPTIONS.redrive });
+  onUpdate(updates.redrive, (r) => user.redrive(r.ids), { validator: validator('redrive'), description: HANDLER_DESCRIPTIONS.redrive });
   wf.setHandler(
     signals.redrive,
     signal('redrive', (r) => user.redrive(r.ids)),
     { description: HANDLER_DESCRIPTIONS.redrive },
   );
-  wf.setHandler(updates.forget, () => user.forget(), { validator: validator('forget'), description: HANDLER_DESCRIPTIONS.forget });
+  onUpdate(updates.forget, () => user.forget(), { validator: validator('forget'), description: HANDLER_DESCRIPTIONS.forget });
 
   wf.setHandler(
     signals.laneFailure,

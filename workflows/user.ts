@@ -36,6 +36,7 @@ import { countDeadLetter, countForgotten } from './metrics';
 import { OpsView } from './ops-view';
 import { Purchases } from './purchases';
 import { buildStatus, currentDetails, gateAtMs, publishedState, type UserFacts } from './status-view';
+import { UpdateWatch } from './update-watch';
 
 const { loadSettings } = wf.proxyLocalActivities<SettingsActivities>({ startToCloseTimeout: '10 seconds', retry: { maximumInterval: '30 seconds' } });
 const { forgetLedgerEntries } = wf.proxyLocalActivities<ForgetActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumInterval: '10 seconds' } });
@@ -63,6 +64,8 @@ export class User implements UserFacts {
   private version = 0;
   private forgetting = false;
   private lastPrunedDay = -1;
+  /** Update handlers running or just answered: no send inside the workflow task then. */
+  readonly updates = new UpdateWatch();
 
   constructor(userId: string, settings: WorkflowSettings, snapshot?: UserSnapshot) {
     this.userId = userId;
@@ -425,7 +428,7 @@ export class User implements UserFacts {
       this.routeHeld(nowMs);
       // A run about to continue as new starts no send: the drain would cancel it before it was ever scheduled.
       const continuing = this.shouldContinueAsNew();
-      if (!continuing && install && this.settings.appKey === install.app) this.deliveries.pump(install, nowMs, this.alarm);
+      if (!continuing && install && this.settings.appKey === install.app) this.deliveries.pump(install, nowMs, this.alarm, this.updates.mayHoldTask());
       const next = this.housekeeping(nowMs);
       this.publish(nowMs);
       if (continuing) break;

@@ -1,5 +1,6 @@
 // What the histories of a user's runs say about one delivery: the message's arrival, every send that carried it
-// (the combined first attempt's part for its vendor, or a vendor's send activity: its input, each attempt's
+// (the combined first attempt's part for its vendor, as an activity or a local activity whose result carries
+// its input, or a vendor's send activity: its input, each attempt's
 // answer from the `laneFailure` reports and the last attempt's failure, the result or the failure that ended
 // it), the redrives that named it, in time order across runs. Pure over
 // decoded histories: `value` turns a payload list into its value (client/user-runs.ts).
@@ -27,6 +28,8 @@ export type PayloadsValue = (payloads: { payloads?: unknown[] | null } | null | 
 const SEND_ACTIVITIES = new Set(['sendToAdjust', 'sendToAppsflyer']);
 /** The combined first attempt: its input and result hold one part per vendor. */
 const COMBINED_SEND = 'sendFirstAttempts';
+/** The marker Temporal's Core SDK records for a local activity (details: `data`, `result`). */
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
 const VENDOR_ACTIVITY: Record<Destination, string> = { adjust: 'sendToAdjust', appsflyer: 'sendToAppsflyer' };
 const MESSAGE_NAMES = new Set(['track', 'refund', 'adRevenue']);
 /** temporal.api.enums.v1.RetryState.RETRY_STATE_CANCEL_REQUESTED */
@@ -132,40 +135,22 @@ export function traceUser(runs: Array<{ run: UserRun; history: History }>, value
       const s = event.activityTaskScheduledEventAttributes;
       const type = s?.activityType?.name ?? '';
       if (s && (SEND_ACTIVITIES.has(type) || type === COMBINED_SEND)) {
-        const combined = type === COMBINED_SEND;
-        const raw = value(s.input) as SendBatchInput | CombinedSendInput | undefined;
-        const parts: Array<[string, SendBatchInput | undefined, Destination | undefined]> = combined
-          ? DESTINATIONS.map((d) => [VENDOR_ACTIVITY[d], (raw as CombinedSendInput | undefined)?.[d], d])
-          : [[type, raw as SendBatchInput | undefined, undefined]];
-        const present = parts.flatMap(([, input, d]) => (input && d ? [d] : []));
-        const traces: SendTrace[] = [];
-        for (const [activityType, input, destination] of parts) {
-          const combinedWith = present.filter((d) => d !== destination);
-          const items = Array.isArray(input?.items) ? input.items : [];
-          items.forEach((item, i) => {
-            if (!wanted(item)) return;
-            const send: SendTrace = {
-              runId: run.runId,
-              eventId: here.eventId,
-              combined,
-              combinedWith,
-              activityId: s.activityId ?? '',
-              activityType,
-              scheduledAt: at,
-              input: input as SendBatchInput,
-              item,
-              batchSize: items.length,
-              position: i + 1,
-              failures: [],
-            };
-            traces.push(send);
-            addSend(trace, send);
-          });
-        }
+        const traces = openSends(trace, here, type, value(s.input) as SendBatchInput | CombinedSendInput | undefined, s.activityId ?? '', wanted);
         if (traces.length) {
           scheduled.set(id(event.eventId), traces);
           open.push(...traces);
         }
+        continue;
+      }
+      const marker = event.markerRecordedEventAttributes;
+      if (marker?.markerName === LOCAL_ACTIVITY_MARKER) {
+        // The combined first attempt as a local activity: sent and answered within one workflow task. History
+        // has no input for it; each part of its result carries its lane's (LaneAttempt.input).
+        const data = value(marker.details?.data) as { activity_type?: string; activity_id?: string } | undefined;
+        if (data?.activity_type !== COMBINED_SEND) continue;
+        const answer = marker.details?.result ? (value(marker.details.result) as CombinedSendResult | undefined) : undefined;
+        const input: CombinedSendInput = Object.fromEntries(DESTINATIONS.flatMap((d) => (answer?.[d]?.input ? [[d, answer[d].input]] : [])));
+        completeSends(openSends(trace, here, COMBINED_SEND, input, data.activity_id ?? '', wanted), answer, here);
         continue;
       }
       const started = event.activityTaskStartedEventAttributes;
@@ -192,24 +177,7 @@ export function traceUser(runs: Array<{ run: UserRun; history: History }>, value
       }
       const completed = event.activityTaskCompletedEventAttributes;
       if (completed) {
-        const answer = value(completed.result) as SendBatchResult | CombinedSendResult | undefined;
-        for (const send of close(scheduled, open, completed.scheduledEventId)) {
-          let result = answer as SendBatchResult | undefined;
-          if (send.combined) {
-            const part = (answer as CombinedSendResult | undefined)?.[send.item.destination];
-            if (part && !part.ok) {
-              firstAttemptFailed(send, here, part.failure);
-              continue;
-            }
-            result = part?.result;
-          }
-          const receipt = result?.receipts?.find((r) => r.deliveryId === send.item.deliveryId);
-          if (receipt) send.end = { kind: receipt.outcome, ...here, receipt };
-          else {
-            const possiblyAccepted = (result?.possiblyAccepted ?? []).includes(send.item.deliveryId);
-            send.end = { kind: 'not-sent', ...here, reason: result?.stopReason ?? 'the batch stopped before it', possiblyAccepted };
-          }
-        }
+        completeSends(close(scheduled, open, completed.scheduledEventId), value(completed.result) as SendBatchResult | CombinedSendResult | undefined, here);
         continue;
       }
       const failed = event.activityTaskFailedEventAttributes;
@@ -286,6 +254,68 @@ export function traceUser(runs: Array<{ run: UserRun; history: History }>, value
   }
   for (const d of trace.deliveries.values()) for (const s of d.sends) s.failures.sort((a, b) => a.attempt - b.attempt);
   return trace;
+}
+
+/** The traces of the wanted deliveries a send carried (a combined first attempt: one per vendor part). */
+function openSends(
+  trace: UserTrace,
+  here: At,
+  type: string,
+  raw: SendBatchInput | CombinedSendInput | undefined,
+  activityId: string,
+  wanted: (item: DeliveryItem) => boolean,
+): SendTrace[] {
+  const combined = type === COMBINED_SEND;
+  const parts: Array<[string, SendBatchInput | undefined, Destination | undefined]> = combined
+    ? DESTINATIONS.map((d) => [VENDOR_ACTIVITY[d], (raw as CombinedSendInput | undefined)?.[d], d])
+    : [[type, raw as SendBatchInput | undefined, undefined]];
+  const present = parts.flatMap(([, input, d]) => (input && d ? [d] : []));
+  const traces: SendTrace[] = [];
+  for (const [activityType, input, destination] of parts) {
+    const combinedWith = present.filter((d) => d !== destination);
+    const items = Array.isArray(input?.items) ? input.items : [];
+    items.forEach((item, i) => {
+      if (!wanted(item)) return;
+      const send: SendTrace = {
+        runId: here.runId,
+        eventId: here.eventId,
+        combined,
+        combinedWith,
+        activityId,
+        activityType,
+        scheduledAt: here.at,
+        input: input as SendBatchInput,
+        item,
+        batchSize: items.length,
+        position: i + 1,
+        failures: [],
+      };
+      traces.push(send);
+      addSend(trace, send);
+    });
+  }
+  return traces;
+}
+
+/** How each send ended, from its activity's result (a combined first attempt: its vendor's part). */
+function completeSends(sends: SendTrace[], answer: SendBatchResult | CombinedSendResult | undefined, here: At): void {
+  for (const send of sends) {
+    let result = answer as SendBatchResult | undefined;
+    if (send.combined) {
+      const part = (answer as CombinedSendResult | undefined)?.[send.item.destination];
+      if (part && !part.ok) {
+        firstAttemptFailed(send, here, part.failure);
+        continue;
+      }
+      result = part?.result;
+    }
+    const receipt = result?.receipts?.find((r) => r.deliveryId === send.item.deliveryId);
+    if (receipt) send.end = { kind: receipt.outcome, ...here, receipt };
+    else {
+      const possiblyAccepted = (result?.possiblyAccepted ?? []).includes(send.item.deliveryId);
+      send.end = { kind: 'not-sent', ...here, reason: result?.stopReason ?? 'the batch stopped before it', possiblyAccepted };
+    }
+  }
 }
 
 function addSend(trace: UserTrace, send: SendTrace): void {

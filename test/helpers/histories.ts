@@ -73,13 +73,15 @@ export async function replayTaskQueue(client: Client, taskQueue: string, bundleP
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-/** One send in a history: a vendor's send activity, or its part of the combined first attempt. */
+/** One send in a history: a vendor's send activity, or its part of the combined first attempt (activity or local activity). */
 export interface SendInHistory {
   /** sendToAdjust or sendToAppsflyer (a combined part: its vendor's), or sendFirstAttempts when its input cannot be read. */
   activityType: string;
   /** A part of the combined first attempt (sendFirstAttempts). */
   combined: boolean;
-  /** The activity's scheduled event. */
+  /** Run as a local activity (policy.firstSendAttempt `local`): recorded as a marker, no activity task. */
+  local: boolean;
+  /** The activity's scheduled event (a local activity: its marker). */
   eventId: number;
   /** The workflow task that scheduled it: reset here to send again. */
   workflowTaskCompletedEventId: number;
@@ -100,6 +102,23 @@ function json(payload: Payload | null | undefined): unknown {
 
 type Part = { ok: true; result: SendInHistory['result'] } | { ok: false };
 
+/** A send's end from its activity's result (undefined: not decoded; a combined part reads its vendor's). */
+function complete(done: SendInHistory, answer: Record<string, Part> | SendInHistory['result'] | undefined): void {
+  if (!done.combined) {
+    done.completed = true;
+    if (answer) done.result = answer as SendInHistory['result'];
+    return;
+  }
+  const vendor = Object.keys(VENDOR_SENDS).find((v) => VENDOR_SENDS[v] === done.activityType);
+  const part = vendor && answer ? (answer as Record<string, Part>)[vendor] : undefined;
+  if (!answer || done.activityType === 'sendFirstAttempts')
+    done.completed = true; // undecoded: the activity completed
+  else if (part?.ok) {
+    done.completed = true;
+    if (part.result) done.result = part.result;
+  } else done.failed = true;
+}
+
 /** The sends of a run, in history order: vendors' send activities and the parts of combined first attempts. */
 export function sendsIn(events: readonly HistoryEvent[]): SendInHistory[] {
   const sends: SendInHistory[] = [];
@@ -110,6 +129,7 @@ export function sendsIn(events: readonly HistoryEvent[]): SendInHistory[] {
     if (scheduled && (type === 'sendToAdjust' || type === 'sendToAppsflyer' || type === 'sendFirstAttempts')) {
       const base = {
         combined: type === 'sendFirstAttempts',
+        local: false,
         eventId: Number(e.eventId),
         workflowTaskCompletedEventId: Number(scheduled.workflowTaskCompletedEventId),
         completed: false,
@@ -127,23 +147,33 @@ export function sendsIn(events: readonly HistoryEvent[]): SendInHistory[] {
       sends.push(...group);
       byScheduled.set(base.eventId, group);
     }
-    const completed = e.activityTaskCompletedEventAttributes;
-    for (const done of completed ? (byScheduled.get(Number(completed.scheduledEventId)) ?? []) : []) {
-      const answer = json(completed?.result?.payloads?.[0]) as Record<string, Part> | SendInHistory['result'] | undefined;
-      if (!done.combined) {
-        done.completed = true;
-        if (answer) done.result = answer as SendInHistory['result'];
-        continue;
+    // The combined first attempt as a local activity: scheduled and answered within one workflow task.
+    const marker = e.markerRecordedEventAttributes;
+    const local =
+      marker?.markerName === 'core_local_activity' ? (json(marker.details?.data?.payloads?.[0]) as { activity_type?: string } | undefined) : undefined;
+    if (marker && local?.activity_type === 'sendFirstAttempts') {
+      const answer = json(marker.details?.result?.payloads?.[0]) as Record<string, Part> | undefined;
+      const base = {
+        combined: true,
+        local: true,
+        eventId: Number(e.eventId),
+        workflowTaskCompletedEventId: Number(marker.workflowTaskCompletedEventId),
+        completed: false,
+        failed: false,
+      };
+      const vendors = answer ? Object.keys(VENDOR_SENDS).filter((v) => answer[v]) : [];
+      const group =
+        vendors.length > 0 ? vendors.map((v) => ({ ...base, activityType: VENDOR_SENDS[v] as string })) : [{ ...base, activityType: 'sendFirstAttempts' }];
+      sends.push(...group);
+      for (const done of group) {
+        if (marker.failure) done.failed = true;
+        else complete(done, answer);
       }
-      const vendor = Object.keys(VENDOR_SENDS).find((v) => VENDOR_SENDS[v] === done.activityType);
-      const part = vendor && answer ? (answer as Record<string, Part>)[vendor] : undefined;
-      if (!answer || done.activityType === 'sendFirstAttempts')
-        done.completed = true; // undecoded: the activity completed
-      else if (part?.ok) {
-        done.completed = true;
-        if (part.result) done.result = part.result;
-      } else done.failed = true;
+      continue;
     }
+    const completed = e.activityTaskCompletedEventAttributes;
+    for (const done of completed ? (byScheduled.get(Number(completed.scheduledEventId)) ?? []) : [])
+      complete(done, json(completed?.result?.payloads?.[0]) as Record<string, Part> | SendInHistory['result'] | undefined);
     const failed = e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
     for (const fail of failed ? (byScheduled.get(Number(failed.scheduledEventId)) ?? []) : []) fail.failed = true;
   }

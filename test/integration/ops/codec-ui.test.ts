@@ -45,8 +45,8 @@ describe('encrypted payloads in the Temporal UI', () => {
     await relay.client.track(purchase(install.userId, 'evt_501', secondsAgo(10), '9.99'));
     await statusWhen(relay, install.userId, 'purchase delivered to both vendors', (s) => s.counters.delivered === 2 && s.pending === 0);
     const workflowPage = `${ui}/namespaces/default/workflows/s2s-user-${install.userId}`;
-    // The first attempts to both vendors: one combined activity, its summary naming both parts.
-    const summary = 'sendFirstAttempts • adjust purchase(p4rch1) evt_501 9.99 USD | appsflyer af_purchase evt_501 9.99 USD';
+    // The first attempts to both vendors: one local activity, its summary naming both parts.
+    const summary = 'adjust purchase(p4rch1) evt_501 9.99 USD | appsflyer af_purchase evt_501 9.99 USD';
     const bodyText = () => page.locator('body').innerText();
     /** The signup (the oldest accepted update: the list is newest first) with its input, the install context. */
     const openSignup = async () => {

@@ -147,4 +147,42 @@ describe('traceUser', () => {
       { at: expect.any(String), runId: 'r2', eventId: 4, as: 'update', ids: ['dlv_b'] },
     ]);
   });
+
+  it('reads a first attempt run as a local activity from its marker: the input its result carries, each part apart', () => {
+    const a = item('dlv_a', 'evt_a');
+    const f = { ...item('dlv_f', 'evt_a'), destination: 'appsflyer' as const };
+    const lane = (items: DeliveryItem[]) => input(items).payloads[0];
+    const receipt = { deliveryId: 'dlv_a', outcome: 'delivered', status: 200, answer: 'OK', attempt: 1, sentAt: '2027-01-15T08:00:00Z', durationMs: 5 };
+    const marker = (name: string) => ({
+      eventId: 7,
+      eventTime: at(3),
+      markerRecordedEventAttributes: {
+        markerName: 'core_local_activity',
+        details: {
+          data: { payloads: [{ seq: 1, attempt: 1, activity_id: '1', activity_type: name }] },
+          result: {
+            payloads: [
+              {
+                adjust: { ok: true, result: { receipts: [receipt] }, input: lane([a]) },
+                appsflyer: {
+                  ok: false,
+                  failure: { type: 'S2STransient', message: 'down', nonRetryable: false, details: { status: 503, message: 'AppsFlyer 503' } },
+                  input: lane([f]),
+                },
+              },
+            ],
+          },
+        },
+      },
+    });
+    const trace = traceUser([{ run: run('r1'), history: { events: [marker('sendFirstAttempts')] } as never }], value, wanted(['dlv_a', 'dlv_f']));
+    const ta = trace.deliveries.get('dlv_a')!.sends[0]!;
+    expect(ta).toMatchObject({ combined: true, combinedWith: ['appsflyer'], activityType: 'sendToAdjust', eventId: 7, position: 1 });
+    expect(ta.end).toMatchObject({ kind: 'delivered', receipt: { status: 200 } });
+    const tf = trace.deliveries.get('dlv_f')!.sends[0]!;
+    expect(tf.end).toMatchObject({ kind: 'handed-on' });
+    expect(tf.failures).toMatchObject([{ attempt: 1, status: 503, answer: 'AppsFlyer 503', from: 'first-attempt' }]);
+    // Another local activity's marker (loadSettings) is no send.
+    expect(traceUser([{ run: run('r1'), history: { events: [marker('loadSettings')] } as never }], value, wanted(['dlv_a'])).deliveries.size).toBe(0);
+  });
 });

@@ -3,10 +3,10 @@
 // and what a failed local first attempt leads to: a send activity after the retry delay, or the same verdicts.
 import { describe, expect, it } from 'vitest';
 import { ActivityFailure, ApplicationFailure, CancelledFailure, RetryState, TimeoutFailure } from '@temporalio/common';
-import { DEFAULT_POLICY } from '../../../domain/config';
+import { DEFAULT_POLICY, type Policy } from '../../../domain/config';
 import { SendFailureType } from '../../../domain/errors';
 import type { Pending } from '../../../domain/snapshot';
-import { firstAttemptFailure, sendFailureVerdict, type BatchRequest } from '../../../workflows/sender';
+import { firstAttemptFailure, inWorkflowTask, sendFailureVerdict, type BatchRequest } from '../../../workflows/sender';
 
 const failure = (type: string, details: object | undefined, nonRetryable = true) =>
   ApplicationFailure.create({ message: 'failed', type, nonRetryable, ...(details ? { details: [details] } : {}) });
@@ -165,5 +165,35 @@ describe("firstAttemptFailure (a lane's part of the combined first attempt faile
     expect(firstAttemptFailure(request(), rejected)).toEqual({ kind: 'final', error: rejected });
     const cancelled = localFailure(new CancelledFailure('cancelled'));
     expect(firstAttemptFailure(request(), cancelled)).toEqual({ kind: 'final', error: cancelled });
+  });
+});
+
+describe('inWorkflowTask (whether the combined first attempt runs as a local activity)', () => {
+  const pending = (deliveryId: string, resend?: true) =>
+    ({ item: { deliveryId, ...(resend ? { resend } : {}) }, arrivedAtMs: 0, seq: 1, redrives: 0 }) as unknown as Pending;
+  const request = (
+    batch: Pending[],
+    firstSendAttempt: Policy['firstSendAttempt'] = 'local',
+    destination: BatchRequest['destination'] = 'adjust',
+  ): BatchRequest => ({
+    destination,
+    batch,
+    deadlineMs: 10_000,
+    input: {} as BatchRequest['input'],
+    taskQueue: 'q',
+    summary: 's',
+    policy: { ...DEFAULT_POLICY, firstSendAttempt },
+    combined: true,
+  });
+
+  it('runs one fresh delivery per lane locally under the default policy', () => {
+    expect(DEFAULT_POLICY.firstSendAttempt).toBe('local');
+    expect(inWorkflowTask([request([pending('a')]), request([pending('b')], 'local', 'appsflyer')])).toBe(true);
+  });
+
+  it('keeps the regular activity for a batch, a possible resend (in any lane) and the combined policy', () => {
+    expect(inWorkflowTask([request([pending('a'), pending('b')])])).toBe(false);
+    expect(inWorkflowTask([request([pending('a')]), request([pending('b', true)], 'local', 'appsflyer')])).toBe(false);
+    expect(inWorkflowTask([request([pending('a')], 'combined')])).toBe(false);
   });
 });
