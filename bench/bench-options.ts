@@ -1,6 +1,7 @@
 // Options of `npm run bench`, validated with zod (messages name the option and what to write), and the
 // --quick preset. Defaults are the production policy except where an option says otherwise.
 import { z } from 'zod';
+import { DEFAULT_POLICY, FIRST_SEND_ATTEMPTS, type Policy } from '../domain/config';
 import { address, duration, envPairs, filePath, flag, positiveNumber, wholeNumber } from './option-types';
 
 /** `--server dev|postgres` (bench and chaos): which Temporal server the harness starts. */
@@ -29,6 +30,8 @@ export const BenchOptions = z
     settleWindow: duration('"2s" or "0ms"').optional(),
     /** policy.settleLoneEvents false: an event arriving to a quiet lane skips the settle window. */
     noSettleLoneEvents: flag,
+    /** policy.firstSendAttempt (default: the production default). */
+    firstSendAttempt: z.enum(FIRST_SEND_ATTEMPTS).optional(),
     maxBatch: wholeNumber('--max-batch 10', 1, 100).optional(),
     api: z.enum(['signal', 'update'], { error: 'must be "signal" (trackSignal/refundSignal) or "update" (track/refund)' }).default('signal'),
     refundRate: positiveNumber('--refund-rate 0.1').pipe(z.number().max(0.9, 'must be at most 0.9')).optional(),
@@ -124,6 +127,8 @@ export interface BenchPlan {
   settleWindowMs: number;
   /** policy.settleLoneEvents (production default true). */
   settleLoneEvents: boolean;
+  /** policy.firstSendAttempt (production default `combined`). */
+  firstSendAttempt: Policy['firstSendAttempt'];
   maxBatchSize: number;
   refundRate: number;
   stallMs: number;
@@ -151,6 +156,7 @@ export function benchPlan(o: BenchOptions): BenchPlan {
     raw: o.noRaw !== true,
     settleWindowMs: o.settleWindow ?? PRODUCTION_SETTLE_WINDOW_MS,
     settleLoneEvents: o.noSettleLoneEvents !== true,
+    firstSendAttempt: o.firstSendAttempt ?? DEFAULT_POLICY.firstSendAttempt,
     maxBatchSize: o.maxBatch ?? PRODUCTION_MAX_BATCH,
     refundRate: o.refundRate ?? 0.1,
     stallMs: o.stall ?? 120_000,
@@ -171,6 +177,7 @@ export interface RegimesPlan {
   cacheMissEventsPerUser: number;
   settleWindowMs: number;
   settleLoneEvents: boolean;
+  firstSendAttempt: Policy['firstSendAttempt'];
 }
 
 export const PRODUCTION_CACHE_SIZE = 2_000;
@@ -191,6 +198,7 @@ export function regimesPlan(o: BenchOptions): RegimesPlan | undefined {
     cacheMissEventsPerUser: o.regimeEvents ?? (quick ? 1 : 2),
     settleWindowMs: o.settleWindow ?? PRODUCTION_SETTLE_WINDOW_MS,
     settleLoneEvents: o.noSettleLoneEvents !== true,
+    firstSendAttempt: o.firstSendAttempt ?? DEFAULT_POLICY.firstSendAttempt,
   };
 }
 
@@ -237,6 +245,7 @@ history size, worker CPU/RSS and Temporal server CPU.
   --no-floor, --no-raw    skip a baseline
   --settle-window D       policy.settleWindow (default 2s, the production default; it adds to latency)
   --no-settle-lone-events policy.settleLoneEvents false: an event arriving to a quiet lane skips the window
+  --first-send-attempt M  policy.firstSendAttempt: combined (default), local or per-vendor
   --max-batch N           policy.maxBatchSize (default 10)
   --api signal|update     client calls: trackSignal/refundSignal (default) or track/refund updates
   --codec                 also measure payload encryption: the max run again with the codec on, twice, then

@@ -69,6 +69,7 @@ async function main(): Promise<void> {
       const regimeConfig = benchAppConfig(emulator.url, {
         settleWindow: regimes.settleWindowMs,
         settleLoneEvents: regimes.settleLoneEvents,
+        firstSendAttempt: regimes.firstSendAttempt,
         maxBatchSize: plan.maxBatchSize,
       });
       return regimesJson(
@@ -116,7 +117,12 @@ async function main(): Promise<void> {
       return;
     }
 
-    const policy = { settleWindow: plan.settleWindowMs, settleLoneEvents: plan.settleLoneEvents, maxBatchSize: plan.maxBatchSize };
+    const policy = {
+      settleWindow: plan.settleWindowMs,
+      settleLoneEvents: plan.settleLoneEvents,
+      firstSendAttempt: plan.firstSendAttempt,
+      maxBatchSize: plan.maxBatchSize,
+    };
     const appConfig = benchAppConfig(emulator.url, policy);
     const mix = { ...BENCH_MIX, refundRate: plan.refundRate };
     const drive: DriveOptions =
@@ -198,6 +204,7 @@ function policyReport(plan: BenchPlan, api: string, workerEnv: Record<string, st
   return {
     settle_window_ms: plan.settleWindowMs,
     settle_lone_events: plan.settleLoneEvents,
+    first_send_attempt: plan.firstSendAttempt,
     settle_window_note:
       plan.settleWindowMs === 2_000 ? 'production default (adds up to 2 s to every latency by design)' : 'smaller than the production default of 2 s',
     max_batch_size: plan.maxBatchSize,

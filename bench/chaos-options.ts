@@ -2,6 +2,7 @@
 // and the chaos policy (production defaults, with timeouts and retries short enough for a bounded run).
 import { z } from 'zod';
 import type { FaultsInput } from '../emulator/server';
+import { DEFAULT_POLICY, FIRST_SEND_ATTEMPTS, type Policy } from '../domain/config';
 import { serverKind } from './bench-options';
 import { duration, filePath, flag, positiveNumber, wholeNumber } from './option-types';
 
@@ -23,6 +24,8 @@ export const ChaosOptions = z
     /** Share of vendor requests that get an injected fault (split over 5xx, 429, slow, hang, reset, acceptThenReset). */
     faultRate: positiveNumber('--fault-rate 0.1').pipe(z.number().max(0.9, 'must be at most 0.9')).optional(),
     settleWindow: duration('"2s"').optional(),
+    /** policy.firstSendAttempt (default: the production default). */
+    firstSendAttempt: z.enum(FIRST_SEND_ATTEMPTS).optional(),
     seed: wholeNumber('--seed 7', 0, 2 ** 31).default(7),
     json: filePath('--json chaos.json').optional(),
     stall: duration('"120s"').optional(),
@@ -50,6 +53,7 @@ export interface ChaosPlan {
   replicas: number;
   faultRate: number;
   settleWindowMs: number;
+  firstSendAttempt: Policy['firstSendAttempt'];
   stallMs: number;
   postInstallDelayMs: number;
   /** Acceptances this long before a worker kill may have lost their answer with it (= attempt timeout). */
@@ -76,6 +80,7 @@ export function chaosPlan(o: ChaosOptions): ChaosPlan {
     replicas: o.replicas ?? (o.server === 'postgres' ? 2 : 1),
     faultRate: o.faultRate ?? 0.1,
     settleWindowMs: o.settleWindow ?? 2_000,
+    firstSendAttempt: o.firstSendAttempt ?? DEFAULT_POLICY.firstSendAttempt,
     stallMs: o.stall ?? 120_000,
     postInstallDelayMs: 6_000,
     killWindowMs: CHAOS_ATTEMPT_TIMEOUT_MS,
@@ -110,6 +115,7 @@ before its purchase, no vendor rejection for order or age. Exits 1 if any invari
                           --server postgres)
   --fault-rate R          share of vendor requests with an injected fault (default 0.1)
   --settle-window D       policy.settleWindow (default 2s, production)
+  --first-send-attempt M  policy.firstSendAttempt: combined (default), local or per-vendor
   --codec                 encrypt payloads (workers and client, a key of the run's own), as with S2S_PAYLOAD_KEYS
   --ledger URL            the worker's delivery ledger, as S2S_LEDGER_URL (default: embedded, in the run
                           directory; with several replicas a PostgreSQL database of the run's own on

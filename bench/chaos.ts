@@ -56,6 +56,7 @@ async function main(): Promise<number> {
     const policy = {
       postInstallDelay: plan.postInstallDelayMs,
       settleWindow: plan.settleWindowMs,
+      firstSendAttempt: plan.firstSendAttempt,
       retry: { initialInterval: '500ms', maximumInterval: '5s', attemptTimeout: CHAOS_ATTEMPT_TIMEOUT_MS },
     };
     const appConfig = benchAppConfig(emulator.url, policy, CHAOS_HTTP);

@@ -64,6 +64,26 @@ export class RelayClosedWorkflowError extends RelayError {
   }
 }
 
+/**
+ * The user's workflow task kept failing for the client's whole retry time (about 30 s): the server refuses updates
+ * meanwhile. Workers crashing or restarting in a loop, or a workflow bug: the history shows which. Retry later.
+ */
+export class RelayWorkflowNotReadyError extends RelayError {
+  override readonly name = 'RelayWorkflowNotReadyError';
+  readonly type = 'RelayWorkflowNotReadyError';
+  constructor(
+    readonly userId: string,
+    readonly what: string,
+    cause?: unknown,
+  ) {
+    super(
+      `${what} for user "${userId}" was not taken: the user's workflow task keeps failing (the server refuses updates until it succeeds). ` +
+        `Look at the workflow's history in the Temporal UI (worker crashes, or a workflow bug), then send it again`,
+    );
+    this.cause = cause;
+  }
+}
+
 /** A recovery was asked for a user whose workflow is still running (nothing to recover). */
 export class RelayNotClosedError extends RelayError {
   override readonly name = 'RelayNotClosedError';

@@ -5,7 +5,15 @@
 
 // ---- the client ----
 export { RelayClient, checkInput, type RelayClientOptions, type RecoverAnswer } from './relay-client';
-export { RelayError, RelayInputError, RelayRejectedError, RelayUnknownUserError, RelayClosedWorkflowError, RelayNotClosedError } from './errors';
+export {
+  RelayError,
+  RelayInputError,
+  RelayRejectedError,
+  RelayUnknownUserError,
+  RelayClosedWorkflowError,
+  RelayNotClosedError,
+  RelayWorkflowNotReadyError,
+} from './errors';
 export { TemporalSettings, readTemporalSettings, connectionOptions, describeConnection, type TemporalConnectionOptions } from './connection';
 export { OPS_QUERIES, findUsers, usersWithDeadLetters, type UserListing, type DeadLetterUser } from './ops-queries';
 

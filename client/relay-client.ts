@@ -23,7 +23,14 @@ import type { UserSnapshot } from '../domain/snapshot';
 import type { ForgetAnswer, MessageAnswer, RedriveAnswer, SignupAnswer, TimelineEntry, UserStatus } from '../domain/status';
 import { queries, signals, updates, userWorkflowId, USER_WORKFLOW_TYPE, type UserWorkflowInput } from '../domain/workflow-api';
 import { connectionOptions, readTemporalSettings, type TemporalSettings } from './connection';
-import { RelayClosedWorkflowError, RelayInputError, RelayNotClosedError, RelayRejectedError, RelayUnknownUserError } from './errors';
+import {
+  RelayClosedWorkflowError,
+  RelayInputError,
+  RelayNotClosedError,
+  RelayRejectedError,
+  RelayUnknownUserError,
+  RelayWorkflowNotReadyError,
+} from './errors';
 import { forgetUser, type ForgetOptions, type ForgetResult } from './forget';
 import { staticDetails, staticSummary } from './workflow-metadata';
 
@@ -270,10 +277,21 @@ export class RelayClient {
 
   /** Runs a call and turns Temporal's errors into the client's: refusals, a closed workflow, an unknown user. */
   private async call<T>(userId: string, what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      throw await this.translate(userId, what, error);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (error) {
+        // The server refuses updates while the user's workflow task is being retried after two failed or lost
+        // attempts (e.g. workers killed mid-task); the retry usually succeeds within seconds, and nothing of this
+        // call was admitted, so it is sent again (a message that did get through is answered `duplicate`).
+        const delay = NOT_READY_RETRY_DELAYS_MS[attempt];
+        if (delay !== undefined && workflowTaskFailing(error)) {
+          await new Promise((resolve) => setTimeout(resolve, delay));
+          continue;
+        }
+        if (workflowTaskFailing(error)) throw new RelayWorkflowNotReadyError(userId, what, error);
+        throw await this.translate(userId, what, error);
+      }
     }
   }
 
@@ -293,6 +311,17 @@ export class RelayClient {
     }
     return error;
   }
+}
+
+/** Waits between sends of an update the server refused because the workflow task is failing: about 30 s in all. */
+const NOT_READY_RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 15_000];
+
+/** The server's refusal of an update while the workflow task is failing ("Workflow Task in failed state"). */
+export function workflowTaskFailing(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (/workflow task in failed state/i.test(e.message)) return true;
+  }
+  return false;
 }
 
 /** Temporal's answer to a signal or update on a closed run ("workflow execution already completed"). */

@@ -130,6 +130,9 @@ export const RetrySettings = z.strictObject({
   attemptTimeout: Duration('retry.attemptTimeout').default(30_000),
 });
 
+/** The ways a first send attempt runs (policy.firstSendAttempt; docs/architecture.md#the-first-send-attempt). */
+export const FIRST_SEND_ATTEMPTS = ['combined', 'local', 'per-vendor'] as const;
+
 export const Policy = z
   .strictObject({
     /** Nothing is sent before installedAt + this (AppsFlyer needs 20-30 s or more to process an install). */
@@ -160,13 +163,14 @@ export const Policy = z
     /** Adjust's window for ad revenue ("shouldn't be older than 28 days"). */
     adjustAdRevenueWindowDays: z.number().int().min(1).max(365).default(28),
     /**
-     * How the first attempts of the lanes that start together run. `local`: one local activity inside the workflow
-     * task sends each vendor's one-delivery batch (a lone event's deliveries to both vendors: no activity task,
-     * one workflow task fewer); larger batches and possible resends take the `combined` path. `combined`: one
-     * activity on the workflows' task queue sends each vendor's batch. Either way a part that fails is retried by
-     * its vendor's activity. `per-vendor`: one activity per vendor from the start.
+     * How the first attempts of the lanes that start together run. `combined`: one activity on the workflows' task
+     * queue sends each vendor's batch (a lone event's deliveries to both vendors: one activity, two workflow tasks
+     * after the settle timer). `local` (opt-in): one local activity inside the workflow task sends each vendor's
+     * one-delivery batch when no update is being answered (no activity task, one workflow task fewer); larger
+     * batches and possible resends take the `combined` path. Either way a part that fails is retried by its
+     * vendor's activity. `per-vendor`: one activity per vendor from the start.
      */
-    firstSendAttempt: z.enum(['local', 'combined', 'per-vendor']).default('local'),
+    firstSendAttempt: z.enum(FIRST_SEND_ATTEMPTS).default('combined'),
     /** Most deliveries sent by one activity when a lane has a ready backlog (1 = no batching). */
     maxBatchSize: z.number().int().min(1).max(100).default(10),
     /** Most bytes of deliveries in one activity's input (a batch ends early rather than exceed it). */

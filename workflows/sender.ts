@@ -1,10 +1,10 @@
 // Sending for one user: starts one batch per lane at a time, tracks what is in flight, and hands every answer
 // back to the user: the receipts, or what a failed send means for the delivery at the head of its batch.
 // The lanes that start together send their first attempts in one call of sendFirstAttempts on the workflows'
-// own worker: with policy.firstSendAttempt `local` (the default) as a local activity inside the workflow task
-// when each lane sends one delivery that no earlier attempt may have reached (a lone event's deliveries to
-// both vendors then cost no activity task and one workflow task fewer), else (`combined`, larger batches,
-// possible resends) as one activity on the workflows' task queue. A part that fails in a way worth retrying
+// own worker: as one activity on the workflows' task queue (policy.firstSendAttempt `combined`, the default),
+// or with `local` (opt-in) as a local activity inside the workflow task when each lane sends one delivery that
+// no earlier attempt may have reached and no update is being answered (a lone event's deliveries to both
+// vendors then cost no activity task and one workflow task fewer). A part that fails in a way worth retrying
 // shows on its lane, waits the retry delay on a timer and goes to the send activity on its vendor's task
 // queue, whose attempts continue the count. Retries are Temporal's (that activity's retry policy, bounded by
 // the batch's deadline); what reaches the workflow is final: a 451 stops the lane, anything else (a rejection,
@@ -12,6 +12,7 @@
 // message. A retryable failure ended only by a continue-as-new drain is no outcome: the delivery stays queued.
 import * as wf from '@temporalio/workflow';
 import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure, type Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import type { Policy } from '../domain/config';
 import {
   type CombinedSendInput,
@@ -27,6 +28,11 @@ import type { LaneFailureReport, Pending } from '../domain/snapshot';
 import { workflowNow } from './clock';
 
 const send = wf.proxyActivities<SendActivities>({ startToCloseTimeout: '1 minute' });
+/**
+ * The longest a first attempt may hold the workflow task: well under the task's 10 s timeout (the worker extends
+ * a task after 8 s), so a slow vendor hands the delivery to its send activity (as a possible resend) instead.
+ */
+const LOCAL_ATTEMPT_TIMEOUT_MS = 5_000;
 const sendLocal = wf.proxyLocalActivities<Pick<SendActivities, 'sendFirstAttempts'>>({ startToCloseTimeout: '1 minute' });
 const ACTIVITY = { adjust: send.sendToAdjust, appsflyer: send.sendToAppsflyer } as const;
 
@@ -128,7 +134,7 @@ export class Sender {
     const [first] = requests as [BatchRequest, ...BatchRequest[]];
     const options = {
       summary: requests.map((r) => r.summary).join(' | '),
-      startToCloseTimeout: first.policy.retry.attemptTimeout,
+      startToCloseTimeout: local ? Math.min(msToNumber(first.policy.retry.attemptTimeout), LOCAL_ATTEMPT_TIMEOUT_MS) : first.policy.retry.attemptTimeout,
       // One attempt: a failed part is retried by its vendor's activity, on its own schedule.
       retry: { maximumAttempts: 1 },
       cancellationType: wf.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,

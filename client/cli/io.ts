@@ -6,7 +6,16 @@ import { z } from 'zod';
 import { describeZod } from '../../domain/contract/issues';
 import { readPayloadEncryption, type PayloadEncryption } from '../../codec/payload-encryption';
 import { readTemporalSettings, type TemporalSettings } from '../connection';
-import { CliError, EXIT, RelayClosedWorkflowError, RelayInputError, RelayNotClosedError, RelayRejectedError, RelayUnknownUserError } from '../errors';
+import {
+  CliError,
+  EXIT,
+  RelayClosedWorkflowError,
+  RelayInputError,
+  RelayNotClosedError,
+  RelayRejectedError,
+  RelayUnknownUserError,
+  RelayWorkflowNotReadyError,
+} from '../errors';
 import { RelayClient } from '../relay-client';
 import { USAGE } from './args';
 
@@ -164,6 +173,7 @@ export function toCliError(error: unknown): CliError {
   if (error instanceof RelayUnknownUserError) return new CliError(error.message, EXIT.unknownUser, 'unknown-user');
   if (error instanceof RelayClosedWorkflowError) return new CliError(error.message, EXIT.closedWorkflow, 'closed-workflow');
   if (error instanceof RelayNotClosedError) return new CliError(error.message, EXIT.invalidInput, 'not-closed');
+  if (error instanceof RelayWorkflowNotReadyError) return new CliError(error.message, EXIT.failure, 'workflow-task-failing');
   const message = describeError(error);
   const code = grpcCode(error);
   if (code === GRPC_UNAVAILABLE || code === GRPC_UNIMPLEMENTED) {

@@ -8,7 +8,7 @@ import { userRuns } from '../../helpers/histories';
 import { demoAppConfig, startRelay, TEST_POLICY, waitFor, type RelayHarness } from '../../helpers/relay';
 import { signedUpUser } from '../../helpers/users';
 
-type FirstSendAttempt = 'combined' | 'per-vendor';
+type FirstSendAttempt = 'combined' | 'local' | 'per-vendor';
 
 function startBoundaryRelay(firstSendAttempt: FirstSendAttempt): Promise<RelayHarness> {
   return startRelay({
@@ -20,9 +20,9 @@ function startBoundaryRelay(firstSendAttempt: FirstSendAttempt): Promise<RelayHa
   });
 }
 
-// Both ways a first attempt runs: in the combined activity of the lanes that start together (the default), and
-// as each vendor's send activity from the start.
-describe.each<FirstSendAttempt>(['combined', 'per-vendor'])('retry boundaries (first attempt: %s)', (mode) => {
+// Every way a first attempt runs: in the combined activity of the lanes that start together (the default), as a
+// local activity inside the workflow task (opt-in), and as each vendor's send activity from the start.
+describe.each<FirstSendAttempt>(['combined', 'local', 'per-vendor'])('retry boundaries (first attempt: %s)', (mode) => {
   let relay: RelayHarness;
   beforeAll(async () => {
     relay = await startBoundaryRelay(mode);

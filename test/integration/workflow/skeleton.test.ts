@@ -52,16 +52,14 @@ describe('walking skeleton', () => {
     expect(status.state).toBe('idle');
 
     const history = await decodedHistory(relay.temporal, userWorkflowId(install.userId));
-    // Both first attempts ran together in one local activity inside a workflow task (policy.firstSendAttempt
-    // `local`, the default), and nothing else was needed: no activity task at all.
+    // Both first attempts ran together in one combined activity, and nothing else was needed.
     const sends = sendsIn(history.events ?? []);
     expect(sends.map((s) => [s.activityType, s.combined, s.local, s.completed, s.failed])).toEqual(
       expect.arrayContaining([
-        ['sendToAdjust', true, true, true, false],
-        ['sendToAppsflyer', true, true, true, false],
+        ['sendToAdjust', true, false, true, false],
+        ['sendToAppsflyer', true, false, true, false],
       ]),
     );
-    expect((history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes)).toEqual([]);
     expect(sends).toHaveLength(2);
     expect(new Set(sends.map((s) => s.eventId)).size).toBe(1);
     // The second signup did not start a second run.

@@ -48,8 +48,11 @@ describe('regime options', () => {
       cacheMissEventsPerUser: 1,
       settleWindowMs: 2000,
       settleLoneEvents: true,
+      firstSendAttempt: 'combined',
     });
     expect(regimesPlan(parseOptions(BenchOptions, ['--quick', '--no-settle-lone-events']))).toMatchObject({ settleLoneEvents: false });
+    expect(regimesPlan(parseOptions(BenchOptions, ['--quick', '--first-send-attempt', 'local']))).toMatchObject({ firstSendAttempt: 'local' });
+    expect(() => parseOptions(BenchOptions, ['--first-send-attempt', 'fast'])).toThrow(/--first-send-attempt/);
     expect(regimesPlan(parseOptions(BenchOptions, []))).toMatchObject({
       users: 1000,
       cacheMissCacheSize: 50,

@@ -186,8 +186,8 @@ describe('inWorkflowTask (whether the combined first attempt runs as a local act
     combined: true,
   });
 
-  it('runs one fresh delivery per lane locally under the default policy', () => {
-    expect(DEFAULT_POLICY.firstSendAttempt).toBe('local');
+  it('runs one fresh delivery per lane locally when the policy asks for it (not the default)', () => {
+    expect(DEFAULT_POLICY.firstSendAttempt).toBe('combined');
     expect(inWorkflowTask([request([pending('a')]), request([pending('b')], 'local', 'appsflyer')])).toBe(true);
   });
 
