@@ -45,7 +45,16 @@ describe('rate limits', () => {
     // request delayed on a loaded machine may arrive closer to the next, which is still within the limit).
     expect(af.at(-1)! - af[0]!).toBeGreaterThanOrEqual(((af.length - 1) * 1000) / RATE - 150);
     for (let i = 1; i < af.length; i++) expect(af[i]! - af[0]!, `request ${i + 1}`).toBeGreaterThanOrEqual((i * 1000) / RATE - 150);
-    expect(adj.at(-1)! - adj[0]!).toBeLessThan(af.at(-1)! - af[0]!);
+    // Adjust, unlimited, sends a queued batch back to back: gaps a limiter at this rate would not leave. (Its
+    // end-to-end spread is no measure: it follows the workflow tasks, slow on a loaded PostgreSQL server.)
+    const shortGaps = adj.slice(1).filter((t, i) => t - adj[i]! < 1000 / RATE / 2).length;
+    expect(
+      shortGaps,
+      `gaps between Adjust requests: ${adj
+        .slice(1)
+        .map((t, i) => t - adj[i]!)
+        .join(', ')}`,
+    ).toBeGreaterThanOrEqual(3);
   });
 });
 
@@ -89,6 +98,15 @@ describe('task-queue rate limits (server-side, all replicas together)', () => {
     expect(af).toHaveLength(events.length);
     // 12 activities at 4/s, allowing the server's rate limiter a burst of up to one second's worth.
     expect(af.at(-1)! - af[0]!).toBeGreaterThanOrEqual(((af.length - 1 - TQ_RATE) * 1000) / TQ_RATE);
-    expect(adj.at(-1)! - adj[0]!).toBeLessThan(af.at(-1)! - af[0]!);
+    // Adjust, unlimited, sends a queued batch back to back: gaps a limiter at this rate would not leave. (Its
+    // end-to-end spread is no measure: it follows the workflow tasks, slow on a loaded PostgreSQL server.)
+    const shortGaps = adj.slice(1).filter((t, i) => t - adj[i]! < 1000 / RATE / 2).length;
+    expect(
+      shortGaps,
+      `gaps between Adjust requests: ${adj
+        .slice(1)
+        .map((t, i) => t - adj[i]!)
+        .join(', ')}`,
+    ).toBeGreaterThanOrEqual(3);
   });
 });
