@@ -284,13 +284,10 @@ export class RelayClient {
         // The server refuses updates while the user's workflow task is being retried after two failed or lost
         // attempts (e.g. workers killed mid-task); the retry usually succeeds within seconds, and nothing of this
         // call was admitted, so it is sent again (a message that did get through is answered `duplicate`).
+        if (!workflowTaskFailing(error)) throw await this.translate(userId, what, error);
         const delay = NOT_READY_RETRY_DELAYS_MS[attempt];
-        if (delay !== undefined && workflowTaskFailing(error)) {
-          await new Promise((resolve) => setTimeout(resolve, delay));
-          continue;
-        }
-        if (workflowTaskFailing(error)) throw new RelayWorkflowNotReadyError(userId, what, error);
-        throw await this.translate(userId, what, error);
+        if (delay === undefined) throw new RelayWorkflowNotReadyError(userId, what, error);
+        await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
   }
