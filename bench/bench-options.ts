@@ -61,7 +61,7 @@ export const BenchOptions = z
     /** Regimes: open-loop rate of the sparse and cache_miss events. */
     regimeRate: positiveNumber('--regime-rate 20').optional(),
     /** Regimes: the worker cache (maxCachedWorkflows, relay and floor alike) of the cache_miss regime. */
-    regimeCache: wholeNumber('--regime-cache 20', 2, 100_000).optional(),
+    regimeCache: wholeNumber('--regime-cache 100', 2, 100_000).optional(),
     /** Regimes: events per user in the cache_miss regime. */
     regimeEvents: wholeNumber('--regime-events 1', 1, 100).optional(),
     /** Open users at scale instead of the comparison: sign up --scale-users, then one event for --scale-events of them. */
@@ -172,7 +172,13 @@ export interface RegimesPlan {
   ratePerSecond: number;
   /** The sparse regime's worker cache: the production default, so every user stays cached. */
   sparseCacheSize: number;
-  /** The cache_miss regime's worker cache (relay and floor), far below `users`. */
+  /**
+   * The cache_miss regime's worker cache (relay and floor): what the offered rate touches while one event's own
+   * tasks run (its settle window plus CACHE_MISS_TASK_SPAN_MS), at most half the users. The worker is fresh, so
+   * every event's first task rebuilds its user's run from history, while a task of the same event seconds later
+   * still finds it cached, as on a production worker (2,000 workflows: evicting within seconds would take more
+   * events per second than one worker can send).
+   */
   cacheMissCacheSize: number;
   cacheMissEventsPerUser: number;
   settleWindowMs: number;
@@ -182,21 +188,27 @@ export interface RegimesPlan {
 
 export const PRODUCTION_CACHE_SIZE = 2_000;
 
+/** How long one lone event's own workflow tasks span past its settle window (send, answer, slack). */
+export const CACHE_MISS_TASK_SPAN_MS = 3_000;
+
 /** The regimes (undefined with --no-regimes); --quick sizes them to about 3 minutes on 2 cores. */
 export function regimesPlan(o: BenchOptions): RegimesPlan | undefined {
   if (o.noRegimes) return undefined;
   const quick = o.quick === true;
   const users = o.regimeUsers ?? (quick ? 200 : 1000);
-  const cacheSize = o.regimeCache ?? (quick ? 20 : 50);
+  const ratePerSecond = o.regimeRate ?? 20;
+  const settleWindowMs = o.settleWindow ?? PRODUCTION_SETTLE_WINDOW_MS;
+  const cacheSize =
+    o.regimeCache ?? Math.max(2, Math.min(Math.floor(users / 2), Math.ceil((ratePerSecond * (settleWindowMs + CACHE_MISS_TASK_SPAN_MS)) / 1000)));
   const production = Number(o.workerEnv?.S2S_MAX_CACHED_WORKFLOWS ?? PRODUCTION_CACHE_SIZE);
   return {
     users,
     warmupUsers: Math.min(20, Math.max(2, Math.floor(users / 10))),
-    ratePerSecond: o.regimeRate ?? 20,
+    ratePerSecond,
     sparseCacheSize: Math.max(production, users + 50),
     cacheMissCacheSize: cacheSize,
     cacheMissEventsPerUser: o.regimeEvents ?? (quick ? 1 : 2),
-    settleWindowMs: o.settleWindow ?? PRODUCTION_SETTLE_WINDOW_MS,
+    settleWindowMs,
     settleLoneEvents: o.noSettleLoneEvents !== true,
     firstSendAttempt: o.firstSendAttempt ?? DEFAULT_POLICY.firstSendAttempt,
   };
@@ -267,7 +279,8 @@ Cost at scale (issue 14), run after the comparison unless --no-regimes (--regime
   workflow task (cache_miss over sparse), each for the relay and for the floor run the same way
   --regime-users N        idle users (default 1000; --quick 200)
   --regime-rate N         events/s of both regimes (default 20)
-  --regime-cache N        worker cache of cache_miss, relay and floor (default 50; --quick 20)
+  --regime-cache N        worker cache of cache_miss, relay and floor (default: the workflows the rate
+                          touches in the settle window + 3 s, at most half the users: 100 at 20 events/s)
   --regime-events N       events per user in cache_miss (default 2; --quick 1)
 
 Open users at scale (issue 14 item 5), instead of everything above:

@@ -3,8 +3,9 @@
 //      measured users signed up and left idle, RSS again (memory per cached workflow); then `sparse`: one
 //      event per user, open loop at a fixed rate, production settle window;
 //   2. the floor the same way (its workflows started and idle, then one signal each);
-//   3. relay on a fresh worker whose cache is far smaller than the user count: `cache_miss`, the same users,
-//      more events each at the same rate, so nearly every workflow task replays the user's history;
+//   3. relay on a fresh worker whose cache is smaller than the user count: `cache_miss`, the same users, more
+//      events each at the same rate, so every event's first workflow task replays the user's history (the
+//      cache holds what the rate touches while one event runs, as a production worker's does: RegimesPlan);
 //   4. the floor the same way.
 // Each phase is measured between two quiet points (worker and server idle), so the CPU of a phase is the
 // work its events caused; the actions and workflow tasks come from what the phase added to the histories.

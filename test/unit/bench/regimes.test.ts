@@ -38,13 +38,13 @@ const at = (ms: number) => ({ seconds: String(Math.floor(ms / 1000)), nanos: (ms
 const ev = (eventType: number, ms: number, extra: Partial<TimedEvent> = {}): TimedEvent => ({ eventType, eventTime: at(ms), ...extra });
 
 describe('regime options', () => {
-  it('runs the regimes by default, sized for --quick (200 users, cache 20, one event each) and for a full run', () => {
+  it('runs the regimes by default, sized for --quick (200 users, cache 100, one event each) and for a full run', () => {
     expect(regimesPlan(parseOptions(BenchOptions, ['--quick']))).toEqual({
       users: 200,
       warmupUsers: 20,
       ratePerSecond: 20,
       sparseCacheSize: 2000,
-      cacheMissCacheSize: 20,
+      cacheMissCacheSize: 100,
       cacheMissEventsPerUser: 1,
       settleWindowMs: 2000,
       settleLoneEvents: true,
@@ -55,7 +55,7 @@ describe('regime options', () => {
     expect(() => parseOptions(BenchOptions, ['--first-send-attempt', 'fast'])).toThrow(/--first-send-attempt/);
     expect(regimesPlan(parseOptions(BenchOptions, []))).toMatchObject({
       users: 1000,
-      cacheMissCacheSize: 50,
+      cacheMissCacheSize: 100,
       cacheMissEventsPerUser: 2,
       sparseCacheSize: 2000,
     });
@@ -76,6 +76,14 @@ describe('regime options', () => {
       settleWindowMs: 0,
     });
     expect(regimesPlan(parseOptions(BenchOptions, ['--regime-users', '10']))?.warmupUsers).toBe(2);
+  });
+
+  it('sizes the cache_miss cache to what the rate touches while an event runs, at most half the users', () => {
+    // 20 events/s over the 2 s settle window and 3 s of the event's own tasks: 100 workflows.
+    expect(regimesPlan(parseOptions(BenchOptions, ['--regime-rate', '40']))?.cacheMissCacheSize).toBe(200);
+    expect(regimesPlan(parseOptions(BenchOptions, ['--settle-window', '0ms']))?.cacheMissCacheSize).toBe(60);
+    expect(regimesPlan(parseOptions(BenchOptions, ['--regime-users', '50']))?.cacheMissCacheSize).toBe(25);
+    expect(regimesPlan(parseOptions(BenchOptions, ['--regime-users', '1000', '--regime-cache', '20']))?.cacheMissCacheSize).toBe(20);
   });
 
   it('explains bad regime options', () => {
