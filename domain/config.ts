@@ -195,6 +195,13 @@ export const Policy = z
     settingsRetryInterval: Duration('policy.settingsRetryInterval').default(300_000),
     /** Continue-as-new after this many history events (0: only when Temporal suggests it). */
     maxHistoryEvents: z.number().int().min(0).default(0),
+    /**
+     * Continue-as-new once the user is idle (nothing held, queued, sending or waiting to retry) and the run has at
+     * least this many history events (0: off). A cache miss replays the whole run, about 3 ms of worker CPU per
+     * workflow task, so this bounds what a long-lived user's next event costs; each run it ends costs one
+     * action (docs/scaling.md#continue-as-new).
+     */
+    idleContinueAsNewEvents: z.number().int().min(0, { error: 'must be 0 (off) or a number of history events' }).default(300),
     /** Show raw device ids and IPs in workflow summaries and search attributes (PII). */
     showDeviceIds: z.boolean().default(false),
     retry: RetrySettings.default(RetrySettings.parse({})),

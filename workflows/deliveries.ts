@@ -60,6 +60,10 @@ export class Deliveries {
   get queued(): number {
     return this.lanes.adjust.queue.length + this.lanes.appsflyer.queue.length;
   }
+  /** Nothing queued and no lane sending or waiting to retry. */
+  get idle(): boolean {
+    return this.queued === 0 && !this.sender.busy('adjust') && !this.sender.busy('appsflyer');
+  }
   /** Bytes queued in the lanes and kept as dead letters. */
   get bytes(): number {
     return this.lanes.adjust.bytes + this.lanes.appsflyer.bytes + this.letters.bytes;

@@ -448,8 +448,16 @@ export class User implements UserFacts {
 
   private shouldContinueAsNew(): boolean {
     const info = wf.workflowInfo();
-    const cap = this.settings.policy.maxHistoryEvents;
-    return info.continueAsNewSuggested || (cap > 0 && info.historyLength >= cap) || info.historySize >= MAX_HISTORY_BYTES;
+    const policy = this.settings.policy;
+    const cap = policy.maxHistoryEvents;
+    // A run whose recorded settings predate policy.idleContinueAsNewEvents has none: off, as it ran.
+    const idleCap = policy.idleContinueAsNewEvents ?? 0;
+    return (
+      info.continueAsNewSuggested ||
+      (cap > 0 && info.historyLength >= cap) ||
+      info.historySize >= MAX_HISTORY_BYTES ||
+      (idleCap > 0 && info.historyLength >= idleCap && this.pendingCount === 0 && this.deliveries.idle)
+    );
   }
 
   /** Dead-letters what waited too long, keeps the dedup window and purchases within bounds; says when to look again. */

@@ -71,6 +71,13 @@ describe('resolveAppConfig', () => {
     ]);
   });
 
+  it('continues a run as new once idle past 300 history events unless told otherwise, and explains a bad value', () => {
+    expect(resolveAppConfig(demoConfigInput(), testEnv).config.policy.idleContinueAsNewEvents).toBe(300);
+    expect(resolveAppConfig({ ...demoConfigInput(), policy: { idleContinueAsNewEvents: 0 } }, testEnv).config.policy.idleContinueAsNewEvents).toBe(0);
+    const error = configError(() => resolveAppConfig({ ...demoConfigInput(), policy: { idleContinueAsNewEvents: -1 } }, testEnv));
+    expect(error.problems).toEqual(['policy.idleContinueAsNewEvents: must be 0 (off) or a number of history events']);
+  });
+
   it('requires HTTP timeouts shorter than the attempt timeout', () => {
     const input = { ...demoConfigInput(), http: { headersTimeout: '30s', bodyTimeout: '45s' }, policy: { retry: { attemptTimeout: '30s' } } };
     const error = configError(() => resolveAppConfig(input, testEnv));
