@@ -26,6 +26,8 @@ export const ChaosOptions = z
     settleWindow: duration('"2s"').optional(),
     /** policy.firstSendAttempt (default: the production default). */
     firstSendAttempt: z.enum(FIRST_SEND_ATTEMPTS).optional(),
+    /** policy.idleContinueAsNewEvents (default: the production default); a low value makes runs end often mid-chaos. */
+    idleContinueAsNew: wholeNumber('--idle-continue-as-new 40', 0, 100_000).optional(),
     seed: wholeNumber('--seed 7', 0, 2 ** 31).default(7),
     json: filePath('--json chaos.json').optional(),
     stall: duration('"120s"').optional(),
@@ -54,6 +56,7 @@ export interface ChaosPlan {
   faultRate: number;
   settleWindowMs: number;
   firstSendAttempt: Policy['firstSendAttempt'];
+  idleContinueAsNewEvents: number;
   stallMs: number;
   postInstallDelayMs: number;
   /** Acceptances this long before a worker kill may have lost their answer with it (= attempt timeout). */
@@ -81,6 +84,7 @@ export function chaosPlan(o: ChaosOptions): ChaosPlan {
     faultRate: o.faultRate ?? 0.1,
     settleWindowMs: o.settleWindow ?? 2_000,
     firstSendAttempt: o.firstSendAttempt ?? DEFAULT_POLICY.firstSendAttempt,
+    idleContinueAsNewEvents: o.idleContinueAsNew ?? DEFAULT_POLICY.idleContinueAsNewEvents,
     stallMs: o.stall ?? 120_000,
     postInstallDelayMs: 6_000,
     killWindowMs: CHAOS_ATTEMPT_TIMEOUT_MS,
@@ -116,6 +120,7 @@ before its purchase, no vendor rejection for order or age. Exits 1 if any invari
   --fault-rate R          share of vendor requests with an injected fault (default 0.1)
   --settle-window D       policy.settleWindow (default 2s, production)
   --first-send-attempt M  policy.firstSendAttempt: combined (default), local or per-vendor
+  --idle-continue-as-new N  policy.idleContinueAsNewEvents (default 300; e.g. 40: runs end often mid-chaos)
   --codec                 encrypt payloads (workers and client, a key of the run's own), as with S2S_PAYLOAD_KEYS
   --ledger URL            the worker's delivery ledger, as S2S_LEDGER_URL (default: embedded, in the run
                           directory; with several replicas a PostgreSQL database of the run's own on

@@ -57,6 +57,7 @@ async function main(): Promise<number> {
       postInstallDelay: plan.postInstallDelayMs,
       settleWindow: plan.settleWindowMs,
       firstSendAttempt: plan.firstSendAttempt,
+      idleContinueAsNewEvents: plan.idleContinueAsNewEvents,
       retry: { initialInterval: '500ms', maximumInterval: '5s', attemptTimeout: CHAOS_ATTEMPT_TIMEOUT_MS },
     };
     const appConfig = benchAppConfig(emulator.url, policy, CHAOS_HTTP);

@@ -86,6 +86,8 @@ describe('chaos options', () => {
   it('has a quick preset of 200 users and 2,000 messages, and the production settle window', () => {
     expect(chaosPlan(parseOptions(ChaosOptions, ['--quick']))).toMatchObject({ users: 200, eventsPerUser: 10, settleWindowMs: 2_000, serverRestarts: 1 });
     expect(chaosPlan(parseOptions(ChaosOptions, []))).toMatchObject({ users: 1000, eventsPerUser: 10 });
+    expect(chaosPlan(parseOptions(ChaosOptions, ['--quick']))).toMatchObject({ idleContinueAsNewEvents: 300 });
+    expect(chaosPlan(parseOptions(ChaosOptions, ['--quick', '--idle-continue-as-new', '40']))).toMatchObject({ idleContinueAsNewEvents: 40 });
   });
 
   it('runs one worker on the dev server and two replicas on the PostgreSQL-backed server, unless --replicas says otherwise', () => {
