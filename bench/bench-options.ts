@@ -2,7 +2,7 @@
 // --quick preset. Defaults are the production policy except where an option says otherwise.
 import { z } from 'zod';
 import { DEFAULT_POLICY, FIRST_SEND_ATTEMPTS, type Policy } from '../domain/config';
-import { address, duration, envPairs, filePath, flag, positiveNumber, wholeNumber } from './option-types';
+import { address, duration, envPairs, filePath, flag, positiveNumber, wholeNumber, wholeNumberList } from './option-types';
 
 /** `--server dev|postgres` (bench and chaos): which Temporal server the harness starts. */
 export const serverKind = z
@@ -72,6 +72,12 @@ export const BenchOptions = z
     scaleRate: positiveNumber('--scale-rate 20').optional(),
     /** Scale: continue a run stopped part way (its run directory: database, ledger and progress). */
     resume: filePath('--resume artifacts/bench/2026-12-02T10-00-00-000Z').optional(),
+    /** Replay cost by run length instead of the comparison: one user per number of events in the run. */
+    replayLengths: wholeNumberList('--replay-lengths 0,1,3,12,40', 0, 500).optional(),
+    /** Replay lengths: replays of each user's run measured (after a warm-up). */
+    replayRepeats: wholeNumber('--replay-repeats 20', 1, 1_000).optional(),
+    /** policy.idleContinueAsNewEvents of the relay worker (default: the production default). */
+    idleContinueAsNew: wholeNumber('--idle-continue-as-new 300', 0, 100_000).optional(),
   })
   .superRefine((o, ctx) => {
     if (o.server === 'postgres' && o.temporal !== undefined)
@@ -103,6 +109,11 @@ export const BenchOptions = z
         path: [o.scaleUsers !== undefined ? 'scaleUsers' : o.scaleEvents !== undefined ? 'scaleEvents' : 'scaleRate'],
         message: 'is an option of --scale: give --scale too',
       });
+    if (o.replayLengths !== undefined && (o.scale || o.ramp || o.regimesOnly))
+      ctx.addIssue({ code: 'custom', path: ['replayLengths'], message: 'runs on its own: leave out --scale, --ramp and --regimes-only' });
+    for (const key of ['replayRepeats', 'idleContinueAsNew'] as const)
+      if (o[key] !== undefined && o.replayLengths === undefined)
+        ctx.addIssue({ code: 'custom', path: [key], message: 'is an option of --replay-lengths: give --replay-lengths too' });
     if (o.concurrency !== undefined && (o.rate !== undefined || o.duration !== undefined)) {
       ctx.addIssue({
         code: 'custom',
@@ -214,6 +225,25 @@ export function regimesPlan(o: BenchOptions): RegimesPlan | undefined {
   };
 }
 
+export interface ReplayLengthsPlan {
+  /** Events each user gets, one user per entry (ascending, distinct). */
+  lengths: number[];
+  repeats: number;
+  settleWindowMs: number;
+  idleContinueAsNewEvents: number;
+}
+
+/** `--replay-lengths`: what a cache miss replays as a user's run grows, under the given idle continue-as-new cap. */
+export function replayLengthsPlan(o: BenchOptions): ReplayLengthsPlan | undefined {
+  if (o.replayLengths === undefined) return undefined;
+  return {
+    lengths: o.replayLengths,
+    repeats: o.replayRepeats ?? 20,
+    settleWindowMs: o.settleWindow ?? PRODUCTION_SETTLE_WINDOW_MS,
+    idleContinueAsNewEvents: o.idleContinueAsNew ?? DEFAULT_POLICY.idleContinueAsNewEvents,
+  };
+}
+
 export interface ScalePlan {
   users: number;
   events: number;
@@ -291,4 +321,12 @@ Open users at scale (issue 14 item 5), instead of everything above:
   --scale-events N        default a tenth of the users
   --scale-rate N          the events as an open loop at N/s (default closed loop, --concurrency senders)
   --resume DIR            continue a --scale run from its run directory (it prints it at the start)
+
+Replay cost by run length, instead of everything above:
+  --replay-lengths LIST   one user per number, e.g. 0,1,3,12,40: signed up, then given that many purchases one
+                          at a time (each delivered before the next); then each user's current run is replayed
+                          in this process with the SDK's replayer, and the worker CPU per replay reported with
+                          the run's history events, workflow tasks and the user's runs
+  --replay-repeats N      replays measured per user (default 20)
+  --idle-continue-as-new N  policy.idleContinueAsNewEvents of the worker (default 300; 0: off)
 `;

@@ -1,13 +1,14 @@
 // `npm run bench`: throughput, latency, Temporal actions per event and resource use of s2s-relay on this
 // machine, next to the Temporal floor and the raw undici ceiling, all against one embedded stack that the
 // harness starts (or reuses with --temporal) and stops again, also on Ctrl-C and on failure. With --codec,
-// also what payload encryption costs per event (codec-cost.ts).
+// also what payload encryption costs per event (codec-cost.ts). Instead of the comparison: --scale (open users
+// at scale, scale.ts), --replay-lengths (replay cost by run length, replay-lengths.ts), --ramp (rate-limit demo).
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { readPayloadEncryption } from '../codec/payload-encryption';
-import { BENCH_HELP, BenchOptions, benchPlan, regimesPlan, scalePlan, type BenchPlan } from './bench-options';
+import { BENCH_HELP, BenchOptions, benchPlan, regimesPlan, replayLengthsPlan, scalePlan, type BenchPlan } from './bench-options';
 import { benchJson, benchText, machine } from './bench-report';
 import { parseOptions } from './cli-args';
 import { codecComparison, measureCodecAlone, type CodecComparison, type MeasuredPhase } from './codec-cost';
@@ -20,6 +21,7 @@ import { runRamp } from './ramp-demo';
 import { runRawPhase } from './raw-phase';
 import { regimesJson, regimesText } from './regime-report';
 import { runRegimes } from './regimes';
+import { runReplayLengths } from './replay-lengths';
 import { runScale } from './scale';
 import { runRelayPhase, type RelayPhaseContext } from './relay-phase';
 import { benchAppConfig, makeRunDir, startBenchEmulator, startTemporal, writeRelayBundle } from './stack';
@@ -35,6 +37,7 @@ async function main(): Promise<void> {
   const plan = benchPlan(options);
   const regimes = regimesPlan(options);
   const scale = scalePlan(options);
+  const replayLengths = replayLengthsPlan(options);
   const cleanup = new Cleanup();
   cleanup.installSignalHandlers();
   const runDir = scale?.resumeDir ? path.resolve(scale.resumeDir) : makeRunDir(scale ? 'scale' : 'bench');
@@ -59,6 +62,28 @@ async function main(): Promise<void> {
         { cleanup, temporal, client, emulator },
         { runDir, runId, bundlePath, workerEnv, seed: options.seed, plan: scale, stallMs: plan.stallMs, command: `npm run bench -- ${argv.join(' ')}`.trim() },
       );
+      if (options.json) fs.writeFileSync(options.json, `${JSON.stringify(result.json, null, 2)}\n`);
+      process.stdout.write(`${result.text}\n`);
+      return;
+    }
+
+    if (replayLengths) {
+      const appConfig = benchAppConfig(emulator.url, {
+        settleWindow: replayLengths.settleWindowMs,
+        idleContinueAsNewEvents: replayLengths.idleContinueAsNewEvents,
+      });
+      const result = await runReplayLengths(ctx, {
+        runDir,
+        runId,
+        bundlePath,
+        appConfig,
+        workerEnv,
+        seed: options.seed,
+        plan: replayLengths,
+        stallMs: plan.stallMs,
+        command: `npm run bench -- ${argv.join(' ')}`.trim(),
+      });
+      fs.writeFileSync(path.join(runDir, 'bench.json'), `${JSON.stringify(result.json, null, 2)}\n`);
       if (options.json) fs.writeFileSync(options.json, `${JSON.stringify(result.json, null, 2)}\n`);
       process.stdout.write(`${result.text}\n`);
       return;

@@ -54,3 +54,18 @@ export const envPairs = z
     return out;
   })
   .optional();
+
+/** A comma-separated list of whole numbers, e.g. `0,1,3,12,40`. */
+export const wholeNumberList = (example: string, min: number, max: number) =>
+  z.string({ error: `takes whole numbers separated by commas, e.g. ${example}` }).transform((text, ctx) => {
+    const parts = text.split(',').map((p) => p.trim());
+    const numbers = parts.map(Number);
+    if (parts.some((p) => !/^\d+$/.test(p)) || numbers.some((n) => n < min || n > max)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `takes whole numbers between ${min} and ${max} separated by commas, e.g. ${example}; got ${JSON.stringify(text)}`,
+      });
+      return z.NEVER;
+    }
+    return [...new Set(numbers)].sort((a, b) => a - b);
+  });

@@ -39,21 +39,15 @@ import {
   type RegimesInputs,
   type TimedEvent,
 } from './regime-report';
-import type { RelayPhaseContext } from './relay-phase';
+import type { HarnessRunSpec, RelayPhaseContext } from './relay-phase';
 import { relaySender, SentLog } from './relay-sender';
 import { startRelayWorker, untilPolling } from './stack';
 import { benchUser, deliveryIdsFor, rngFor, type PlannedGroup } from './workload';
 import { temporal } from '@temporalio/proto';
 
-export interface RegimesSpec {
-  runDir: string;
-  runId: string;
-  bundlePath: string;
+export interface RegimesSpec extends HarnessRunSpec {
   appConfig: RelayConfigInput;
-  workerEnv: Record<string, string>;
-  seed: number;
   plan: RegimesPlan;
-  stallMs: number;
   /** Extra node flags for the relay workers (--worker-node-args), e.g. --cpu-prof. */
   workerNodeArgs?: string[];
 }

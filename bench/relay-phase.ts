@@ -65,6 +65,17 @@ export interface RelayPhaseContext {
   emulator: Emulator;
 }
 
+/** What every run of the regimes, scale and replay-length harnesses starts from. */
+export interface HarnessRunSpec {
+  runDir: string;
+  runId: string;
+  bundlePath: string;
+  workerEnv: Record<string, string>;
+  seed: number;
+  /** Fail when nothing progresses for this long. */
+  stallMs: number;
+}
+
 export async function runRelayPhase(ctx: RelayPhaseContext, spec: RelayPhaseSpec): Promise<PhaseResult> {
   const taskQueue = `bench-${spec.runId}-${spec.name.replace(/[^A-Za-z0-9]+/g, '-')}`;
   const worker = await startRelayWorker(ctx.cleanup, {

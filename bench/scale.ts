@@ -17,21 +17,15 @@ import { mapLimit } from './histories';
 import { ProcSampler, sampleTree } from './proc-sampler';
 import { Progress, say } from './progress';
 import { cacheCounts, cacheDelta, historyWindow, parsePrometheus, windowCosts, type CacheCounts, type TimedEvent } from './regime-report';
-import type { RelayPhaseContext } from './relay-phase';
+import type { HarnessRunSpec, RelayPhaseContext } from './relay-phase';
 import { relaySender, SentLog } from './relay-sender';
 import { scaleJson, scaleText, type RssPoint, type ScaleState } from './scale-report';
 import { benchAppConfig, startRelayWorker } from './stack';
 import { waitQuiet } from './regimes';
 import { benchUser, deliveryIdsFor, rngFor, type PlannedGroup } from './workload';
 
-export interface ScaleSpec {
-  runDir: string;
-  runId: string;
-  bundlePath: string;
-  workerEnv: Record<string, string>;
-  seed: number;
+export interface ScaleSpec extends HarnessRunSpec {
   plan: ScalePlan;
-  stallMs: number;
   command: string;
 }
 

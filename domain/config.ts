@@ -197,7 +197,7 @@ export const Policy = z
     maxHistoryEvents: z.number().int().min(0).default(0),
     /**
      * Continue-as-new once the user is idle (nothing held, queued, sending or waiting to retry) and the run has at
-     * least this many history events (0: off). A cache miss replays the whole run, about 3 ms of worker CPU per
+     * least this many history events (0: off). A cache miss replays the whole run, about 2.5 ms of worker CPU per
      * workflow task, so this bounds what a long-lived user's next event costs; each run it ends costs one
      * action (docs/scaling.md#continue-as-new).
      */

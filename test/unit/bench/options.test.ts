@@ -1,7 +1,7 @@
 // Command-line parsing of the harnesses: the argv forms, zod validation with messages that name the
 // option and say what to write, and the --quick presets.
 import { describe, expect, it } from 'vitest';
-import { BenchOptions, benchPlan } from '../../../bench/bench-options';
+import { BenchOptions, benchPlan, replayLengthsPlan } from '../../../bench/bench-options';
 import { ChaosOptions, chaosPlan, faultMix } from '../../../bench/chaos-options';
 import { parseArgv, parseOptions } from '../../../bench/cli-args';
 
@@ -111,5 +111,32 @@ describe('chaos options', () => {
     expect(total).toBeCloseTo(0.1, 5);
     for (const k of kinds) expect((faults.adjust as Record<string, number>)[k]).toBeGreaterThan(0);
     expect(faults.appsflyer).toEqual(faults.adjust);
+  });
+});
+
+describe('replay lengths options', () => {
+  it('runs only when asked, with the lengths sorted and distinct, 20 replays each and the production idle cap', () => {
+    expect(replayLengthsPlan(parseOptions(BenchOptions, ['--quick']))).toBeUndefined();
+    expect(replayLengthsPlan(parseOptions(BenchOptions, ['--replay-lengths', '40,0, 3,3']))).toEqual({
+      lengths: [0, 3, 40],
+      repeats: 20,
+      settleWindowMs: 2000,
+      idleContinueAsNewEvents: 300,
+    });
+    expect(
+      replayLengthsPlan(
+        parseOptions(BenchOptions, ['--replay-lengths', '1', '--replay-repeats', '5', '--idle-continue-as-new', '0', '--settle-window', '100ms']),
+      ),
+    ).toEqual({ lengths: [1], repeats: 5, settleWindowMs: 100, idleContinueAsNewEvents: 0 });
+  });
+
+  it('explains bad lengths and options given without --replay-lengths', () => {
+    expect(problem(() => parseOptions(BenchOptions, ['--replay-lengths', '1,two']))).toContain(
+      '--replay-lengths: takes whole numbers between 0 and 500 separated by commas, e.g. --replay-lengths 0,1,3,12,40; got "1,two"',
+    );
+    expect(problem(() => parseOptions(BenchOptions, ['--replay-lengths', '501']))).toContain('between 0 and 500');
+    expect(problem(() => parseOptions(BenchOptions, ['--replay-repeats', '5']))).toContain('--replay-repeats: is an option of --replay-lengths');
+    expect(problem(() => parseOptions(BenchOptions, ['--idle-continue-as-new', '40']))).toContain('--idle-continue-as-new: is an option of --replay-lengths');
+    expect(problem(() => parseOptions(BenchOptions, ['--replay-lengths', '1', '--scale']))).toContain('--replay-lengths: runs on its own');
   });
 });

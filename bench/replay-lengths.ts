@@ -1,0 +1,154 @@
+// `npm run bench -- --replay-lengths 0,1,3,12,40` (issue 14): what a cache miss costs as a user's run grows.
+// One user per length, signed up and given that many purchases one at a time (each delivered to both vendors
+// before the next), on one relay worker with the given policy.idleContinueAsNewEvents; then each user's current
+// run is replayed in this process with the SDK's replayer, as a worker rebuilds an evicted workflow, and the
+// worker CPU per replay is reported next to the run's size and how many runs the user has had.
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { RelayClient } from '../client/relay-client';
+import type { RelayConfigInput } from '../domain/config';
+import type { Signup } from '../domain/contract/install';
+import { userWorkflowId } from '../domain/ids';
+import type { ReplayLengthsPlan } from './bench-options';
+import { machine } from './bench-report';
+import { Progress, say } from './progress';
+import type { HarnessRunSpec, RelayPhaseContext } from './relay-phase';
+import { relaySender, SentLog } from './relay-sender';
+import { startRelayWorker } from './stack';
+import { benchUser, rngFor } from './workload';
+import { percentileSorted, round } from './stats';
+
+export interface ReplayLengthsSpec extends HarnessRunSpec {
+  appConfig: RelayConfigInput;
+  plan: ReplayLengthsPlan;
+  command: string;
+}
+
+export interface ReplayLengthRow {
+  /** Purchases the user was given (each delivered to both vendors). */
+  events: number;
+  /** The user's runs so far (more than 1: the workflow continued as new). */
+  runs: number;
+  /** The current run, the one a cache miss replays. */
+  history_events: number;
+  workflow_tasks: number;
+  worker_cpu_ms_per_replay: number;
+}
+
+const WARM_UP = 5;
+
+function quiet(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // a runtime is already installed in this process
+  }
+}
+
+export async function runReplayLengths(ctx: RelayPhaseContext, spec: ReplayLengthsSpec): Promise<{ json: Record<string, unknown>; text: string }> {
+  const { plan } = spec;
+  quiet();
+  const taskQueue = `bench-${spec.runId}-replay-lengths`;
+  await startRelayWorker(ctx.cleanup, {
+    runDir: spec.runDir,
+    name: 'worker-replay-lengths',
+    temporalAddress: ctx.temporal.address,
+    taskQueue,
+    appConfig: spec.appConfig,
+    bundlePath: spec.bundlePath,
+    env: spec.workerEnv,
+  });
+  const relay = new RelayClient(ctx.client, { taskQueue });
+  const rng = rngFor(spec.seed);
+  const users: Array<{ events: number; signup: Signup }> = plan.lengths.map((events) => ({
+    events,
+    signup: benchUser(rng, `rl-${spec.runId}-${events}`, Date.now() - 2 * 3_600_000),
+  }));
+  for (const { signup } of users) {
+    ctx.emulator.registerInstall({
+      deviceIds: signup.deviceIds as Record<string, string>,
+      appsflyerId: signup.appsflyerId,
+      installedAt: signup.installedAt,
+      processingDelayMs: 0,
+    });
+    await relay.signup(signup);
+  }
+
+  // Round k sends the k-th purchase to every user due one, then waits until each has both vendors' answers.
+  const send = relaySender(
+    relay,
+    users.map((u) => u.signup.userId),
+    'signal',
+    new SentLog(),
+  );
+  const rounds = Math.max(0, ...plan.lengths);
+  const progress = new Progress('replay-lengths', rounds, 'rounds');
+  for (let k = 1; k <= rounds; k++) {
+    const due = users.map((u, i) => ({ ...u, i })).filter((u) => u.events >= k);
+    for (const u of due) await send(u.i, [{ kind: 'event', id: `${u.signup.userId}.e${k}`, revenue: '4.99', offsetMs: 0 }]);
+    const deadline = Date.now() + spec.stallMs;
+    for (const u of due) {
+      for (;;) {
+        const status = await relay.status(u.signup.userId);
+        if (status.counters.delivered >= 2 * k && status.pending === 0) break;
+        if (Date.now() > deadline)
+          throw new Error(`replay-lengths: ${u.signup.userId} has ${status.counters.delivered} of ${2 * k} deliveries after ${spec.stallMs / 1000} s`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    progress.update(k);
+  }
+  progress.done();
+
+  // A user that just went idle may be continuing as new: wait for each user's runs to settle, then read the current one.
+  const rows: ReplayLengthRow[] = [];
+  for (const { events, signup } of users) {
+    const workflowId = userWorkflowId(signup.userId);
+    let runs = 0;
+    for await (const _ of ctx.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs += 1;
+    const history = await ctx.client.workflow.getHandle(workflowId).fetchHistory();
+    const many = Array.from({ length: WARM_UP + plan.repeats }, (_, i) => ({ workflowId: `${workflowId}-replay-${i}`, history }));
+    // One replay worker for all of them; the CPU between two results is one replay (the worker's start-up and
+    // the first replays, which warm the JIT, are left out), and the median of those is reported.
+    const perReplay: number[] = [];
+    let last = process.cpuUsage();
+    let seen = 0;
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: spec.bundlePath } }, many)) {
+      if (result.error) throw new Error(`replay of ${workflowId} failed: ${result.error.message}`);
+      const used = process.cpuUsage(last);
+      last = process.cpuUsage();
+      if ((seen += 1) > WARM_UP) perReplay.push((used.user + used.system) / 1000);
+    }
+    rows.push({
+      events,
+      runs,
+      history_events: history.events?.length ?? 0,
+      workflow_tasks: (history.events ?? []).filter((e) => e.workflowTaskCompletedEventAttributes).length,
+      worker_cpu_ms_per_replay: round(
+        percentileSorted(
+          [...perReplay].sort((a, b) => a - b),
+          50,
+        ),
+      ),
+    });
+    say(`replay-lengths: ${events} events: ${rows.at(-1)?.worker_cpu_ms_per_replay} ms per replay`);
+  }
+
+  const json = {
+    date: new Date().toISOString(),
+    command: spec.command,
+    machine: machine(),
+    policy: { idle_continue_as_new_events: plan.idleContinueAsNewEvents, settle_window_ms: plan.settleWindowMs, payload_encryption: false },
+    replay_measure:
+      "this process's CPU while the SDK's replayer (Worker.runReplayHistories) rebuilds the user's current run, per replay, over --replay-repeats replays",
+    replay_lengths: rows,
+  };
+  const text = [
+    `replay cost by run length (policy.idleContinueAsNewEvents ${plan.idleContinueAsNewEvents}):`,
+    '  events  runs  history events  workflow tasks  worker CPU per replay',
+    ...rows.map(
+      (r) =>
+        `  ${String(r.events).padStart(6)}  ${String(r.runs).padStart(4)}  ${String(r.history_events).padStart(14)}  ${String(r.workflow_tasks).padStart(14)}  ${String(r.worker_cpu_ms_per_replay).padStart(17)} ms`,
+    ),
+  ].join('\n');
+  return { json, text };
+}
