@@ -28,6 +28,7 @@ import type { ForgetActivities } from '../domain/workflow-api';
 import { Alarm } from './alarm';
 import { amend } from './amend';
 import { isoTime, workflowNow } from './clock';
+import { continueAsNewDue } from './continue-as-new';
 import { DedupWindow } from './dedup';
 import { Deliveries } from './deliveries';
 import { Inbox, type RefundMessage } from './inbox';
@@ -42,8 +43,6 @@ const { loadSettings } = wf.proxyLocalActivities<SettingsActivities>({ startToCl
 const { forgetLedgerEntries } = wf.proxyLocalActivities<ForgetActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumInterval: '10 seconds' } });
 
 const MAX_REJECTIONS_KEPT = 50;
-/** Continue as new before the history grows past this, whatever the server suggests (its hard limit is 50 MiB). */
-const MAX_HISTORY_BYTES = 8 * 1024 * 1024;
 const DAY_MS = 86_400_000;
 
 export class User implements UserFacts {
@@ -448,15 +447,10 @@ export class User implements UserFacts {
 
   private shouldContinueAsNew(): boolean {
     const info = wf.workflowInfo();
-    const policy = this.settings.policy;
-    const cap = policy.maxHistoryEvents;
-    // A run whose recorded settings predate policy.idleContinueAsNewEvents has none: off, as it ran.
-    const idleCap = policy.idleContinueAsNewEvents ?? 0;
-    return (
-      info.continueAsNewSuggested ||
-      (cap > 0 && info.historyLength >= cap) ||
-      info.historySize >= MAX_HISTORY_BYTES ||
-      (idleCap > 0 && info.historyLength >= idleCap && this.pendingCount === 0 && this.deliveries.idle)
+    const idle = this.pendingCount === 0 && this.deliveries.idle;
+    return continueAsNewDue(
+      { suggested: info.continueAsNewSuggested, historyLength: info.historyLength, historySize: info.historySize, idle },
+      this.settings.policy,
     );
   }
 
