@@ -99,10 +99,16 @@ export async function runReplayLengths(ctx: RelayPhaseContext, spec: ReplayLengt
   }
   progress.done();
 
-  // A user that just went idle may be continuing as new: wait for each user's runs to settle, then read the current one.
+  // The task that recorded a user's last answer has completed (the status showed it), so a continue-as-new has
+  // happened; wait for the current run's own task to finish, then read that run.
   const rows: ReplayLengthRow[] = [];
   for (const { events, signup } of users) {
     const workflowId = userWorkflowId(signup.userId);
+    const deadline = Date.now() + spec.stallMs;
+    while ((await ctx.client.workflow.getHandle(workflowId).describe()).raw.pendingWorkflowTask) {
+      if (Date.now() > deadline) throw new Error(`replay-lengths: ${workflowId} still has a workflow task after ${spec.stallMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     let runs = 0;
     for await (const _ of ctx.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs += 1;
     const history = await ctx.client.workflow.getHandle(workflowId).fetchHistory();
@@ -139,7 +145,7 @@ export async function runReplayLengths(ctx: RelayPhaseContext, spec: ReplayLengt
     machine: machine(),
     policy: { idle_continue_as_new_events: plan.idleContinueAsNewEvents, settle_window_ms: plan.settleWindowMs, payload_encryption: false },
     replay_measure:
-      "this process's CPU while the SDK's replayer (Worker.runReplayHistories) rebuilds the user's current run, per replay, over --replay-repeats replays",
+      "this process's CPU between two results of the SDK's replayer (Worker.runReplayHistories) rebuilding the user's current run: the median over --replay-repeats replays, after 5 unmeasured",
     replay_lengths: rows,
   };
   const text = [
