@@ -1,8 +1,10 @@
-// Test runner configuration, three projects:
+// Test runner configuration, four projects:
 // - unit: pure tests of the contract, builders, workflow classes, codec, emulator rules, harness logic and
 //   docs; no server, seconds (`npm run test:unit`); its files share one module cache per thread (isolate:
 //   false: each file no longer re-imports zod, the contract and the SDK, 27 s -> 7 s here), so a unit test must
 //   not leave global state behind;
+// - unit-frozen: the one unit test that cannot help it (it deep-freezes the shared domain modules as the
+//   workflow sandbox does), with module instances of its own;
 // - integration: the real relay against one real Temporal server for the whole run (test/setup/temporal-
 //   server.ts): the dev server by default, the PostgreSQL-backed production server with
 //   S2S_TEST_TEMPORAL=postgres (`npm run test:cluster`), which leaves out the few tests that need the dev
@@ -20,6 +22,9 @@ const postgres = process.env.S2S_TEST_TEMPORAL === 'postgres';
 // (and every process the tests start) must get the same key.
 process.env.S2S_TEST_PAYLOAD_KEYS ??= `test-run:${randomBytes(32).toString('base64')}`;
 const payloadKeys = process.env.S2S_TEST_PAYLOAD_KEYS;
+
+/** The unit test that deep-freezes the shared domain modules (its own project: see below). */
+const FROZEN_MODULES_TEST = 'test/unit/domain/shared-modules.test.ts';
 
 /** Left out of a run against the PostgreSQL-backed server, and why. */
 const DEV_SERVER_ONLY: Record<string, string> = {
@@ -41,7 +46,22 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000, pool: 'threads', isolate: false, sequence: { groupOrder: 0 } },
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, FROZEN_MODULES_TEST],
+          testTimeout: 20_000,
+          pool: 'threads',
+          isolate: false,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        // Deep-freezes the shared domain modules as the workflow sandbox does, for good: with the unit project's
+        // shared module cache, a file run after it in the same thread would meet frozen schemas (zod's JSON
+        // Schema export writes to them). So it gets module instances of its own.
+        extends: true,
+        test: { name: 'unit-frozen', include: [FROZEN_MODULES_TEST], testTimeout: 20_000, pool: 'threads', isolate: true, sequence: { groupOrder: 0 } },
       },
       {
         extends: true,
