@@ -11,6 +11,7 @@ import { InputError, RejectedError, type RefusalDetails } from '../domain/errors
 import { defaultSettings } from '../domain/settings';
 import type { LaneFailureReport } from '../domain/snapshot';
 import { HANDLER_DESCRIPTIONS, queries, signals, updates, type UserWorkflowInput } from '../domain/workflow-api';
+import { handlersFirst } from './handlers-first';
 import { User } from './user';
 
 /** A refusal as the caller receives it: an ApplicationFailure typed RelayInputError / RelayRejectedError with the field issues. */
@@ -28,6 +29,8 @@ function refusal(error: unknown): unknown {
 
 export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   const user = new User(input.userId, defaultSettings(wf.workflowInfo().taskQueue), input.snapshot);
+  // Asked before any handler is set, so it is the run's first command, live and on replay.
+  user.handlersFirst = handlersFirst();
 
   /** The contract's checks with what the user knows, then the user's own (right user, room, known purchase). */
   const check = <K extends MessageName>(name: K, raw: unknown): MessageOf<K> => {

@@ -31,6 +31,7 @@ import { isoTime, workflowNow } from './clock';
 import { continueAsNewDue } from './continue-as-new';
 import { DedupWindow } from './dedup';
 import { Deliveries } from './deliveries';
+import { untilHandlersFinished } from './handlers-first';
 import { Inbox, type RefundMessage } from './inbox';
 import type { Lane } from './lane';
 import { countDeadLetter, countForgotten } from './metrics';
@@ -65,6 +66,8 @@ export class User implements UserFacts {
   private lastPrunedDay = -1;
   /** Update handlers running or just answered: no send inside the workflow task then. */
   readonly updates = new UpdateWatch();
+  /** The main loop waits for running handlers before it acts (workflows/handlers-first.ts); off for older runs. */
+  handlersFirst = false;
 
   constructor(userId: string, settings: WorkflowSettings, snapshot?: UserSnapshot) {
     this.userId = userId;
@@ -423,6 +426,12 @@ export class User implements UserFacts {
       // The app is missing from the configuration: look again now and then, so held messages flow once fixed.
       if (this.settings.appProblem && workflowNow() >= this.settingsLoadedAtMs + this.settings.policy.settingsRetryInterval)
         await this.ensureSettings(install?.app, true);
+      // Handlers answer first, then the loop acts, whatever activations the messages came in (handlers-first.ts).
+      const handlers = this.handlersFirst ? untilHandlersFinished() : undefined;
+      if (handlers) {
+        await handlers;
+        continue;
+      }
       const nowMs = workflowNow();
       this.routeHeld(nowMs);
       // A run about to continue as new starts no send: the drain would cancel it before it was ever scheduled.
