@@ -106,6 +106,9 @@ export function chaosJson(f: ChaosFacts): Record<string, unknown> {
       valid_refused_samples: f.refusals.validRefusedSamples,
     },
     order_violations: c.orderViolations,
+    late_arrivals: c.lateArrivals,
+    late_arrival_meaning:
+      'out of event-time order only because the earlier event entered the user workflow after the vendor had received the later one (not a violation)',
     early_sends: c.earlySends,
     refunds_before_purchase: c.refundsBeforePurchase,
     vendor_rejections: {
@@ -161,7 +164,7 @@ export function chaosText(json: Record<string, unknown>): string {
       `${j.duplicates} (${j.unexplained_duplicates}) by cause ${JSON.stringify(j.duplicates_by_cause)}; per 10,000 deliveries ${j.duplicates_per_10k} ${JSON.stringify(j.duplicates_per_10k_by_cause)}`,
     ],
     ['bad messages refused', `${(j.bad_messages as { refused: number }).refused} of ${(j.bad_messages as { sent: number }).sent}`],
-    ['order violations', j.order_violations],
+    ['order violations (late arrivals)', `${j.order_violations} (${j.late_arrivals})`],
     ['early sends (before the gate)', j.early_sends],
     ['refunds before purchase', j.refunds_before_purchase],
     ['vendor rejections', JSON.stringify(j.vendor_rejections)],

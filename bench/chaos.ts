@@ -22,6 +22,7 @@ import { DeliveryWatch } from './delivery-watch';
 import { Driver } from './driver';
 import { mapLimit } from './histories';
 import { checkInvariants } from './invariants';
+import { messageEntries } from './message-entries';
 import { Cleanup } from './processes';
 import { Progress, say } from './progress';
 import { relaySender, SentLog, type SendApi } from './relay-sender';
@@ -182,6 +183,7 @@ async function main(): Promise<number> {
       kills: monkey.killLog,
       serverDowntimes: monkey.serverRestarts.map((r) => ({ fromMs: r.stoppedAtMs, toMs: r.readyAtMs ?? Date.now() })),
       slowAnswerMs: CHAOS_SLOW_MS,
+      enteredAtMs: await messageEntries(client, taskQueue, userIds.length),
     };
     const facts: ChaosFacts = {
       command: `npm run chaos -- ${argv.join(' ')}`.trim(),

@@ -40,6 +40,12 @@ export interface Evidence {
   serverDowntimes: ReadonlyArray<{ fromMs: number; toMs: number }>;
   /** How long the emulator held a `slow` answer (so when the answer left it). */
   slowAnswerMs: number;
+  /**
+   * When each message (by the harness's message id, unique across users) first entered its user's workflow
+   * history (bench/message-entries.ts). An event that entered only after the vendor received a later one
+   * could not be ordered before it by anyone: a late arrival, not an order violation.
+   */
+  enteredAtMs?: ReadonlyMap<string, number>;
 }
 
 /** A kill this long after the vendor's answer left means the worker had the answer (a network round trip on loopback is far less). */
@@ -76,6 +82,8 @@ export interface CheckResult {
   /** Accepted requests whose content differs from the intended delivery's. */
   contentMismatches: number;
   orderViolations: number;
+  /** Out of event-time order because the earlier event entered the workflow after the vendor had the later one. */
+  lateArrivals: number;
   earlySends: number;
   refundsBeforePurchase: number;
   vendorRejections: { order: number; age: number; other: number; ofAlreadyAccepted: number };
@@ -266,18 +274,29 @@ export function checkInvariants(input: CheckInput): CheckResult {
     lanes.set(lane, [...(lanes.get(lane) ?? []), { d, r }]);
   }
   let orderViolations = 0;
+  let lateArrivals = 0;
   for (const lane of lanes.values()) {
     lane.sort((a, b) => a.r.id - b.r.id);
-    let newest: IntendedDelivery | undefined;
-    for (const { d } of lane) {
-      if (newest && d.occurredAtMs < newest.occurredAtMs) {
-        orderViolations += 1;
+    let newest: { d: IntendedDelivery; r: VendorRecord } | undefined;
+    for (const entry of lane) {
+      const d = entry.d;
+      if (!newest || d.occurredAtMs >= newest.d.occurredAtMs) {
+        newest = entry;
+        continue;
+      }
+      const detail = `${d.vendor} got ${d.messageId} (${new Date(d.occurredAtMs).toISOString()}) after ${newest.d.messageId} (${new Date(newest.d.occurredAtMs).toISOString()}) for ${d.userId}`;
+      const entered = input.evidence.enteredAtMs?.get(d.messageId);
+      if (entered !== undefined && entered > newest.r.receivedAtMs) {
+        lateArrivals += 1;
         sample(
-          'order',
+          'lateArrival',
           d.key,
-          `${d.vendor} got ${d.messageId} (${new Date(d.occurredAtMs).toISOString()}) after ${newest.messageId} (${new Date(newest.occurredAtMs).toISOString()}) for ${d.userId}`,
+          `${detail}: ${d.messageId} entered the workflow ${entered - newest.r.receivedAtMs} ms after the vendor had ${newest.d.messageId}`,
         );
-      } else newest = d;
+      } else {
+        orderViolations += 1;
+        sample('order', d.key, detail);
+      }
     }
   }
 
@@ -317,6 +336,7 @@ export function checkInvariants(input: CheckInput): CheckResult {
     unexplainedDuplicates,
     contentMismatches,
     orderViolations,
+    lateArrivals,
     earlySends,
     refundsBeforePurchase,
     vendorRejections: rejections,

@@ -208,4 +208,28 @@ describe('checkInvariants', () => {
     // The refund (newest) came first, so both purchases arrive out of order after it.
     expect(result).toMatchObject({ orderViolations: 2, earlySends: 1, refundsBeforePurchase: 1, unexpectedRequests: 1 });
   });
+
+  it('an earlier event that entered the workflow only after the vendor had the later one is a late arrival, not a violation', () => {
+    const ds = intended(message('first', T0 + 1_000), message('second', T0 + 1_500)).filter((d) => d.vendor === 'appsflyer');
+    const records = [rec(on(ds, 'appsflyer', 'second'), T0 + 70_000), rec(on(ds, 'appsflyer', 'first'), T0 + 75_000)];
+    // The client's call for 'first' got through only after 'second' was sent (an outage in between).
+    const late = checkInvariants({
+      intended: ds,
+      records,
+      evidence: {
+        ...NO_EVIDENCE,
+        enteredAtMs: new Map([
+          ['first', T0 + 72_000],
+          ['second', T0 + 1_600],
+        ]),
+      },
+    });
+    expect(late).toMatchObject({ orderViolations: 0, lateArrivals: 1, failures: [] });
+    expect(late.samples.lateArrival?.[0]?.detail).toMatch(/first entered the workflow 2000 ms after the vendor had second/);
+    // In the workflow before the vendor had the later one: the relay had both, so the inversion is its own.
+    const own = checkInvariants({ intended: ds, records, evidence: { ...NO_EVIDENCE, enteredAtMs: new Map([['first', T0 + 69_999]]) } });
+    expect(own).toMatchObject({ orderViolations: 1, lateArrivals: 0 });
+    // Without the evidence nothing is excused.
+    expect(checkInvariants({ intended: ds, records, evidence: NO_EVIDENCE })).toMatchObject({ orderViolations: 1, lateArrivals: 0 });
+  });
 });

@@ -1,0 +1,70 @@
+// When each message first entered its user's workflow history: the server's time of the signal event or
+// the accepted-update event that brought it (the earliest, when the harness sent it more than once). The
+// chaos verdict uses it to tell an order inversion the relay caused from one it could not prevent: the earlier
+// event reached the workflow only after the vendor had the later one (a client retrying through an outage).
+import type { Client } from '@temporalio/client';
+import type { Payload } from '@temporalio/common';
+import { decodePayloadsInPlace } from '../codec/history-payloads';
+import { mapLimit, listRuns } from './histories';
+
+/** The messages that carry an event or a refund (signal and update names alike). */
+const MESSAGE_NAMES = new Set(['track', 'adRevenue', 'refund']);
+
+interface EventLike {
+  eventTime?: { seconds?: unknown; nanos?: unknown } | null;
+  workflowExecutionSignaledEventAttributes?: { signalName?: string | null; input?: { payloads?: Payload[] | null } | null } | null;
+  workflowExecutionUpdateAcceptedEventAttributes?: {
+    acceptedRequest?: { input?: { name?: string | null; args?: { payloads?: Payload[] | null } | null } | null } | null;
+  } | null;
+}
+
+function timeMs(t: EventLike['eventTime']): number | undefined {
+  // seconds is a Long in decoded protos: String() reads both it and a plain number.
+  return t ? Number(String(t.seconds ?? 0)) * 1000 + Math.floor(Number(t.nanos ?? 0) / 1e6) : undefined;
+}
+
+/** The message id a JSON payload holds (an event's eventId, a refund's refundId); undefined for anything else. */
+function idOf(payload: Payload | undefined): string | undefined {
+  const encoding = payload?.metadata?.encoding ? Buffer.from(payload.metadata.encoding).toString('utf8') : '';
+  if (!payload?.data || !encoding.startsWith('json/')) return undefined;
+  const body = JSON.parse(Buffer.from(payload.data).toString('utf8')) as { eventId?: unknown; refundId?: unknown } | null;
+  const id = body?.refundId ?? body?.eventId;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** Adds each message one history brought in (payloads decoded) to `into`, keeping the earliest time. Pure. */
+export function addEntries(events: readonly EventLike[], into: Map<string, number>): void {
+  for (const event of events) {
+    const signal = event.workflowExecutionSignaledEventAttributes;
+    const update = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input;
+    const payload = signal
+      ? MESSAGE_NAMES.has(signal.signalName ?? '')
+        ? signal.input?.payloads?.[0]
+        : undefined
+      : update && MESSAGE_NAMES.has(update.name ?? '')
+        ? update.args?.payloads?.[0]
+        : undefined;
+    const id = idOf(payload ?? undefined);
+    const at = timeMs(event.eventTime);
+    if (id === undefined || at === undefined) continue;
+    const known = into.get(id);
+    if (known === undefined || at < known) into.set(id, at);
+  }
+}
+
+/** Every message's first entry across all runs on the task queue, payloads decoded with the client's codec. */
+export async function messageEntries(client: Client, taskQueue: string, minRuns: number): Promise<Map<string, number>> {
+  const runs = await listRuns(client, taskQueue, minRuns);
+  const codecs = client.options.loadedDataConverter.payloadCodecs;
+  const codec = {
+    encode: (payloads: Payload[]) => Promise.resolve(payloads),
+    async decode(payloads: Payload[]) {
+      for (const c of [...codecs].reverse()) payloads = await c.decode(payloads);
+      return payloads;
+    },
+  };
+  const entries = new Map<string, number>();
+  const histories = await mapLimit(runs, 16, async ({ workflowId, runId }) => (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? []);
+  for (const events of histories) addEntries((await decodePayloadsInPlace(events, codec)) as EventLike[], entries);
+  return entries;
+}
