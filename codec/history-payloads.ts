@@ -42,6 +42,19 @@ export async function decodePayloadsInPlace<T>(tree: T, codec: PayloadCodec): Pr
   return tree;
 }
 
+/** The SDK core's patch record: a patch id and a flag, nothing else (anything more is reported). */
+function isPatchRecord(text: string): boolean {
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+    const keys = Object.keys(value).sort();
+    const { id, deprecated } = value as { id?: unknown; deprecated?: unknown };
+    return keys.join(',') === 'deprecated,id' && typeof id === 'string' && /^[a-z0-9-]{1,64}$/.test(id) && typeof deprecated === 'boolean';
+  } catch {
+    return false;
+  }
+}
+
 /** What the Temporal server itself writes as the details of an activity cancelled before it started. */
 const SERVER_NOT_STARTED = JSON.stringify('ACTIVITY_ID_NOT_STARTED');
 
@@ -51,7 +64,8 @@ const EMPTY_OBJECT = '{}';
 /**
  * Payloads that are not encrypted although the codec sees every payload the relay writes, except where Temporal
  * never runs the codec: search attributes (the visibility store indexes them), headers (no relay data), the
- * SDK core's own record of a local activity (a marker's `data`: sequence number, activity type, times), the
+ * SDK core's own record of a local activity (a marker's `data`: sequence number, activity type, times) and of a
+ * patch (a `core_patch` marker's `patch-data`: exactly `{"id": <the patch id>, "deprecated": <boolean>}`), the
  * server's own note on an activity cancelled before it started (`"ACTIVITY_ID_NOT_STARTED"`), and a signal
  * whose input is the empty JSON object `{}` (an operator's batch redrive from the Temporal CLI: it holds nothing).
  */
@@ -64,6 +78,7 @@ export function clearPayloadSlots(tree: unknown): PayloadSlot[] {
     const data = () => Buffer.from(slot.payload.data ?? []).toString('utf8');
     const serverNote = follows('activityTaskCanceledEventAttributes', 'details') && data() === SERVER_NOT_STARTED;
     const emptySignal = follows('workflowExecutionSignaledEventAttributes', 'input') && data().trim() === EMPTY_OBJECT;
-    return !(at('searchAttributes') || at('header') || markerData || serverNote || emptySignal);
+    const patch = follows('markerRecordedEventAttributes', 'details', 'patch-data') && isPatchRecord(data());
+    return !(at('searchAttributes') || at('header') || markerData || serverNote || emptySignal || patch);
   });
 }
