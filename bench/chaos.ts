@@ -184,6 +184,7 @@ async function main(): Promise<number> {
       serverDowntimes: monkey.serverRestarts.map((r) => ({ fromMs: r.stoppedAtMs, toMs: r.readyAtMs ?? Date.now() })),
       slowAnswerMs: CHAOS_SLOW_MS,
       enteredAtMs: await messageEntries(client, taskQueue, userIds.length),
+      settleWindowMs: plan.settleWindowMs,
     };
     const facts: ChaosFacts = {
       command: `npm run chaos -- ${argv.join(' ')}`.trim(),

@@ -42,10 +42,13 @@ export interface Evidence {
   slowAnswerMs: number;
   /**
    * When each message (by the harness's message id, unique across users) first entered its user's workflow
-   * history (bench/message-entries.ts). An event that entered only after the vendor received a later one
-   * could not be ordered before it by anyone: a late arrival, not an order violation.
+   * history (bench/message-entries.ts). An event that entered only after the vendor received a later one, and
+   * after that later event's settle window (`settleWindowMs`, counted from when it happened), could not be
+   * ordered before it: a late arrival, not an order violation.
    */
   enteredAtMs?: ReadonlyMap<string, number>;
+  /** policy.settleWindow of the run: the relay orders what reaches it within this long of the later event. */
+  settleWindowMs?: number;
 }
 
 /** A kill this long after the vendor's answer left means the worker had the answer (a network round trip on loopback is far less). */
@@ -286,7 +289,8 @@ export function checkInvariants(input: CheckInput): CheckResult {
       }
       const detail = `${d.vendor} got ${d.messageId} (${new Date(d.occurredAtMs).toISOString()}) after ${newest.d.messageId} (${new Date(newest.d.occurredAtMs).toISOString()}) for ${d.userId}`;
       const entered = input.evidence.enteredAtMs?.get(d.messageId);
-      if (entered !== undefined && entered > newest.r.receivedAtMs) {
+      const promisedUntil = newest.d.occurredAtMs + (input.evidence.settleWindowMs ?? 0);
+      if (entered !== undefined && entered > newest.r.receivedAtMs && entered > promisedUntil) {
         lateArrivals += 1;
         sample(
           'lateArrival',

@@ -209,7 +209,7 @@ describe('checkInvariants', () => {
     expect(result).toMatchObject({ orderViolations: 2, earlySends: 1, refundsBeforePurchase: 1, unexpectedRequests: 1 });
   });
 
-  it('an earlier event that entered the workflow only after the vendor had the later one is a late arrival, not a violation', () => {
+  it('an earlier event that entered the workflow only after the vendor had the later one (and past its settle window) is a late arrival', () => {
     const ds = intended(message('first', T0 + 1_000), message('second', T0 + 1_500)).filter((d) => d.vendor === 'appsflyer');
     const records = [rec(on(ds, 'appsflyer', 'second'), T0 + 70_000), rec(on(ds, 'appsflyer', 'first'), T0 + 75_000)];
     // The client's call for 'first' got through only after 'second' was sent (an outage in between).
@@ -229,6 +229,17 @@ describe('checkInvariants', () => {
     // In the workflow before the vendor had the later one: the relay had both, so the inversion is its own.
     const own = checkInvariants({ intended: ds, records, evidence: { ...NO_EVIDENCE, enteredAtMs: new Map([['first', T0 + 69_999]]) } });
     expect(own).toMatchObject({ orderViolations: 1, lateArrivals: 0 });
+    // After the vendor had 'second' but within its settle window (2 s from when it happened): the relay promises
+    // to order what reaches it that soon, so waiting was its job (policy.settleLoneEvents false loses this bet).
+    const withinWindow = { ...NO_EVIDENCE, settleWindowMs: 2_000, enteredAtMs: new Map([['first', T0 + 72_000]]) };
+    const recordsEarly = [rec(on(ds, 'appsflyer', 'second'), T0 + 1_700), rec(on(ds, 'appsflyer', 'first'), T0 + 75_000)];
+    expect(
+      checkInvariants({ intended: ds, records: recordsEarly, evidence: { ...withinWindow, enteredAtMs: new Map([['first', T0 + 2_000]]) } }),
+    ).toMatchObject({
+      orderViolations: 1,
+      lateArrivals: 0,
+    });
+    expect(checkInvariants({ intended: ds, records, evidence: withinWindow })).toMatchObject({ orderViolations: 0, lateArrivals: 1 });
     // Without the evidence nothing is excused.
     expect(checkInvariants({ intended: ds, records, evidence: NO_EVIDENCE })).toMatchObject({ orderViolations: 1, lateArrivals: 0 });
   });
