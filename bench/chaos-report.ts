@@ -8,6 +8,7 @@ import type { DriveResult } from './driver';
 import type { RefusalCheck } from './chaos-expected';
 import { DUPLICATE_CAUSES, type CheckResult } from './invariants';
 import { machine } from './bench-report';
+import type { ReplayFailure } from './replay-failures';
 import type { KillRecord } from './worker-supervisor';
 
 export interface ChaosFacts {
@@ -30,6 +31,8 @@ export interface ChaosFacts {
   refusals: RefusalCheck;
   relay: { deadLetters: number; pending: number; rejectedMessages: number; duplicateMessages: number; unreachable: number };
   check: CheckResult;
+  /** Workflow tasks that failed because a history did not replay (bench/replay-failures.ts). */
+  replayFailures: ReplayFailure[];
 }
 
 /**
@@ -43,9 +46,16 @@ export function chaosFailures(f: {
   crashes: number;
   refusals: RefusalCheck;
   relay: ChaosFacts['relay'];
+  replayFailures: readonly ReplayFailure[];
 }): string[] {
+  const stuck = [...new Set(f.replayFailures.map((r) => r.workflowId))];
   return [
     ...f.check.failures,
+    ...(stuck.length > 0
+      ? [
+          `${stuck.length} user workflow(s) failed a workflow task on nondeterminism (the history did not replay), e.g. ${stuck[0]}: ${f.replayFailures[0]?.message}`,
+        ]
+      : []),
     ...(f.complete ? [] : ['the relay did not deliver everything before the stall timeout']),
     ...(f.crashes > 0 ? [`the worker died ${f.crashes} time(s) without being killed (see worker-*.log in the run directory)`] : []),
     ...(f.refusals.notRefused.length > 0
@@ -105,6 +115,8 @@ export function chaosJson(f: ChaosFacts): Record<string, unknown> {
       valid_refused: f.refusals.validRefused,
       valid_refused_samples: f.refusals.validRefusedSamples,
     },
+    replay_failures: f.replayFailures.length,
+    replay_failure_samples: f.replayFailures.slice(0, 10),
     order_violations: c.orderViolations,
     late_arrivals: c.lateArrivals,
     late_arrival_meaning:
@@ -164,6 +176,7 @@ export function chaosText(json: Record<string, unknown>): string {
       `${j.duplicates} (${j.unexplained_duplicates}) by cause ${JSON.stringify(j.duplicates_by_cause)}; per 10,000 deliveries ${j.duplicates_per_10k} ${JSON.stringify(j.duplicates_per_10k_by_cause)}`,
     ],
     ['bad messages refused', `${(j.bad_messages as { refused: number }).refused} of ${(j.bad_messages as { sent: number }).sent}`],
+    ['replay failures (nondeterminism)', j.replay_failures],
     ['order violations (late arrivals)', `${j.order_violations} (${j.late_arrivals})`],
     ['early sends (before the gate)', j.early_sends],
     ['refunds before purchase', j.refunds_before_purchase],

@@ -21,8 +21,8 @@ import { parseOptions } from './cli-args';
 import { DeliveryWatch } from './delivery-watch';
 import { Driver } from './driver';
 import { mapLimit } from './histories';
+import { readChaosHistories } from './chaos-histories';
 import { checkInvariants } from './invariants';
-import { messageEntries } from './message-entries';
 import { Cleanup } from './processes';
 import { Progress, say } from './progress';
 import { relaySender, SentLog, type SendApi } from './relay-sender';
@@ -178,12 +178,13 @@ async function main(): Promise<number> {
     const statusList = await mapLimit(userIds, 16, (id) => relay.status(id).catch(() => undefined));
     const statuses = new Map<string, UserStatus | undefined>(userIds.map((id, i) => [id, statusList[i]]));
     const intended = intendedDeliveries(log, installs, appConfig.apps, plan.postInstallDelayMs);
+    const histories = await readChaosHistories(client, taskQueue, userIds.length);
     const evidence = {
       attempts: readAttemptLog(attemptLog),
       kills: monkey.killLog,
       serverDowntimes: monkey.serverRestarts.map((r) => ({ fromMs: r.stoppedAtMs, toMs: r.readyAtMs ?? Date.now() })),
       slowAnswerMs: CHAOS_SLOW_MS,
-      enteredAtMs: await messageEntries(client, taskQueue, userIds.length),
+      enteredAtMs: histories.enteredAtMs,
       settleWindowMs: plan.settleWindowMs,
     };
     const facts: ChaosFacts = {
@@ -209,6 +210,7 @@ async function main(): Promise<number> {
         unreachable: statusList.filter((s) => s === undefined).length,
       },
       check: checkInvariants({ intended, records: watch.records, evidence }),
+      replayFailures: histories.replayFailures,
     };
     // The raw material of the verdict, for a look afterwards: the emulator's record, the attempt log is beside it.
     fs.writeFileSync(path.join(runDir, 'records.jsonl'), watch.records.map((r) => JSON.stringify(r)).join('\n'));

@@ -1,11 +1,8 @@
 // When each message first entered its user's workflow history: the server's time of the signal event or
-// the accepted-update event that brought it (the earliest, when the harness sent it more than once). The
+// the accepted-update event that brought it (the earliest, when the harness sent it more than once). Pure. The
 // chaos verdict uses it to tell an order inversion the relay caused from one it could not prevent: the earlier
 // event reached the workflow only after the vendor had the later one (a client retrying through an outage).
-import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
-import { decodePayloadsInPlace } from '../codec/history-payloads';
-import { mapLimit, listRuns } from './histories';
 
 /** The messages that carry an event or a refund (signal and update names alike). */
 const MESSAGE_NAMES = new Set(['track', 'adRevenue', 'refund']);
@@ -33,8 +30,8 @@ function idOf(payload: Payload | undefined): string | undefined {
 }
 
 /** Adds each message one history brought in (payloads decoded) to `into`, keeping the earliest time. Pure. */
-export function addEntries(events: readonly EventLike[], into: Map<string, number>): void {
-  for (const event of events) {
+export function addEntries(events: readonly unknown[], into: Map<string, number>): void {
+  for (const event of events as readonly EventLike[]) {
     const signal = event.workflowExecutionSignaledEventAttributes;
     const update = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input;
     const payload = signal
@@ -50,21 +47,4 @@ export function addEntries(events: readonly EventLike[], into: Map<string, numbe
     const known = into.get(id);
     if (known === undefined || at < known) into.set(id, at);
   }
-}
-
-/** Every message's first entry across all runs on the task queue, payloads decoded with the client's codec. */
-export async function messageEntries(client: Client, taskQueue: string, minRuns: number): Promise<Map<string, number>> {
-  const runs = await listRuns(client, taskQueue, minRuns);
-  const codecs = client.options.loadedDataConverter.payloadCodecs;
-  const codec = {
-    encode: (payloads: Payload[]) => Promise.resolve(payloads),
-    async decode(payloads: Payload[]) {
-      for (const c of [...codecs].reverse()) payloads = await c.decode(payloads);
-      return payloads;
-    },
-  };
-  const entries = new Map<string, number>();
-  const histories = await mapLimit(runs, 16, async ({ workflowId, runId }) => (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? []);
-  for (const events of histories) addEntries((await decodePayloadsInPlace(events, codec)) as EventLike[], entries);
-  return entries;
 }

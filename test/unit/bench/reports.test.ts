@@ -47,10 +47,10 @@ describe('chaosFailures', () => {
   const refusals = { badSent: 3, refused: 3, notRefused: [], validRefused: 0, validRefusedSamples: [] };
 
   it('passes a complete run with clean invariants, every bad message refused and a clean relay', () => {
-    expect(chaosFailures({ check: { failures: [] }, complete: true, crashes: 0, refusals, relay })).toEqual([]);
+    expect(chaosFailures({ check: { failures: [] }, complete: true, crashes: 0, refusals, relay, replayFailures: [] })).toEqual([]);
   });
 
-  it('fails on broken invariants, an incomplete run, a worker crash, a bad message taken, a valid one refused, and any dead letter', () => {
+  it('fails on broken invariants, a history that did not replay, an incomplete run, a worker crash, a bad message taken, a valid one refused, and any dead letter', () => {
     const broken = {
       badSent: 3,
       refused: 2,
@@ -65,9 +65,14 @@ describe('chaosFailures', () => {
         crashes: 1,
         refusals: broken,
         relay: { ...relay, deadLetters: 2, unreachable: 3 },
+        replayFailures: [
+          { workflowId: 's2s-user-u7', message: 'Nondeterminism error: Update machine does not handle this event' },
+          { workflowId: 's2s-user-u7', message: 'Nondeterminism error: again' },
+        ],
       }),
     ).toEqual([
       '1 deliveries lost',
+      '1 user workflow(s) failed a workflow task on nondeterminism (the history did not replay), e.g. s2s-user-u7: Nondeterminism error: Update machine does not handle this event',
       'the relay did not deliver everything before the stall timeout',
       'the worker died 1 time(s) without being killed (see worker-*.log in the run directory)',
       "1 of 3 bad messages were not refused as expected (e.g. u1.x4 overRefund: not among the user's rejections)",
