@@ -120,7 +120,7 @@ export function chaosJson(f: ChaosFacts): Record<string, unknown> {
     order_violations: c.orderViolations,
     late_arrivals: c.lateArrivals,
     late_arrival_meaning:
-      'out of event-time order only because the earlier event entered the user workflow after the vendor had received the later one (not a violation)',
+      'out of event-time order only because the earlier event entered the user workflow after the vendor had received the later one and past its settle window (not a violation)',
     early_sends: c.earlySends,
     refunds_before_purchase: c.refundsBeforePurchase,
     vendor_rejections: {

@@ -85,7 +85,7 @@ export interface CheckResult {
   /** Accepted requests whose content differs from the intended delivery's. */
   contentMismatches: number;
   orderViolations: number;
-  /** Out of event-time order because the earlier event entered the workflow after the vendor had the later one. */
+  /** Out of event-time order because the earlier event entered the workflow after the vendor had the later one, past its settle window. */
   lateArrivals: number;
   earlySends: number;
   refundsBeforePurchase: number;

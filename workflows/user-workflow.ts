@@ -28,9 +28,8 @@ function refusal(error: unknown): unknown {
 }
 
 export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
-  const user = new User(input.userId, defaultSettings(wf.workflowInfo().taskQueue), input.snapshot);
-  // Asked before any handler is set, so it is the run's first command, live and on replay.
-  user.handlersFirst = handlersFirst();
+  // handlersFirst() is asked before any handler is set, so its marker is the run's first command, live and on replay.
+  const user = new User(input.userId, defaultSettings(wf.workflowInfo().taskQueue), input.snapshot, { handlersFirst: handlersFirst() });
 
   /** The contract's checks with what the user knows, then the user's own (right user, room, known purchase). */
   const check = <K extends MessageName>(name: K, raw: unknown): MessageOf<K> => {

@@ -67,10 +67,11 @@ export class User implements UserFacts {
   /** Update handlers running or just answered: no send inside the workflow task then. */
   readonly updates = new UpdateWatch();
   /** The main loop waits for running handlers before it acts (workflows/handlers-first.ts); off for older runs. */
-  handlersFirst = false;
+  private readonly handlersFirst: boolean;
 
-  constructor(userId: string, settings: WorkflowSettings, snapshot?: UserSnapshot) {
+  constructor(userId: string, settings: WorkflowSettings, snapshot?: UserSnapshot, options: { handlersFirst?: boolean } = {}) {
     this.userId = userId;
+    this.handlersFirst = options.handlersFirst ?? false;
     this.settings = snapshot?.settings ?? settings;
     this.install = snapshot?.install;
     this.seq = snapshot?.seq ?? 0;

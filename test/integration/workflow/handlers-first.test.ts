@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { PROJECT_ROOT } from '../../../worker/paths';
+import { HANDLERS_FIRST_PATCH } from '../../../workflows/handlers-first';
 import { purchase, refund, secondsAgo } from '../../helpers/events';
 import { replayTaskQueue, userRuns } from '../../helpers/histories';
 import { startRelay, waitFor, type RelayHarness } from '../../helpers/relay';
@@ -43,7 +44,10 @@ describe('handlers answer before the main loop acts', () => {
     const [run] = await userRuns(relay.temporal, install.userId);
     const events = (await relay.temporal.workflow.getHandle(run!.workflowId, run!.runId).fetchHistory()).events ?? [];
     const types = events.map((e) => e.eventType);
-    expect(events[4]?.markerRecordedEventAttributes?.markerName, 'the run asks for the rule in its first task').toBe('core_patch');
+    const marker = events[4]?.markerRecordedEventAttributes;
+    expect(marker?.markerName, 'the run asks for the rule in its first task').toBe('core_patch');
+    const patch = marker?.details?.['patch-data']?.payloads?.[0]?.data;
+    expect(JSON.parse(Buffer.from(patch ?? []).toString('utf8'))).toEqual({ id: HANDLERS_FIRST_PATCH, deprecated: false });
     const accepted = events.map((e, i) => (e.eventType === E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED ? i : -1)).filter((i) => i >= 0);
     const last = accepted[accepted.length - 1]!;
     expect(types.slice(last, last + 3)).toEqual([
