@@ -60,6 +60,12 @@ export interface DeliveryItem {
   resend?: boolean;
   /** When this delivery was first handed to a send activity (workflow time): bounds retries across activities. */
   firstAttemptAtMs?: number;
+  /**
+   * Attempts made by send activities a drain interrupted (a continue-as-new): the next activity's attempts continue
+   * the count (SendBatchInput.priorAttempts), so a dead letter says how many attempts were made in all. Known
+   * from the lane's failure reports (best effort) and the interrupted attempt's own failure: at most the true count.
+   */
+  attemptsMade?: number;
 }
 
 const DAY_MS = 86_400_000;

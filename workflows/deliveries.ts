@@ -17,7 +17,7 @@ import { Lane } from './lane';
 import { countOutcome, recordGateWait } from './metrics';
 import { displayName, OutcomeLog } from './outcomes';
 import type { Purchases } from './purchases';
-import { Sender, type BatchDone, type BatchRequest } from './sender';
+import { interruptedAttempts, Sender, type BatchDone, type BatchRequest } from './sender';
 import { activitySummary, gateAtMs } from './status-view';
 
 type FinalOutcome = Exclude<DeliveryOutcome, 'pending'>;
@@ -142,7 +142,9 @@ export class Deliveries {
       recordGateWait(destination, plan.batch, nowMs);
       for (const p of plan.batch) p.item.firstAttemptAtMs ??= nowMs;
       const items = plan.batch.map((p) => p.item);
-      const input = { app: install.app, user: install, items, deadlineMs: plan.deadlineMs };
+      // The batch's attempts are its head's: a batch retried after a drain continues the head's count.
+      const priorAttempts = items[0]?.attemptsMade ?? 0;
+      const input = { app: install.app, user: install, items, deadlineMs: plan.deadlineMs, ...(priorAttempts > 0 ? { priorAttempts } : {}) };
       requests.push({
         destination,
         batch: plan.batch,
@@ -169,6 +171,7 @@ export class Deliveries {
     const lane = this.lanes[destination];
     const nowMs = workflowNow();
     const app = this.settings().app;
+    const lastReport = lane.retrying;
     lane.retrying = undefined;
     if (done.result) {
       const possiblyAccepted = new Set(done.result.possiblyAccepted ?? []);
@@ -185,6 +188,9 @@ export class Deliveries {
       if (verdict.kind === 'interrupted') {
         // The drain cancelled it: the items stay queued; an attempt on a worker that died may have reached the vendor.
         for (const p of batch) p.item.resend = true;
+        const head = (batch[0] as Pending).item;
+        const attempts = interruptedAttempts(head, verdict.attempt, lastReport);
+        if (attempts > 0) head.attemptsMade = attempts;
       } else {
         const head = batch[0] as Pending;
         lane.remove(head);
@@ -241,7 +247,7 @@ export class Deliveries {
 
   /** Puts a dead-lettered delivery back in its lane, fresh: no restamp (the late policy applies again), retries counted anew. */
   requeue(letter: DeadLetterRecord & { item: DeliveryItem }, seq: number, nowMs: number): void {
-    const { sendAtMs: _restamp, firstAttemptAtMs: _first, resend: _resend, ...item } = letter.item;
+    const { sendAtMs: _restamp, firstAttemptAtMs: _first, resend: _resend, attemptsMade: _attempts, ...item } = letter.item;
     const message = item.message;
     const waitFor =
       item.destination === 'appsflyer' && message.kind === 'refund' ? this.purchases.get(message.refund.purchaseEventId)?.appsflyerDeliveryId : undefined;

@@ -17,6 +17,7 @@ import type { Policy } from '../domain/config';
 import {
   type CombinedSendInput,
   type CombinedSendResult,
+  type DeliveryItem,
   type Destination,
   type SendActivities,
   type SendBatchInput,
@@ -117,7 +118,7 @@ export class Sender {
           this.onRetrying(first.report);
           await this.scope(destination).run(() => wf.sleep(first.delay));
         }
-        // After the first attempt, the vendor's activity continues its count (attempt 2 on), as a resend.
+        // After the first attempt, the vendor's activity continues its count, as a resend.
         done = { destination, batch, result: await this.scope(destination).run(() => this.activity(request, first ? workflowNow() : nowMs, first ? 1 : 0)) };
       }
     } catch (error) {
@@ -160,10 +161,14 @@ export class Sender {
     });
   }
 
-  /** The send activity on the vendor's task queue, with Temporal's durable retries up to the batch's deadline. */
-  private activity(request: BatchRequest, nowMs: number, priorAttempts: number): Promise<SendBatchResult> {
+  /**
+   * The send activity on the vendor's task queue, with Temporal's durable retries up to the batch's deadline.
+   * `firstAttempts`: attempts made in this run's first attempt, added to those of earlier runs (input.priorAttempts).
+   */
+  private activity(request: BatchRequest, nowMs: number, firstAttempts: number): Promise<SendBatchResult> {
     const { destination, deadlineMs, policy } = request;
     const retry = policy.retry;
+    const priorAttempts = (request.input.priorAttempts ?? 0) + firstAttempts;
     const input: SendBatchInput = priorAttempts > 0 ? { ...request.input, priorAttempts } : request.input;
     return ACTIVITY[destination].executeWithOptions(
       {
@@ -198,7 +203,8 @@ export class Sender {
 }
 
 export type SendFailureVerdict =
-  | { kind: 'interrupted' }
+  /** `attempt`: the delivery's attempt that failed as the drain cancelled it, when the failure says. */
+  | { kind: 'interrupted'; attempt?: number }
   | { kind: 'opted-out'; status?: number; message: string }
   | { kind: 'dead-letter'; reason: string; status?: number; detail: string; attempts?: number };
 
@@ -232,12 +238,21 @@ export function firstAttemptFailure(request: BatchRequest, error: unknown): Firs
   const report: LaneFailureReport = {
     destination: request.destination,
     deliveryId: details?.deliveryId ?? (request.batch[0] as Pending).item.deliveryId,
-    attempt: 1,
+    attempt: details?.attempt ?? (request.input.priorAttempts ?? 0) + 1,
     type: (app?.type as SendFailureType | undefined) ?? SendFailureType.transient,
     ...(details?.status !== undefined ? { status: details.status } : {}),
     answer: details?.message ?? app?.message ?? (error instanceof ActivityFailure && error.cause ? error.cause.message : String(error)),
   };
   return { kind: 'retry', report, delay: app?.nextRetryDelay ?? request.policy.retry.initialInterval };
+}
+
+/**
+ * How many attempts an interrupted batch's head has had in all: what it had before, the attempt that failed as the
+ * drain cancelled it, or the lane's last failure report of it (the drain met the activity between attempts).
+ */
+export function interruptedAttempts(head: DeliveryItem, failedAttempt: number | undefined, lastReport: LaneFailureReport | undefined): number {
+  const reported = lastReport?.deliveryId === head.deliveryId ? lastReport.attempt : 0;
+  return Math.max(head.attemptsMade ?? 0, failedAttempt ?? 0, reported);
 }
 
 /** The ApplicationFailure a part of the combined first attempt would have thrown. */
@@ -259,10 +274,10 @@ function failureOf(error: unknown): ApplicationFailure | undefined {
 }
 
 export function sendFailureVerdict(destination: Destination, error: unknown, cancelled: boolean): SendFailureVerdict {
-  if (cancelled || interruptedByCancel(error)) return { kind: 'interrupted' };
-  const cause = error instanceof ActivityFailure ? error.cause : error;
   const app = failureOf(error);
   const details = app?.details?.[0] as SendFailureDetails | undefined;
+  if (cancelled || interruptedByCancel(error)) return { kind: 'interrupted', ...(details?.attempt !== undefined ? { attempt: details.attempt } : {}) };
+  const cause = error instanceof ActivityFailure ? error.cause : error;
   const status = details?.status;
   const message = details?.message ?? app?.message ?? (cause instanceof Error ? cause.message : String(cause));
   if (app?.type === SendFailureType.optedOut) return { kind: 'opted-out', ...(status !== undefined ? { status } : {}), message };

@@ -6,7 +6,8 @@ import { ActivityFailure, ApplicationFailure, CancelledFailure, RetryState, Time
 import { DEFAULT_POLICY, type Policy } from '../../../domain/config';
 import { SendFailureType } from '../../../domain/errors';
 import type { Pending } from '../../../domain/snapshot';
-import { firstAttemptFailure, inWorkflowTask, sendFailureVerdict, type BatchRequest } from '../../../workflows/sender';
+import { firstAttemptFailure, interruptedAttempts, inWorkflowTask, sendFailureVerdict, type BatchRequest } from '../../../workflows/sender';
+import type { DeliveryItem } from '../../../domain/delivery';
 
 const failure = (type: string, details: object | undefined, nonRetryable = true) =>
   ApplicationFailure.create({ message: 'failed', type, nonRetryable, ...(details ? { details: [details] } : {}) });
@@ -17,9 +18,10 @@ const details = (over: object = {}) => ({ deliveryId: 'dlv_adj_1', status: 400, 
 describe('sendFailureVerdict', () => {
   it('a drain that cancelled the activity (or a retryable attempt ended by the cancel) is no outcome', () => {
     expect(sendFailureVerdict('adjust', new CancelledFailure('cancelled'), true)).toEqual({ kind: 'interrupted' });
-    expect(sendFailureVerdict('adjust', activityFailure(failure(SendFailureType.transient, details(), false), RetryState.CANCEL_REQUESTED), false)).toEqual({
-      kind: 'interrupted',
-    });
+    // The attempt that failed as the drain cancelled it counts: the next run's activity continues after it.
+    expect(
+      sendFailureVerdict('adjust', activityFailure(failure(SendFailureType.transient, details({ attempt: 4 }), false), RetryState.CANCEL_REQUESTED), false),
+    ).toEqual({ kind: 'interrupted', attempt: 4 });
     expect(
       sendFailureVerdict('adjust', activityFailure(new TimeoutFailure('start-to-close', undefined, 'START_TO_CLOSE'), RetryState.CANCEL_REQUESTED), false),
     ).toEqual({ kind: 'interrupted' });
@@ -155,6 +157,14 @@ describe("firstAttemptFailure (a lane's part of the combined first attempt faile
     });
   });
 
+  it("continues the delivery's attempt count: the activity's own, or the attempts made before this run", () => {
+    const transient = failure(SendFailureType.transient, details({ attempt: 9 }), false);
+    expect(firstAttemptFailure(request(), localFailure(transient))).toMatchObject({ report: { attempt: 9 } });
+    const noDetails = localFailure(new TimeoutFailure('start-to-close', undefined, 'START_TO_CLOSE'));
+    const resent = request({ input: { priorAttempts: 6 } as BatchRequest['input'] });
+    expect(firstAttemptFailure(resent, noDetails)).toMatchObject({ kind: 'retry', report: { attempt: 7 } });
+  });
+
   it('retries a local attempt that timed out or failed without an answer', () => {
     const timedOut = firstAttemptFailure(request(), localFailure(new TimeoutFailure('start-to-close', undefined, 'START_TO_CLOSE')));
     expect(timedOut).toMatchObject({ kind: 'retry', report: { deliveryId: 'dlv_adj_1', type: SendFailureType.transient, answer: 'start-to-close' } });
@@ -165,6 +175,28 @@ describe("firstAttemptFailure (a lane's part of the combined first attempt faile
     expect(firstAttemptFailure(request(), rejected)).toEqual({ kind: 'final', error: rejected });
     const cancelled = localFailure(new CancelledFailure('cancelled'));
     expect(firstAttemptFailure(request(), cancelled)).toEqual({ kind: 'final', error: cancelled });
+  });
+});
+
+describe('interruptedAttempts (a drain cancelled the send: how many attempts the head has had)', () => {
+  const head = (attemptsMade?: number) => ({ deliveryId: 'dlv_adj_1', ...(attemptsMade !== undefined ? { attemptsMade } : {}) }) as DeliveryItem;
+  const report = (deliveryId: string, attempt: number) => ({
+    destination: 'adjust' as const,
+    deliveryId,
+    attempt,
+    type: SendFailureType.transient,
+    answer: '503',
+  });
+
+  it('takes the attempt that failed with the cancel, or the last report of this delivery when the cancel met a backoff', () => {
+    expect(interruptedAttempts(head(), 3, report('dlv_adj_1', 2))).toBe(3);
+    expect(interruptedAttempts(head(), undefined, report('dlv_adj_1', 2))).toBe(2);
+  });
+
+  it("never counts down, and ignores another delivery's report", () => {
+    expect(interruptedAttempts(head(5), undefined, report('dlv_adj_1', 2))).toBe(5);
+    expect(interruptedAttempts(head(), undefined, report('dlv_adj_2', 8))).toBe(0);
+    expect(interruptedAttempts(head(), undefined, undefined)).toBe(0);
   });
 });
 
