@@ -3,7 +3,7 @@
 // with a typed ApplicationFailure (SendFailureType + SendFailureDetails) so Temporal retries it durably.
 // The delivery ledger (injected) is asked first: an item it records as accepted is not sent again but
 // answered with its original receipt; every acceptance is recorded in it before the activity returns.
-import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, Context, type Info } from '@temporalio/activity';
 import { msOptionalToNumber } from '@temporalio/common/lib/time';
 import type { LoadedConfig, RelayConfig } from '../domain/config';
 import {
@@ -99,7 +99,14 @@ export function createSendActivities(loaded: LoadedConfig, options: SendActivity
         durationMs: 0,
         warnings: [],
       };
-      const decision = decide(outcome, attempt, Date.now() - (first.firstAttemptAtMs ?? context.info.scheduledTimestampMs), input.deadlineMs, loaded);
+      const decision = decide(
+        outcome,
+        attempt,
+        context.info,
+        Date.now() - (first.firstAttemptAtMs ?? context.info.scheduledTimestampMs),
+        input.deadlineMs,
+        loaded,
+      );
       context.log.error('s2s delivery ledger unavailable: batch not sent, retried', { ...base, deliveryId: first.deliveryId, reason: outcome.message });
       throw failure(vendor, first, outcome, decision);
     }
@@ -190,7 +197,7 @@ export function createSendActivities(loaded: LoadedConfig, options: SendActivity
       const decision =
         outcome.ok || index > 0
           ? undefined
-          : decide(outcome, attempt, Date.now() - (item.firstAttemptAtMs ?? info.scheduledTimestampMs), input.deadlineMs, loaded);
+          : decide(outcome, attempt, info, Date.now() - (item.firstAttemptAtMs ?? info.scheduledTimestampMs), input.deadlineMs, loaded);
       log(context, base, item, outcome, decision);
       if (outcome.ok) {
         receipts.push(outcome.receipt);
@@ -226,9 +233,13 @@ function unanswered(outcome: ItemOutcome): boolean {
 }
 type Decided = RetryDecision & { attempt: number; elapsedMs: number };
 
-function decide(outcome: Failed, attempt: number, elapsedMs: number, deadlineMs: number | undefined, loaded: LoadedConfig): Decided {
+/**
+ * `attempt`: the delivery's (reported); the retry delay Temporal will wait next follows this activity's own attempt
+ * (context.info.attempt), which restarts at 1 in each activity.
+ */
+function decide(outcome: Failed, attempt: number, info: Info, elapsedMs: number, deadlineMs: number | undefined, loaded: LoadedConfig): Decided {
   const input = {
-    attempt,
+    attempt: info.attempt,
     elapsedMs,
     ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}),
     ...(deadlineMs !== undefined ? { msToDeadline: deadlineMs - Date.now() } : {}),

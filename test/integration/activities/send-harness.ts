@@ -37,12 +37,12 @@ export const RETRY = {
 export const HTTP = { connections: 4, connectTimeout: '1s', headersTimeout: '1s', bodyTimeout: '1s' };
 export const WRONG_AF_KEY = 'wrong-appsflyer-key-123';
 
-export function relayConfig(emulatorUrl: string): RelayConfigInput {
+export function relayConfig(emulatorUrl: string, retry: Partial<typeof RETRY> = {}): RelayConfigInput {
   const base = demoConfigInput(emulatorUrl) as { apps: Record<string, Record<string, unknown>> } & RelayConfigInput;
   const ios = base.apps['demo-ios'] as { adjust: { events: Record<string, unknown> } };
   ios.adjust.events.broken = { token: 'zzzzzz' };
   base.apps['wrong-key'] = { platform: 'ios', appsflyer: { appId: 'id1234567890', key: { value: WRONG_AF_KEY } } };
-  return { ...base, http: HTTP, policy: { retry: RETRY } };
+  return { ...base, http: HTTP, policy: { retry: { ...RETRY, ...retry } } };
 }
 
 export interface SendHarness {
@@ -63,13 +63,14 @@ export interface SendHarness {
 const logs: LogEntry[] = [];
 let runtimeInstalled = false;
 
-export async function startSendHarness(options: { ledger?: DeliveryLedger } = {}): Promise<SendHarness> {
+/** `retry`: the policy's retry settings the activities decide with (and the probe's default retry policy). */
+export async function startSendHarness(options: { ledger?: DeliveryLedger; retry?: Partial<typeof RETRY> } = {}): Promise<SendHarness> {
   if (!runtimeInstalled) {
     runtimeInstalled = true;
     Runtime.install({ logger: new DefaultLogger('INFO', (entry) => logs.push(entry)) });
   }
   const emulator = await startEmulator({ quiet: true });
-  const loaded = resolveAppConfig(relayConfig(emulator.url), { ...testEnv }, 'send test');
+  const loaded = resolveAppConfig(relayConfig(emulator.url, options.retry), { ...testEnv }, 'send test');
   const send = createSendActivities(loaded, { ledger: options.ledger ?? (await testLedger()) });
   const address = inject('temporalAddress');
   const encryption = readPayloadEncryption();

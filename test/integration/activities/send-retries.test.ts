@@ -172,3 +172,22 @@ describe("transient: retried with the workflow's exponential backoff", () => {
     expect(h.emulator.requests({ vendor: 'adjust' }).length).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('a delivery retried in a later activity (after a continue-as-new drain)', () => {
+  it("counts on from its earlier attempts, and judges the deadline by this activity's own backoff", async () => {
+    // Backoff 1 s for an activity's attempt 1, 20 s from its attempt 5 on.
+    const slow = await startSendHarness({ retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s' } });
+    try {
+      slow.emulator.setFaults({ appsflyer: { error5xx: 1, count: 1 } });
+      const u = user(slow.emulator, 'android');
+      // Six attempts in earlier activities; the deadline 10 s away. Temporal retries this activity's attempt 1 after
+      // 1 s, so the 500 is retried; judged by the delivery's attempt 7 (20 s), it would be dead-lettered at once.
+      const input = { ...batch(u, [sendItem(u, 'appsflyer', { resend: true })]), priorAttempts: 6, deadlineMs: Date.now() + 10_000 };
+      const outcome = await slow.probe('appsflyer', input);
+      expect(outcome.ok && outcome.result.receipts.map((r) => [r.outcome, r.attempt])).toEqual([['delivered', 8]]);
+      expect(slow.emulator.requests({ vendor: 'appsflyer' }).map((r) => r.status)).toEqual([500, 200]);
+    } finally {
+      await slow.stop();
+    }
+  });
+});
