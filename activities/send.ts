@@ -99,14 +99,8 @@ export function createSendActivities(loaded: LoadedConfig, options: SendActivity
         durationMs: 0,
         warnings: [],
       };
-      const decision = decide(
-        outcome,
-        attempt,
-        context.info,
-        Date.now() - (first.firstAttemptAtMs ?? context.info.scheduledTimestampMs),
-        input.deadlineMs,
-        loaded,
-      );
+      const elapsedMs = Date.now() - (first.firstAttemptAtMs ?? context.info.scheduledTimestampMs);
+      const decision = decide(outcome, attempt, context.info, elapsedMs, input.deadlineMs, loaded);
       context.log.error('s2s delivery ledger unavailable: batch not sent, retried', { ...base, deliveryId: first.deliveryId, reason: outcome.message });
       throw failure(vendor, first, outcome, decision);
     }
@@ -233,10 +227,7 @@ function unanswered(outcome: ItemOutcome): boolean {
 }
 type Decided = RetryDecision & { attempt: number; elapsedMs: number };
 
-/**
- * `attempt`: the delivery's (reported); the retry delay Temporal will wait next follows this activity's own attempt
- * (context.info.attempt), which restarts at 1 in each activity.
- */
+/** `attempt`: the delivery's; the next retry delay follows the activity's own (info.attempt: 1 in each activity). */
 function decide(outcome: Failed, attempt: number, info: Info, elapsedMs: number, deadlineMs: number | undefined, loaded: LoadedConfig): Decided {
   const input = {
     attempt: info.attempt,
