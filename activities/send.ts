@@ -31,6 +31,7 @@ import { redact } from './redact';
 import type { DeliveryLedger, LedgerEntry } from './ledger/ledger';
 import { AcceptanceWriter } from './ledger/writer';
 import type { RequestPacer } from './rate-limit';
+import { askOwnWorkflow, settleLanes } from './settle';
 
 export type { SendActivities };
 
@@ -62,14 +63,19 @@ export function createSendActivities(loaded: LoadedConfig, options: SendActivity
    * the other part's receipts are kept (a cancellation ends the whole activity).
    */
   const sendFirstAttempts = async (input: CombinedSendInput): Promise<CombinedSendResult> => {
+    const context = Context.current();
+    const started = Date.now();
     // A local activity's input is not in history: its result carries it (LaneAttempt.input).
-    const echo = Context.current().info.isLocal;
+    const echo = context.info.isLocal;
+    // Batches planned inside their settle window wait it out, then go only if still first (activities/settle.ts).
+    const settled = settleLanes(context, input, askOwnWorkflow(context));
     const parts = await Promise.all(
       DESTINATIONS.filter((vendor) => input[vendor]).map(async (vendor): Promise<[Destination, LaneAttempt]> => {
         const lane = input[vendor] as SendBatchInput;
         let part: LaneAttempt;
         try {
-          part = { ok: true, result: await sendOnce(vendor, lane) };
+          const deferred = await settled[vendor];
+          part = deferred !== undefined ? { ok: false, deferred } : { ok: true, result: await sendOnce(vendor, lane, started) };
         } catch (error) {
           if (error instanceof CancelledFailure) throw error;
           part = { ok: false, failure: failureData(error) };
@@ -80,9 +86,9 @@ export function createSendActivities(loaded: LoadedConfig, options: SendActivity
     return Object.fromEntries(parts);
   };
 
-  const sendOnce = async (vendor: Destination, input: SendBatchInput): Promise<SendBatchResult> => {
+  /** `started`: when the attempt's time budget began (the activity's start, before any settle wait). */
+  const sendOnce = async (vendor: Destination, input: SendBatchInput, started = Date.now()): Promise<SendBatchResult> => {
     const context = Context.current();
-    const started = Date.now();
     if (input.items.length === 0) return { receipts: [] };
     const attempt = attemptOf(context, input);
     const base = { vendor, app: input.app, userHash: userHash(input.user.userId), attempt };

@@ -97,6 +97,12 @@ export interface SendBatchInput {
    * attempt n is the delivery's attempt priorAttempts + n.
    */
   priorAttempts?: number;
+  /**
+   * Read by the combined first attempt only: the batch was planned inside its settle window (workflows/lane.ts),
+   * so the attempt waits until this time (epoch ms), then asks the workflow whether the batch is still first in
+   * its lane (the stillFirst query) and hands it back unsent if not (activities/settle.ts).
+   */
+  notBeforeMs?: number;
 }
 
 export interface DeliveryReceipt {
@@ -141,12 +147,19 @@ export interface SendFailureData {
   nextRetryDelayMs?: number;
 }
 
-/** One vendor's part of a combined first attempt: its result, or how it failed. */
 /**
- * One lane's part of the combined first attempt. Run as a local activity, it also returns the lane's input: history
- * records a local activity's result but not its input, and `s2s explain` reads the batch from there.
+ * One lane's part of the combined first attempt: its result, how it failed, or `deferred` (why it was handed back
+ * unsent: something now goes before it in its lane, see SendBatchInput.notBeforeMs). Run as a local activity, it
+ * also returns the lane's input: history records a local activity's result but not its input, and `s2s explain`
+ * reads the batch from there.
  */
-export type LaneAttempt = ({ ok: true; result: SendBatchResult } | { ok: false; failure: SendFailureData }) & { input?: SendBatchInput };
+export type LaneAttempt = ({ ok: true; result: SendBatchResult } | { ok: false; failure: SendFailureData } | { ok: false; deferred: string }) & {
+  input?: SendBatchInput;
+};
+
+/** The stillFirst query's question (each settling lane's batch, as delivery ids) and answer (per lane). */
+export type LaneBatchIds = Partial<Record<Destination, string[]>>;
+export type StillFirstAnswer = Partial<Record<Destination, boolean>>;
 
 /** The batches of the lanes that start together, one per vendor (SendActivities.sendFirstAttempts). */
 export type CombinedSendInput = Partial<Record<Destination, SendBatchInput>>;

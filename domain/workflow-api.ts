@@ -4,6 +4,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Signup } from './contract/install';
 import type { AdRevenue, Forget, Redrive, Refund, Track } from './contract/messages';
+import type { LaneBatchIds, StillFirstAnswer } from './delivery';
 import type { LaneFailureReport, UserSnapshot } from './snapshot';
 import type { ForgetAnswer, MessageAnswer, RedriveAnswer, SignupAnswer, TimelineEntry, UserStatus } from './status';
 
@@ -46,6 +47,8 @@ export const queries = {
   timeline: defineQuery<TimelineEntry[]>('timeline'),
   /** The whole carried state, for `s2s recover` of a closed run. */
   snapshot: defineQuery<UserSnapshot>('snapshot'),
+  /** From the combined first attempt, at the end of its settle window: is each lane's batch still first (activities/settle.ts)? */
+  stillFirst: defineQuery<StillFirstAnswer, [LaneBatchIds]>('stillFirst'),
 };
 
 /** What each handler takes, shown in the Temporal UI (its "Send an Update" dialog) and the workflow metadata. */
@@ -63,4 +66,5 @@ export const HANDLER_DESCRIPTIONS = {
   status: 'Install state, gate, both lanes, dead letters and counters.',
   timeline: 'Every delivery kept, per vendor, with its outcome and the time sent.',
   snapshot: 'The whole state carried across continue-as-new (for s2s recover).',
+  stillFirst: 'Internal: whether each lane\'s batch {"adjust"?:[deliveryIds],"appsflyer"?:[...]} is still first in its lane (asked by the first send attempt).',
 } as const;

@@ -45,11 +45,15 @@ export function relayActivityInterceptors(options: RelayInterceptorOptions): Act
           // The combined first attempt: each vendor's part counted as its own send; its failures are data.
           const parts = (input.args[0] ?? {}) as CombinedSendInput;
           attributes = combinedLogAttributes(parts, options);
+          const startedAt = Date.now();
           const result = (await next(input)) as CombinedSendResult;
           for (const [part, attempt] of Object.entries(result ?? {}) as Array<[Destination, LaneAttempt]>) {
-            if (attempt.ok) recordResult(ctx, part, attempt.result, performance.now() - started);
+            if ('deferred' in attempt) continue; // handed back unsent (activities/settle.ts): no send to count
+            // A part that first waited out its settle window is timed from the end of that wait.
+            const tookMs = Date.now() - Math.max(startedAt, parts[part]?.notBeforeMs ?? 0);
+            if (attempt.ok) recordResult(ctx, part, attempt.result, tookMs);
             else {
-              recordFailure(ctx, part, attempt.failure, performance.now() - started);
+              recordFailure(ctx, part, attempt.failure, tookMs);
               logPartFailure(ctx, part, parts[part], attempt.failure);
             }
           }

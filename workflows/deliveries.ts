@@ -1,10 +1,21 @@
 // A user's deliveries: one lane per vendor, what is being sent, the outcome of every delivery and the dead
 // letters. Routes an accepted message into the lanes (or a visible skip), starts the next batch of a lane
-// when its head may go, records every answer, and re-queues dead letters on redrive.
+// when its head may go (or, with settleInAttempt, plans it inside its settle window for the first attempt to
+// wait out), records every answer, and re-queues dead letters on redrive.
 import * as wf from '@temporalio/workflow';
 import type { Signup } from '../domain/contract/install';
 import { timestampMs } from '../domain/contract/time';
-import { deliveryDeadlineMs, messageId, occurredAtMs, dedupKey, DESTINATIONS, type Destination, type DeliveryItem } from '../domain/delivery';
+import {
+  deliveryDeadlineMs,
+  messageId,
+  occurredAtMs,
+  dedupKey,
+  DESTINATIONS,
+  type Destination,
+  type DeliveryItem,
+  type LaneBatchIds,
+  type StillFirstAnswer,
+} from '../domain/delivery';
 import { deliveryId } from '../domain/ids';
 import { isSkip, route } from '../domain/routing';
 import type { DeadLetterRecord, HeldMessage, LaneFailureReport, Pending, UserSnapshot } from '../domain/snapshot';
@@ -17,7 +28,7 @@ import { Lane } from './lane';
 import { countOutcome, recordGateWait } from './metrics';
 import { displayName, OutcomeLog } from './outcomes';
 import type { Purchases } from './purchases';
-import { interruptedAttempts, Sender, type BatchDone, type BatchRequest } from './sender';
+import { interruptedAttempts, Sender, SETTLE_IN_ATTEMPT_MAX_MS, type BatchDone, type BatchRequest } from './sender';
 import { activitySummary, gateAtMs } from './status-view';
 
 type FinalOutcome = Exclude<DeliveryOutcome, 'pending'>;
@@ -44,6 +55,8 @@ export class Deliveries {
     private readonly settings: () => WorkflowSettings,
     /** Called whenever something visible changed (wakes the main loop). */
     private readonly changed: () => void,
+    /** Combined first attempts may be planned inside the settle window (off for runs recorded before; user-workflow.ts). */
+    private readonly settleInAttempt = false,
   ) {
     this.lanes = { adjust: new Lane('adjust', snapshot?.lanes.adjust), appsflyer: new Lane('appsflyer', snapshot?.lanes.appsflyer) };
     this.outcomes = OutcomeLog.from(snapshot?.outcomes);
@@ -132,7 +145,15 @@ export class Deliveries {
     const requests: BatchRequest[] = [];
     for (const destination of DESTINATIONS) {
       if (this.sender.busy(destination)) continue;
-      const ctx = { nowMs, installedAtMs: timestampMs(install.installedAt), gateAtMs: gateAtMs(install, settings) as number, policy: settings.policy, app };
+      const combined = settings.combinedFirstAttempt.includes(destination);
+      const ctx = {
+        nowMs,
+        installedAtMs: timestampMs(install.installedAt),
+        gateAtMs: gateAtMs(install, settings) as number,
+        policy: settings.policy,
+        app,
+        settleInAttemptMs: this.settleInAttempt && combined && settings.policy.firstSendAttempt === 'combined' ? SETTLE_IN_ATTEMPT_MAX_MS : 0,
+      };
       // A purchase whose outcome was forgotten from the (bounded) log is still found among the dead letters.
       const purchaseOutcome = (id: string) => this.outcomes.get(id)?.outcome ?? (this.letters.has(id) ? 'dead-lettered' : undefined);
       const { verdicts, plan } = this.lanes[destination].plan(ctx, purchaseOutcome);
@@ -140,11 +161,18 @@ export class Deliveries {
       if (plan.kind === 'wait') alarm.wakeAt(plan.untilMs, plan.reason);
       if (plan.kind !== 'send') continue;
       recordGateWait(destination, plan.batch, nowMs);
-      for (const p of plan.batch) p.item.firstAttemptAtMs ??= nowMs;
+      for (const p of plan.batch) p.item.firstAttemptAtMs ??= plan.notBeforeMs ?? nowMs;
       const items = plan.batch.map((p) => p.item);
       // The batch's attempts are its head's: a batch retried after a drain continues the head's count.
       const priorAttempts = items[0]?.attemptsMade ?? 0;
-      const input = { app: install.app, user: install, items, deadlineMs: plan.deadlineMs, ...(priorAttempts > 0 ? { priorAttempts } : {}) };
+      const input = {
+        app: install.app,
+        user: install,
+        items,
+        deadlineMs: plan.deadlineMs,
+        ...(priorAttempts > 0 ? { priorAttempts } : {}),
+        ...(plan.notBeforeMs !== undefined ? { notBeforeMs: plan.notBeforeMs } : {}),
+      };
       requests.push({
         destination,
         batch: plan.batch,
@@ -153,12 +181,35 @@ export class Deliveries {
         taskQueue: settings.taskQueues[destination],
         summary: activitySummary(destination, items, app),
         policy: settings.policy,
-        combined: settings.combinedFirstAttempt.includes(destination),
+        combined,
       });
     }
     if (requests.length === 0) return;
     this.sender.start(requests, nowMs, mayHoldTask);
     this.changed();
+  }
+
+  /**
+   * The stillFirst query: whether each lane's batch (delivery ids) is the one it is sending and still first in its
+   * queue, nothing sorted ahead of it since it was planned; false while stopping, when the lane stopped, or when
+   * the user `held` a message back from routing (it may belong before the batch).
+   */
+  stillFirst(batches: LaneBatchIds, held = false): StillFirstAnswer {
+    const answer: StillFirstAnswer = {};
+    for (const destination of DESTINATIONS) {
+      const ids = batches[destination];
+      if (!Array.isArray(ids)) continue;
+      const lane = this.lanes[destination];
+      const sending = this.sender.inFlight[destination];
+      answer[destination] =
+        !held &&
+        !this.sender.stopped &&
+        !lane.stopped &&
+        ids.length > 0 &&
+        ids.length === sending.length &&
+        ids.every((id, i) => sending[i] === id && lane.queue[i]?.item.deliveryId === id);
+    }
+    return answer;
   }
 
   /** Stops starting sends and lets those in flight end (continue-as-new, forget). Resolves with how many there were. */

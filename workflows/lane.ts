@@ -3,7 +3,9 @@
 // Before sending, the head is checked against the post-install gate, the settle window, the vendor's age
 // window, Adjust's chronological rule (the late-event policy) and, for refunds, their purchase. With
 // policy.settleLoneEvents false, a delivery that arrives to a quiet lane (nothing queued or sending, nothing
-// else arrived within the settle window) skips the settle window.
+// else arrived within the settle window) skips the settle window. A head that only waits for time, and not
+// longer than the context's settleInAttemptMs, is planned at once with the time to send it (notBeforeMs): the
+// combined first attempt waits it out and asks whether the batch is still first (activities/settle.ts).
 import type { Policy, PublicAppConfig } from '../domain/config';
 import { isoTime } from '../domain/contract/time';
 import { deliveryDeadlineMs, type Destination } from '../domain/delivery';
@@ -22,6 +24,11 @@ export interface LaneContext {
   gateAtMs: number;
   policy: Policy;
   app: PublicAppConfig;
+  /**
+   * The longest wait for time (settle window, gate) a batch may be planned across: its first attempt waits it out
+   * (0: none, the lane waits on a timer). Only for lanes whose first attempt is the combined activity.
+   */
+  settleInAttemptMs?: number;
 }
 
 /** What the head of the lane needs: nothing, a wait, a send, or a dead letter / skip for the head. */
@@ -29,7 +36,7 @@ export type LanePlan =
   | { kind: 'idle' }
   | { kind: 'wait'; untilMs: number; reason: string }
   | { kind: 'blocked'; reason: string }
-  | { kind: 'send'; batch: Pending[]; deadlineMs: number };
+  | { kind: 'send'; batch: Pending[]; deadlineMs: number; notBeforeMs?: number };
 
 /** The head leaves the queue without being sent: dead-lettered (age, late policy, purchase) or skipped (lane stopped). */
 export type HeadVerdict = { outcome: 'dead-lettered' | 'skipped'; pending: Pending; reason: string };
@@ -165,6 +172,10 @@ export class Lane {
         continue;
       }
       const at = readyAt(head, ctx);
+      if (at > ctx.nowMs && at - ctx.nowMs <= (ctx.settleInAttemptMs ?? 0) && fresh(head)) {
+        // Planned now, sent at `at` if still first: what is ready by then, never a delivery sent before.
+        return { verdicts, plan: { ...this.collectBatch({ ...ctx, nowMs: at }, fresh), notBeforeMs: at } };
+      }
       if (at > ctx.nowMs) {
         return {
           verdicts,
@@ -206,8 +217,8 @@ export class Lane {
     return undefined;
   }
 
-  /** The head and what may follow it in one activity: ready, in order, within count and bytes. */
-  private collectBatch(ctx: LaneContext): LanePlan {
+  /** The head and what may follow it in one activity: ready, in order, within count and bytes (and `admit`). */
+  private collectBatch(ctx: LaneContext, admit: (pending: Pending) => boolean = () => true): Extract<LanePlan, { kind: 'send' }> {
     const batch: Pending[] = [];
     let deadlineMs = Infinity;
     let bytes = 0;
@@ -219,7 +230,7 @@ export class Lane {
       const size = jsonBytes(pending.item);
       if (batch.length > 0) {
         if (bytes + size > maxBytes) break;
-        if (readyAt(pending, ctx) > ctx.nowMs) break;
+        if (readyAt(pending, ctx) > ctx.nowMs || !admit(pending)) break;
         if (pending.waitFor && !batch.some((b) => b.item.deliveryId === pending.waitFor)) break;
         if (this.destination === 'adjust') {
           const keys = adjustOrderKeys(pending.item.message, ctx.app);
@@ -247,6 +258,12 @@ export class Lane {
       ...(this.stopped ? { stopped: this.stopped } : {}),
     };
   }
+}
+
+/** Never handed to a send yet: the only deliveries a batch planned ahead of its time may carry. */
+function fresh(pending: Pending): boolean {
+  const item = pending.item;
+  return item.firstAttemptAtMs === undefined && item.resend !== true && item.attemptsMade === undefined;
 }
 
 /** Newest created_at (seconds) Adjust holds for these keys; never before the install (rounded up). */

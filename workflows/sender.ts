@@ -10,6 +10,10 @@
 // the batch's deadline); what reaches the workflow is final: a 451 stops the lane, anything else (a rejection,
 // an invalid request, a device never found, the retry deadline) is a dead letter with the vendor's status and
 // message. A retryable failure ended only by a continue-as-new drain is no outcome: the delivery stays queued.
+// A combined batch planned inside its settle window (SendBatchInput.notBeforeMs) waits it out in the activity,
+// which sends it only if the workflow answers that it is still first in its lane (the stillFirst query); else
+// it comes back deferred, unsent, and the lane plans again. Lost with its worker, it stays queued as a possible
+// resend and the lane plans again too: an earlier event that arrived meanwhile goes first.
 import * as wf from '@temporalio/workflow';
 import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure, type Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
@@ -36,6 +40,18 @@ const send = wf.proxyActivities<SendActivities>({ startToCloseTimeout: '1 minute
 const LOCAL_ATTEMPT_TIMEOUT_MS = 5_000;
 const sendLocal = wf.proxyLocalActivities<Pick<SendActivities, 'sendFirstAttempts'>>({ startToCloseTimeout: '1 minute' });
 const ACTIVITY = { adjust: send.sendToAdjust, appsflyer: send.sendToAppsflyer } as const;
+/**
+ * The longest wait for time a combined first attempt takes on (the default settle window is 2 s): a batch whose
+ * head may go within this is planned at once instead of after a timer, saving a timer and a workflow task.
+ */
+export const SETTLE_IN_ATTEMPT_MAX_MS = 10_000;
+/** The patch id: runs started before first attempts could wait out the settle window keep the settle timer. */
+export const SETTLE_IN_ATTEMPT_PATCH = 'settle-in-first-attempt';
+
+/** Whether this run may plan combined first attempts inside the settle window: asked once, as the run starts. */
+export function settleInAttempt(): boolean {
+  return wf.patched(SETTLE_IN_ATTEMPT_PATCH);
+}
 
 export interface BatchRequest {
   destination: Destination;
@@ -49,16 +65,25 @@ export interface BatchRequest {
   combined: boolean;
 }
 
+/** How a batch's send ended: its result, a failure, or neither (handed back unsent: `deferred` says why). */
 export interface BatchDone {
   destination: Destination;
   batch: Pending[];
   result?: SendBatchResult;
   failure?: SendFailureVerdict;
+  deferred?: string;
 }
 
-/** How a lane's part of the combined first attempt ended: its result, a failure worth retrying, or a final error. */
+/**
+ * How a lane's part of the combined first attempt ended: its result, a failure worth retrying, a final error,
+ * handed back unsent (`deferred`), or `lost` (a batch planned inside its settle window, the whole activity failed).
+ */
 export type FirstAttempt =
-  { kind: 'result'; result: SendBatchResult } | { kind: 'retry'; report: LaneFailureReport; delay: Duration } | { kind: 'final'; error: unknown };
+  | { kind: 'result'; result: SendBatchResult }
+  | { kind: 'retry'; report: LaneFailureReport; delay: Duration }
+  | { kind: 'final'; error: unknown }
+  | { kind: 'deferred'; reason: string }
+  | { kind: 'lost' };
 
 export class Sender {
   private readonly running: Partial<Record<Destination, Promise<void>>> = {};
@@ -87,6 +112,11 @@ export class Sender {
     return this.stopping || this.running[destination] !== undefined;
   }
 
+  /** stop() was called: nothing new starts. */
+  get stopped(): boolean {
+    return this.stopping;
+  }
+
   get sending(): number {
     return this.inFlight.adjust.length + this.inFlight.appsflyer.length;
   }
@@ -98,7 +128,7 @@ export class Sender {
   start(requests: BatchRequest[], nowMs: number, mayHoldTask = false): void {
     for (const r of requests) this.inFlight[r.destination] = r.batch.map((p) => p.item.deliveryId);
     const together = requests.filter((r) => r.combined);
-    const attempts = together.length > 0 ? this.firstAttempts(together, mayHoldTask && inWorkflowTask(together)) : undefined;
+    const attempts = together.length > 0 ? this.firstAttempts(together, nowMs, mayHoldTask && inWorkflowTask(together)) : undefined;
     for (const request of requests) {
       const i = together.indexOf(request);
       this.running[request.destination] = this.run(request, nowMs, attempts && i >= 0 ? attempts.then((all) => all[i] as FirstAttempt) : undefined);
@@ -113,6 +143,11 @@ export class Sender {
       if (first?.kind === 'final') throw first.error;
       if (first?.kind === 'result') {
         done = { destination, batch, result: first.result };
+      } else if (first?.kind === 'deferred') {
+        done = { destination, batch, deferred: first.reason };
+      } else if (first?.kind === 'lost') {
+        // Possibly sent before the worker was lost: kept as a resend, planned again behind nothing that came later.
+        done = { destination, batch, failure: { kind: 'interrupted' } };
       } else {
         if (first) {
           this.onRetrying(first.report);
@@ -130,12 +165,15 @@ export class Sender {
   }
 
   /** The combined first attempt of these lanes: one (local) activity on the workflows' worker, each lane's answer apart. */
-  private async firstAttempts(requests: BatchRequest[], local: boolean): Promise<FirstAttempt[]> {
+  private async firstAttempts(requests: BatchRequest[], nowMs: number, local: boolean): Promise<FirstAttempt[]> {
     const input: CombinedSendInput = Object.fromEntries(requests.map((r) => [r.destination, r.input]));
     const [first] = requests as [BatchRequest, ...BatchRequest[]];
+    const attemptMs = msToNumber(first.policy.retry.attemptTimeout);
+    // A batch planned inside its settle window: the attempt waits that out first.
+    const settleMs = Math.max(0, ...requests.map((r) => (r.input.notBeforeMs ?? nowMs) - nowMs));
     const options = {
       summary: requests.map((r) => r.summary).join(' | '),
-      startToCloseTimeout: local ? Math.min(msToNumber(first.policy.retry.attemptTimeout), LOCAL_ATTEMPT_TIMEOUT_MS) : first.policy.retry.attemptTimeout,
+      startToCloseTimeout: local ? Math.min(attemptMs, LOCAL_ATTEMPT_TIMEOUT_MS) : attemptMs + settleMs,
       // One attempt: a failed part is retried by its vendor's activity, on its own schedule.
       retry: { maximumAttempts: 1 },
       cancellationType: wf.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -147,11 +185,12 @@ export class Sender {
       );
     } catch (error) {
       // The whole activity failed (a worker lost, a timeout, the drain): every lane decides from that.
-      return requests.map((r) => firstAttemptFailure(r, error));
+      return requests.map((r) => (r.input.notBeforeMs !== undefined && !wf.isCancellation(error) ? { kind: 'lost' } : firstAttemptFailure(r, error)));
     }
     return requests.map((r): FirstAttempt => {
       const part = result[r.destination];
       if (part?.ok) return { kind: 'result', result: part.result };
+      if (part && 'deferred' in part) return { kind: 'deferred', reason: part.deferred };
       return firstAttemptFailure(
         r,
         part
@@ -168,8 +207,9 @@ export class Sender {
   private activity(request: BatchRequest, nowMs: number, firstAttempts: number): Promise<SendBatchResult> {
     const { destination, deadlineMs, policy } = request;
     const retry = policy.retry;
-    const priorAttempts = (request.input.priorAttempts ?? 0) + firstAttempts;
-    const input: SendBatchInput = priorAttempts > 0 ? { ...request.input, priorAttempts } : request.input;
+    const { notBeforeMs: _settled, ...planned } = request.input;
+    const priorAttempts = (planned.priorAttempts ?? 0) + firstAttempts;
+    const input: SendBatchInput = priorAttempts > 0 ? { ...planned, priorAttempts } : planned;
     return ACTIVITY[destination].executeWithOptions(
       {
         taskQueue: request.taskQueue,

@@ -12,6 +12,7 @@ import { defaultSettings } from '../domain/settings';
 import type { LaneFailureReport } from '../domain/snapshot';
 import { HANDLER_DESCRIPTIONS, queries, signals, updates, type UserWorkflowInput } from '../domain/workflow-api';
 import { handlersFirst } from './handlers-first';
+import { settleInAttempt } from './sender';
 import { User } from './user';
 
 /** A refusal as the caller receives it: an ApplicationFailure typed RelayInputError / RelayRejectedError with the field issues. */
@@ -28,8 +29,11 @@ function refusal(error: unknown): unknown {
 }
 
 export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
-  // handlersFirst() is asked before any handler is set, so its marker is the run's first command, live and on replay.
-  const user = new User(input.userId, defaultSettings(wf.workflowInfo().taskQueue), input.snapshot, { handlersFirst: handlersFirst() });
+  // The patches are asked before any handler is set, so their markers are the run's first commands, live and on replay.
+  const user = new User(input.userId, defaultSettings(wf.workflowInfo().taskQueue), input.snapshot, {
+    handlersFirst: handlersFirst(),
+    settleInAttempt: settleInAttempt(),
+  });
 
   /** The contract's checks with what the user knows, then the user's own (right user, room, known purchase). */
   const check = <K extends MessageName>(name: K, raw: unknown): MessageOf<K> => {
@@ -144,6 +148,9 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   wf.setHandler(queries.status, () => user.status(), { description: HANDLER_DESCRIPTIONS.status });
   wf.setHandler(queries.timeline, () => user.timeline(), { description: HANDLER_DESCRIPTIONS.timeline });
   wf.setHandler(queries.snapshot, () => user.snapshot(), { description: HANDLER_DESCRIPTIONS.snapshot });
+  wf.setHandler(queries.stillFirst, (batches) => user.stillFirst(typeof batches === 'object' && batches !== null ? batches : {}), {
+    description: HANDLER_DESCRIPTIONS.stillFirst,
+  });
 
   if ((await user.run(input.snapshot !== undefined)) === 'forgotten') return;
   await wf.continueAsNew<typeof userWorkflow>({ userId: input.userId, snapshot: user.carry() });

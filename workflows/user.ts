@@ -8,7 +8,7 @@ import type { Signup } from '../domain/contract/install';
 import type { RuleContext } from '../domain/contract/rules';
 import { jsonBytes } from '../domain/contract/text';
 import { CARRIED_STATE_LIMIT_BYTES } from '../domain/config';
-import { dedupKey, messageBody, messageId, DESTINATIONS, type Destination, type Message } from '../domain/delivery';
+import { dedupKey, messageBody, messageId, DESTINATIONS, type Destination, type LaneBatchIds, type Message, type StillFirstAnswer } from '../domain/delivery';
 import { InputError, RejectedError } from '../domain/errors';
 import { deliveryId, messageLetterId, userHash } from '../domain/ids';
 import type { DeadLetterRecord, HeldMessage, LaneFailureReport, Rejection, UserSnapshot } from '../domain/snapshot';
@@ -69,7 +69,7 @@ export class User implements UserFacts {
   /** The main loop waits for running handlers before it acts (workflows/handlers-first.ts); off for older runs. */
   private readonly handlersFirst: boolean;
 
-  constructor(userId: string, settings: WorkflowSettings, snapshot?: UserSnapshot, options: { handlersFirst?: boolean } = {}) {
+  constructor(userId: string, settings: WorkflowSettings, snapshot?: UserSnapshot, options: { handlersFirst?: boolean; settleInAttempt?: boolean } = {}) {
     this.userId = userId;
     this.handlersFirst = options.handlersFirst ?? false;
     this.settings = snapshot?.settings ?? settings;
@@ -86,6 +86,7 @@ export class User implements UserFacts {
       this.purchases,
       () => this.settings,
       () => this.changed(),
+      options.settleInAttempt ?? false,
     );
   }
 
@@ -385,6 +386,10 @@ export class User implements UserFacts {
   }
   timeline(): TimelineEntry[] {
     return this.deliveries.outcomes.timeline();
+  }
+  /** Whether each batch is still first in its lane; never while forgetting or holding a message not routed yet. */
+  stillFirst(batches: LaneBatchIds): StillFirstAnswer {
+    return this.deliveries.stillFirst(batches, this.forgetting || this.inbox.heldCount > 0);
   }
   snapshot(): UserSnapshot {
     const d = this.deliveries;

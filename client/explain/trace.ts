@@ -303,6 +303,10 @@ function completeSends(sends: SendTrace[], answer: SendBatchResult | CombinedSen
     let result = answer as SendBatchResult | undefined;
     if (send.combined) {
       const part = (answer as CombinedSendResult | undefined)?.[send.item.destination];
+      if (part && 'deferred' in part) {
+        send.end = { kind: 'not-sent', ...here, reason: `handed back unsent at the end of its settle window: ${part.deferred}`, possiblyAccepted: false };
+        continue;
+      }
       if (part && !part.ok) {
         firstAttemptFailed(send, here, part.failure);
         continue;

@@ -200,6 +200,55 @@ describe('settleLoneEvents false: no settle window for a delivery arriving to a 
   });
 });
 
+describe('settleInAttemptMs: a batch planned inside its settle window, for the first attempt to wait out', () => {
+  const settling = (nowMs: number, policy: Partial<Policy> = {}) => ({ ...ctx(nowMs, policy), settleInAttemptMs: 10_000 });
+
+  it('plans the head at once with the time it may go, and takes what is ready by then', () => {
+    const lane = new Lane('appsflyer');
+    add(lane, { at: T0 + 100_000, arrivedAtMs: T0 + 100_000, id: 'a' });
+    add(lane, { at: T0 + 100_500, arrivedAtMs: T0 + 100_500, id: 'b' });
+    add(lane, { at: T0 + 103_000, arrivedAtMs: T0 + 103_000, id: 'c' });
+    const { plan } = lane.plan(settling(T0 + 100_600), none);
+    expect(plan).toMatchObject({ kind: 'send', notBeforeMs: T0 + 102_000 });
+    // b is ready only at T0 + 102_500: it waits for the next batch.
+    expect(batchOf({ verdicts: [], plan }).map((p) => p.item.occurredAtMs - T0)).toEqual([100_000]);
+    const later = lane.plan(settling(T0 + 100_600, { settleWindow: 1_000 }), none).plan;
+    expect(later).toMatchObject({ kind: 'send', notBeforeMs: T0 + 101_000 });
+    // Without it (a run recorded before, a lane not on the combined attempt), the lane waits on a timer as before.
+    expect(lane.plan(ctx(T0 + 100_600), none).plan).toMatchObject({ kind: 'wait', untilMs: T0 + 102_000 });
+  });
+
+  it('takes later deliveries ready by the planned time, but never one a send was already planned or made for', () => {
+    const lane = new Lane('appsflyer');
+    add(lane, { at: T0 + 100_000, arrivedAtMs: T0 + 100_000 });
+    add(lane, { at: T0 + 100_000, arrivedAtMs: T0 + 100_100 });
+    add(lane, { at: T0 + 100_000, arrivedAtMs: T0 + 100_200 });
+    const all = lane.plan(settling(T0 + 100_300), none).plan;
+    expect(all).toMatchObject({ kind: 'send', notBeforeMs: T0 + 102_000 });
+    expect(batchOf({ verdicts: [], plan: all })).toEqual(lane.queue);
+    (lane.queue[1] as Pending).item.firstAttemptAtMs = T0 + 50_000;
+    const cut = lane.plan(settling(T0 + 100_300), none).plan;
+    expect(batchOf({ verdicts: [], plan: cut })).toEqual(lane.queue.slice(0, 1));
+  });
+
+  it('waits on a timer when the wait is longer than settleInAttemptMs (the post-install gate) or the head was handed to a send before', () => {
+    const lane = new Lane('appsflyer');
+    const head = add(lane, { at: T0 + 10_000, arrivedAtMs: T0 + 10_000 });
+    expect(lane.plan(settling(T0 + 20_000), none).plan).toMatchObject({ kind: 'wait', untilMs: T0 + 60_000 });
+    // Within reach of the gate, the gate is waited out in the attempt as well.
+    expect(lane.plan(settling(T0 + 55_000), none).plan).toMatchObject({ kind: 'send', notBeforeMs: T0 + 60_000 });
+    for (const handed of [{ firstAttemptAtMs: T0 }, { resend: true }, { attemptsMade: 2 }]) {
+      Object.assign(head.item, handed);
+      expect(lane.plan(settling(T0 + 55_000), none).plan).toMatchObject({ kind: 'wait', untilMs: T0 + 60_000 });
+      delete head.item.firstAttemptAtMs;
+      delete head.item.resend;
+      delete head.item.attemptsMade;
+    }
+    // Ready already: a plain send, no planned time.
+    expect(lane.plan(settling(T0 + 60_000), none).plan).toEqual(expect.not.objectContaining({ notBeforeMs: expect.anything() }));
+  });
+});
+
 describe('batches', () => {
   it('sends the ready head and what follows it, in order; one still settling ends the batch', () => {
     const lane = new Lane('adjust');
