@@ -2,6 +2,8 @@
 // stepwise, at least a minute apart). What is limited is vendor HTTP requests per second, retries
 // included, per worker process: a batch activity sends several requests, so an activity rate would not
 // bound what the vendor sees. The schedule syntax, its parser and the pacer that spaces requests out.
+import { ApplicationFailure } from '@temporalio/common';
+import { SendFailureType, type SendFailureDetails } from '../domain/errors';
 
 export interface RateRamp {
   /** Requests per second at the start (the baseline). */
@@ -112,5 +114,12 @@ export class RequestPacer {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /** The failure of a first request that found no slot within its attempt: retried once the backlog has gone. */
+  noSlotFailure(vendorName: string, deliveryId: string, attempt: number): ApplicationFailure {
+    const message = `${vendorName} rate limit (${this.currentRate()} requests/s): no request slot within this attempt; retried when the rate allows`;
+    const details: SendFailureDetails = { deliveryId, message, attempt };
+    return ApplicationFailure.create({ message, type: SendFailureType.transient, details: [details], nextRetryDelay: Math.max(1_000, this.backlogMs()) });
   }
 }

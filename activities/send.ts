@@ -56,8 +56,6 @@ export function createSendActivities(loaded: LoadedConfig, options: SendActivity
   const allSecrets = [...Object.values(loaded.secrets.appsflyer), ...Object.values(loaded.secrets.adjust)].filter((s): s is string => !!s);
   const secretFor = (vendor: Destination, app: string) => (vendor === 'adjust' ? loaded.secrets.adjust[app] : loaded.secrets.appsflyer[app]);
 
-  const sendBatch = (vendor: Destination, input: SendBatchInput): Promise<SendBatchResult> => sendOnce(vendor, input);
-
   /**
    * The combined first attempt: each vendor's batch sent concurrently, each part's failure returned as data so
    * the other part's receipts are kept (a cancellation ends the whole activity).
@@ -182,7 +180,7 @@ export function createSendActivities(loaded: LoadedConfig, options: SendActivity
         if (at === undefined) {
           if (index > 0)
             return stopAt(index, `rate limit (${pacer.currentRate()} requests/s): ${input.items.length - index} item(s) left for the next activity`);
-          throw rateLimited(vendor, item, attempt, pacer);
+          throw pacer.noSlotFailure(vendorName(vendor), item.deliveryId, attempt);
         }
         if (!(await pacer.waitUntil(at, context.cancellationSignal))) {
           if (receipts.length === 0) await context.cancelled;
@@ -217,8 +215,8 @@ export function createSendActivities(loaded: LoadedConfig, options: SendActivity
 
   return {
     activities: {
-      sendToAdjust: (input) => sendBatch('adjust', input),
-      sendToAppsflyer: (input) => sendBatch('appsflyer', input),
+      sendToAdjust: (input) => sendOnce('adjust', input),
+      sendToAppsflyer: (input) => sendOnce('appsflyer', input),
       sendFirstAttempts,
     },
     close: () => http.close(),
@@ -277,12 +275,6 @@ export function failureData(error: unknown): SendFailureData {
     ...(details ? { details } : {}),
     ...(delay !== undefined && delay !== null ? { nextRetryDelayMs: msOptionalToNumber(delay) ?? 0 } : {}),
   };
-}
-
-function rateLimited(vendor: Destination, item: DeliveryItem, attempt: number, pacer: RequestPacer): ApplicationFailure {
-  const message = `${vendorName(vendor)} rate limit (${pacer.currentRate()} requests/s): no request slot within this attempt; retried when the rate allows`;
-  const details: SendFailureDetails = { deliveryId: item.deliveryId, message, attempt };
-  return ApplicationFailure.create({ message, type: SendFailureType.transient, details: [details], nextRetryDelay: Math.max(1_000, pacer.backlogMs()) });
 }
 
 type LogBase = { vendor: Destination; app: string; userHash: string; attempt: number };
