@@ -2,6 +2,7 @@
 // whose head failed is "not sent" and stays queued; one after an early stop is not sent either; a drain's
 // cancellation keeps it queued; laneFailure reports give each failed attempt once, the server's lastFailure
 // only what no report told; redrives after a dead letter count, across runs, in history order.
+// A combined first attempt that handed a lane back at the end of its settle window leaves it not sent.
 import { describe, expect, it } from 'vitest';
 import { traceUser, type PayloadsValue } from '../../../client/explain/trace';
 import type { UserRun } from '../../../client/user-runs';
@@ -184,5 +185,42 @@ describe('traceUser', () => {
     expect(tf.failures).toMatchObject([{ attempt: 1, status: 503, answer: 'AppsFlyer 503', from: 'first-attempt' }]);
     // Another local activity's marker (loadSettings) is no send.
     expect(traceUser([{ run: run('r1'), history: { events: [marker('loadSettings')] } as never }], value, wanted(['dlv_a'])).deliveries.size).toBe(0);
+  });
+
+  it('a combined first attempt that handed a lane back unsent at the end of its settle window: not sent, still queued', () => {
+    const a = item('dlv_a', 'evt_a');
+    const f = { ...item('dlv_f', 'evt_a'), destination: 'appsflyer' as const };
+    const lane = (items: DeliveryItem[]) => ({ ...input(items).payloads[0], notBeforeMs: 1_800_000_002_000 });
+    const receipt = { deliveryId: 'dlv_f', outcome: 'delivered', status: 200, answer: 'ok', attempt: 1, sentAt: '2027-01-15T08:00:02Z', durationMs: 5 };
+    const events = [
+      {
+        eventId: 5,
+        eventTime: at(0),
+        activityTaskScheduledEventAttributes: {
+          activityId: '5',
+          activityType: { name: 'sendFirstAttempts' },
+          input: { payloads: [{ adjust: lane([a]), appsflyer: lane([f]) }] },
+        },
+      },
+      {
+        eventId: 8,
+        eventTime: at(2),
+        activityTaskCompletedEventAttributes: {
+          scheduledEventId: 5,
+          result: {
+            payloads: [
+              { adjust: { ok: false, deferred: 'something now goes before it in its lane' }, appsflyer: { ok: true, result: { receipts: [receipt] } } },
+            ],
+          },
+        },
+      },
+    ];
+    const trace = traceUser([{ run: run('r1'), history: { events } as never }], value, wanted(['dlv_a', 'dlv_f']));
+    expect(trace.deliveries.get('dlv_a')!.sends[0]!.end).toMatchObject({
+      kind: 'not-sent',
+      reason: 'handed back unsent at the end of its settle window: something now goes before it in its lane',
+      possiblyAccepted: false,
+    });
+    expect(trace.deliveries.get('dlv_f')!.sends[0]!.end).toMatchObject({ kind: 'delivered', receipt: { status: 200 } });
   });
 });
