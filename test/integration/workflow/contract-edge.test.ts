@@ -221,4 +221,18 @@ describe('bad messages of every kind: refused with the field and the rule, nothi
     expect((await relay.client.status(install.userId)).installedAt).toBeUndefined();
     expect((await relay.client.signup(install)).status).toBe('signed-up');
   });
+
+  it("a refusal made in the workflow sandbox carries one stack frame (workflows/stack-trace-limit.ts: a replay's CPU)", async () => {
+    const { userId } = await userWithHistory();
+    const error = await relay.temporal.workflow
+      .getHandle(userWorkflowId(userId))
+      .executeUpdate('track', { args: [{ ...purchase(userId, 'evt_bad', secondsAgo(1)), revenue: 'lots' }] })
+      .then(
+        () => undefined,
+        (e: unknown) => e as { cause?: { type?: string; stack?: string } },
+      );
+    expect(error?.cause?.type).toBe('RelayInputError');
+    const frames = (error?.cause?.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+    expect(frames, error?.cause?.stack).toHaveLength(1);
+  });
 });
