@@ -31,6 +31,7 @@ import { redact } from './redact';
 import type { DeliveryLedger, LedgerEntry } from './ledger/ledger';
 import { AcceptanceWriter } from './ledger/writer';
 import type { RequestPacer } from './rate-limit';
+import { SendSlots } from './send-slots';
 import { askOwnWorkflow, settleLanes } from './settle';
 
 export type { SendActivities };
@@ -48,24 +49,25 @@ export interface SendActivityOptions {
   ledger: DeliveryLedger;
   /** Request pacers of rate-limited vendors (worker/workers.ts builds them from S2S_<VENDOR>_RATE_LIMIT). */
   pacers?: Partial<Record<Destination, RequestPacer>>;
+  /** Most parts of first attempts sending at once (activities/send-slots.ts); unlimited when unset. */
+  firstAttemptSends?: number;
 }
 
 export function createSendActivities(loaded: LoadedConfig, options: SendActivityOptions): { activities: SendActivities; close(): Promise<void> } {
   const { ledger } = options;
+  const slots = new SendSlots(options.firstAttemptSends ?? Infinity);
   const http = new VendorHttp(loaded.config.http);
   const allSecrets = [...Object.values(loaded.secrets.appsflyer), ...Object.values(loaded.secrets.adjust)].filter((s): s is string => !!s);
   const secretFor = (vendor: Destination, app: string) => (vendor === 'adjust' ? loaded.secrets.adjust[app] : loaded.secrets.appsflyer[app]);
 
   /**
    * The combined first attempt: each vendor's batch sent concurrently, each part's failure returned as data so
-   * the other part's receipts are kept (a cancellation ends the whole activity).
+   * the other part's receipts are kept (a cancellation ends the whole activity). A batch planned inside its settle
+   * window waits it out first, then goes only if still first (activities/settle.ts), in one of the send slots.
    */
   const sendFirstAttempts = async (input: CombinedSendInput): Promise<CombinedSendResult> => {
-    const context = Context.current();
-    const started = Date.now();
-    // A local activity's input is not in history: its result carries it (LaneAttempt.input).
-    const echo = context.info.isLocal;
-    // Batches planned inside their settle window wait it out, then go only if still first (activities/settle.ts).
+    const [context, started] = [Context.current(), Date.now()];
+    const echo = context.info.isLocal; // a local activity's input is not in history: its result carries it (LaneAttempt.input)
     const settled = settleLanes(context, input, askOwnWorkflow(context));
     const parts = await Promise.all(
       DESTINATIONS.filter((vendor) => input[vendor]).map(async (vendor): Promise<[Destination, LaneAttempt]> => {
@@ -73,7 +75,7 @@ export function createSendActivities(loaded: LoadedConfig, options: SendActivity
         let part: LaneAttempt;
         try {
           const deferred = await settled[vendor];
-          part = deferred !== undefined ? { ok: false, deferred } : { ok: true, result: await sendOnce(vendor, lane, started) };
+          part = deferred !== undefined ? { ok: false, deferred } : { ok: true, result: await slots.run(() => sendOnce(vendor, lane, started)) };
         } catch (error) {
           if (error instanceof CancelledFailure) throw error;
           part = { ok: false, failure: failureData(error) };

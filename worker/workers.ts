@@ -51,6 +51,12 @@ export interface WorkerTuning {
   shutdownGraceMs?: number;
 }
 
+/**
+ * Activity slots on the workflows' worker for first attempts waiting out their settle window (about 2 s each,
+ * at most 10 s): 1,000 lets one worker start 500 lone events a second with the default window.
+ */
+export const SETTLING_ATTEMPT_SLOTS = 1_000;
+
 /** Margin on top of one send attempt's timeout, so an attempt that started just before shutdown can finish. */
 const SHUTDOWN_MARGIN_MS = 5_000;
 
@@ -88,8 +94,8 @@ export async function createRelayWorkers(opts: RelayWorkerOptions): Promise<Rela
   const { connection, namespace, taskQueue, loaded, tuning = {} } = opts;
   const queues = vendorTaskQueues(taskQueue);
   const pacers = { adjust: new RequestPacer(toRateLimit(tuning.rateLimits?.adjust)), appsflyer: new RequestPacer(toRateLimit(tuning.rateLimits?.appsflyer)) };
-  const send = createSendActivities(loaded, { ledger: opts.ledger, pacers });
   const maxSends = tuning.maxConcurrentSends ?? 200;
+  const send = createSendActivities(loaded, { ledger: opts.ledger, pacers, firstAttemptSends: maxSends });
   const common = {
     connection,
     namespace,
@@ -113,7 +119,9 @@ export async function createRelayWorkers(opts: RelayWorkerOptions): Promise<Rela
     interceptors: { activity: interceptors },
     maxCachedWorkflows: tuning.maxCachedWorkflows ?? 2000,
     maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTasks ?? 100,
-    maxConcurrentActivityTaskExecutions: maxSends,
+    // First attempts waiting out their settle window hold a slot but send nothing: room for them on top of the
+    // sends, which activities/send-slots.ts keeps to maxSends.
+    maxConcurrentActivityTaskExecutions: maxSends + SETTLING_ATTEMPT_SLOTS,
     shutdownGraceTime: graceMs,
     shutdownForceTime: graceMs + 15_000,
   });
