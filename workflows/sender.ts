@@ -146,7 +146,8 @@ export class Sender {
       } else if (first?.kind === 'deferred') {
         done = { destination, batch, deferred: first.reason };
       } else if (first?.kind === 'lost') {
-        // Possibly sent before the worker was lost: kept as a resend, planned again behind nothing that came later.
+        // Possibly sent before the worker was lost: kept queued as a possible resend and planned again, after any
+        // earlier event that arrived meanwhile.
         done = { destination, batch, failure: { kind: 'interrupted' } };
       } else {
         if (first) {
