@@ -160,7 +160,7 @@ export class Deliveries {
       for (const v of verdicts) this.finish(v.pending, v.outcome, nowMs, { detail: v.reason });
       if (plan.kind === 'wait') alarm.wakeAt(plan.untilMs, plan.reason);
       if (plan.kind !== 'send') continue;
-      recordGateWait(destination, plan.batch, nowMs);
+      recordGateWait(destination, plan.batch, plan.notBeforeMs ?? nowMs); // planned ahead: it goes at notBeforeMs
       for (const p of plan.batch) p.item.firstAttemptAtMs ??= plan.notBeforeMs ?? nowMs;
       const items = plan.batch.map((p) => p.item);
       // The batch's attempts are its head's: a batch retried after a drain continues the head's count.
