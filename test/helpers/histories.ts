@@ -4,7 +4,7 @@
 // current workflow bundle with the SDK's replayer (and the payload codec they were written with).
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
-import type { temporal } from '@temporalio/proto';
+import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { decodePayloadsInPlace } from '../../codec/history-payloads';
 import { userWorkflowId } from '../../domain/ids';
@@ -66,9 +66,31 @@ export async function replayTaskQueue(client: Client, taskQueue: string, bundleP
   let replayed = 0;
   for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: bundlePath }, ...(dataConverter ? { dataConverter } : {}) }, histories)) {
     replayed += 1;
-    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    // The history's outline goes with the failure: the run's server is gone once the test ends.
+    const history = (
+      histories.find((h) => h.history.events?.[0]?.workflowExecutionStartedEventAttributes?.originalExecutionRunId === result.runId) ?? histories[replayed - 1]
+    )?.history;
+    if (result.error) failures.push(`${result.workflowId} (run ${result.runId}): ${result.error.message}\n${historyOutline(history?.events ?? [])}`);
   }
   return { replayed, failures };
+}
+
+/** One line per event: id, type and what it names (activity type, signal, update, marker, timer). */
+export function historyOutline(events: readonly temporal.api.history.v1.IHistoryEvent[]): string {
+  const E = temporal.api.enums.v1.EventType;
+  return events
+    .map((e) => {
+      const what =
+        e.activityTaskScheduledEventAttributes?.activityType?.name ??
+        e.workflowExecutionSignaledEventAttributes?.signalName ??
+        e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ??
+        e.markerRecordedEventAttributes?.markerName ??
+        (e.activityTaskCompletedEventAttributes ? `of ${String(e.activityTaskCompletedEventAttributes.scheduledEventId)}` : undefined) ??
+        (e.activityTaskCancelRequestedEventAttributes ? `of ${String(e.activityTaskCancelRequestedEventAttributes.scheduledEventId)}` : undefined) ??
+        '';
+      return `  ${String(e.eventId)} ${E[e.eventType ?? 0]?.replace('EVENT_TYPE_', '') ?? e.eventType} ${what}`.trimEnd();
+    })
+    .join('\n');
 }
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
