@@ -7,6 +7,7 @@
 import type { Context } from '@temporalio/activity';
 import { DESTINATIONS, type CombinedSendInput, type Destination, type LaneBatchIds, type StillFirstAnswer } from '../domain/delivery';
 import { queries } from '../domain/workflow-api';
+import { NoAnswerError, ownRun, within } from './own-workflow';
 
 /** How long the workflow may take to answer: past this, the batch goes back and the lane plans again. */
 export const STILL_FIRST_TIMEOUT_MS = 5_000;
@@ -59,24 +60,15 @@ async function afterWait(
 ): Promise<StillFirstAnswer | string> {
   const waitMs = at - nowMs;
   if (waitMs > 0) await context.sleep(waitMs);
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const late = new Promise<string>((resolve) => {
-      timer = setTimeout(() => resolve(`the workflow did not answer within ${timeoutMs} ms`), timeoutMs);
-    });
-    return await Promise.race([ask(), late]);
+    return await within(ask(), timeoutMs);
   } catch (error) {
+    if (error instanceof NoAnswerError) return `the workflow did not answer within ${error.timeoutMs} ms`;
     return `the workflow could not be asked: ${error instanceof Error ? error.message : String(error)}`;
-  } finally {
-    if (timer) clearTimeout(timer);
   }
 }
 
 /** The stillFirst query to the attempt's own workflow run, with the worker's client. */
 export function askOwnWorkflow(context: Context): AskStillFirst {
-  return async (batches) => {
-    const execution = context.info.workflowExecution;
-    if (!execution) throw new Error('no workflow run to ask');
-    return context.client.workflow.getHandle(execution.workflowId, execution.runId).query(queries.stillFirst, batches);
-  };
+  return async (batches) => ownRun(context).query(queries.stillFirst, batches);
 }

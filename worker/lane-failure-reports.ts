@@ -9,6 +9,7 @@ import type { Destination } from '../domain/delivery';
 import { NON_RETRYABLE_SEND_FAILURES, SendFailureType, type SendFailureDetails } from '../domain/errors';
 import type { LaneFailureReport } from '../domain/snapshot';
 import { signals } from '../domain/workflow-api';
+import { ownRun, within } from '../activities/own-workflow';
 
 /** How long a report may hold up the failed attempt (the retry waits for it at most this long). */
 export const REPORT_TIMEOUT_MS = 2_000;
@@ -38,15 +39,9 @@ export function laneFailureReport(destination: Destination, error: unknown, atte
 
 /** Signals the report to the activity's own workflow run with the worker's client; never throws. */
 export async function sendLaneFailureReport(ctx: Context, report: LaneFailureReport, timeoutMs = REPORT_TIMEOUT_MS): Promise<boolean> {
-  const execution = ctx.info.workflowExecution;
-  if (!execution) return false;
-  let timer: NodeJS.Timeout | undefined;
+  if (!ctx.info.workflowExecution) return false;
   try {
-    const handle = ctx.client.workflow.getHandle(execution.workflowId, execution.runId);
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    });
-    await Promise.race([handle.signal(signals.laneFailure, report), timedOut]);
+    await within(ownRun(ctx).signal(signals.laneFailure, report), timeoutMs);
     return true;
   } catch (error) {
     ctx.log.debug('lane failure report not sent (best effort)', {
@@ -55,7 +50,5 @@ export async function sendLaneFailureReport(ctx: Context, report: LaneFailureRep
       reason: error instanceof Error ? error.message : String(error),
     });
     return false;
-  } finally {
-    if (timer) clearTimeout(timer);
   }
 }
