@@ -27,3 +27,12 @@ export function replayFailures(workflowId: string, events: readonly EventLike[])
   }
   return out;
 }
+
+/**
+ * Whether a history records a completed workflow task. One that does not records no command, so there is
+ * nothing to replay; and the SDK's replayer (1.24) never answers for a history of the start event alone, which
+ * is what a run just started by a continue-as-new can be when it is fetched (a CI run hung on it for 60 s).
+ */
+export function hasCompletedTask(history: temporal.api.history.v1.IHistory): boolean {
+  return (history.events ?? []).some((e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+}

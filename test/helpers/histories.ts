@@ -4,11 +4,15 @@
 // current workflow bundle with the SDK's replayer (and the payload codec they were written with).
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
+import { historyOutline } from '../../bench/history-outline';
+import { hasCompletedTask } from '../../bench/replay-failures';
 import { decodePayloadsInPlace } from '../../codec/history-payloads';
 import { userWorkflowId } from '../../domain/ids';
 import { USER_WORKFLOW_TYPE } from '../../domain/workflow-api';
+
+export { hasCompletedTask, historyOutline };
 
 export interface RunHistory {
   workflowId: string;
@@ -27,11 +31,13 @@ export function userRuns(client: Client, userId: string): Promise<WorkflowExecut
   return listRuns(client, `WorkflowId = '${userWorkflowId(userId)}'`);
 }
 
-/** The histories of the runs a visibility query finds. */
-export async function runHistories(client: Client, query: string): Promise<RunHistory[]> {
+/** The histories of the runs a visibility query finds that have something to replay (hasCompletedTask). */
+export async function replayableHistories(client: Client, query: string): Promise<RunHistory[]> {
   const out = [];
-  for (const run of await listRuns(client, query))
-    out.push({ workflowId: run.workflowId, history: await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory() });
+  for (const run of await listRuns(client, query)) {
+    const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+    if (hasCompletedTask(history)) out.push({ workflowId: run.workflowId, history });
+  }
   return out;
 }
 
@@ -60,8 +66,14 @@ export interface ReplayReport {
   failures: string[];
 }
 
-export async function replayTaskQueue(client: Client, taskQueue: string, bundlePath: string, dataConverter?: DataConverter): Promise<ReplayReport> {
-  const histories = await runHistories(client, `TaskQueue = '${taskQueue}' AND WorkflowType = '${USER_WORKFLOW_TYPE}'`);
+/** The user workflows of a task queue replayed on `bundlePath` (replayQuery). */
+export function replayTaskQueue(client: Client, taskQueue: string, bundlePath: string, dataConverter?: DataConverter): Promise<ReplayReport> {
+  return replayQuery(client, `TaskQueue = '${taskQueue}' AND WorkflowType = '${USER_WORKFLOW_TYPE}'`, bundlePath, dataConverter);
+}
+
+/** Replays on `bundlePath` every run a visibility query finds that has something to replay; each failure with its history's outline. */
+export async function replayQuery(client: Client, query: string, bundlePath: string, dataConverter?: DataConverter): Promise<ReplayReport> {
+  const histories = await replayableHistories(client, query);
   const failures: string[] = [];
   let replayed = 0;
   for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: bundlePath }, ...(dataConverter ? { dataConverter } : {}) }, histories)) {
@@ -75,22 +87,11 @@ export async function replayTaskQueue(client: Client, taskQueue: string, bundleP
   return { replayed, failures };
 }
 
-/** One line per event: id, type and what it names (activity type, signal, update, marker, timer). */
-export function historyOutline(events: readonly temporal.api.history.v1.IHistoryEvent[]): string {
-  const E = temporal.api.enums.v1.EventType;
+/** The ids of the patches a run asked for (`patched()`), from its core_patch markers in history order (decoded payloads). */
+export function patchIds(events: readonly temporal.api.history.v1.IHistoryEvent[]): string[] {
   return events
-    .map((e) => {
-      const what =
-        e.activityTaskScheduledEventAttributes?.activityType?.name ??
-        e.workflowExecutionSignaledEventAttributes?.signalName ??
-        e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ??
-        e.markerRecordedEventAttributes?.markerName ??
-        (e.activityTaskCompletedEventAttributes ? `of ${String(e.activityTaskCompletedEventAttributes.scheduledEventId)}` : undefined) ??
-        (e.activityTaskCancelRequestedEventAttributes ? `of ${String(e.activityTaskCancelRequestedEventAttributes.scheduledEventId)}` : undefined) ??
-        '';
-      return `  ${String(e.eventId)} ${E[e.eventType ?? 0]?.replace('EVENT_TYPE_', '') ?? e.eventType} ${what}`.trimEnd();
-    })
-    .join('\n');
+    .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+    .map((e) => (json(e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]) as { id: string }).id);
 }
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;

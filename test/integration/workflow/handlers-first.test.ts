@@ -4,7 +4,6 @@
 // hands the signal and the update to the workflow together, while a replay hands them over one by one. The
 // main loop waits for the handlers (workflows/handlers-first.ts), so both record the same order. Before that
 // rule, this history did not replay and the user's workflow task failed on every later attempt.
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
@@ -15,6 +14,7 @@ import { purchase, refund, secondsAgo } from '../../helpers/events';
 import { replayTaskQueue, userRuns } from '../../helpers/histories';
 import { startRelay, waitFor, type RelayHarness } from '../../helpers/relay';
 import { signedUpUser } from '../../helpers/users';
+import { readHistoryFile } from '../../../bench/history-file';
 
 const E = temporal.api.enums.v1.EventType;
 /** A history the build before the rule recorded (payloads decoded): a refused refund signal, updates, a signal. */
@@ -61,7 +61,7 @@ describe('handlers answer before the main loop acts', () => {
   }, 60_000);
 
   it('a run recorded before the rule still replays as it was decided (no patch marker: the rule stays off)', async () => {
-    const history = temporal.api.history.v1.History.fromObject(JSON.parse(fs.readFileSync(BEFORE_THE_RULE, 'utf8')) as object);
+    const history = readHistoryFile(BEFORE_THE_RULE);
     const markers = (history.events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
     expect(markers).toEqual([]);
     await expect(

@@ -4,11 +4,10 @@
 // signup are dead-lettered after the configured wait and delivered by a redrive after the signup.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { Worker } from '@temporalio/worker';
 import { userWorkflowId } from '../../../domain/ids';
 import { queries, type UserWorkflowInput } from '../../../domain/workflow-api';
 import { purchase, secondsAgo } from '../../helpers/events';
-import { decodedHistory, runHistories, userRuns } from '../../helpers/histories';
+import { decodedHistory, replayQuery, userRuns } from '../../helpers/histories';
 import { startRelay, waitFor, type RelayHarness } from '../../helpers/relay';
 import { iosInstall, registerInstall } from '../../helpers/users';
 
@@ -115,17 +114,14 @@ describe('long life', () => {
   });
 
   it('replays every recorded history deterministically', async () => {
-    const all = await runHistories(relay.temporal, `WorkflowId = '${userWorkflowId(install.userId)}'`);
-    expect(all.length).toBeGreaterThanOrEqual(4);
-    let replayed = 0;
-    for await (const result of Worker.runReplayHistories(
-      { workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: relay.encryption.dataConverter },
-      all,
-    )) {
-      expect(result.error, `replay of a run of ${result.workflowId}`).toBeUndefined();
-      replayed += 1;
-    }
-    expect(replayed).toBe(all.length);
+    const replay = await replayQuery(
+      relay.temporal,
+      `WorkflowId = '${userWorkflowId(install.userId)}'`,
+      inject('workflowBundlePath'),
+      relay.encryption.dataConverter,
+    );
+    expect(replay.failures).toEqual([]);
+    expect(replay.replayed).toBeGreaterThanOrEqual(4);
   });
 
   it('dead-letters events held without a signup after the wait, and redrives them once the user signs up', async () => {

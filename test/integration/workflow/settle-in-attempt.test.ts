@@ -3,7 +3,6 @@
 // window allows; an earlier event that arrives inside the window makes the waiting attempt hand its batch back
 // unsent, and both go in event-time order (Adjust gets the earlier one with its own time, not restamped). Runs
 // recorded before, with the settle timer, still replay.
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
@@ -13,9 +12,10 @@ import type { CombinedSendInput, CombinedSendResult } from '../../../domain/deli
 import { PROJECT_ROOT } from '../../../worker/paths';
 import { SETTLE_IN_ATTEMPT_PATCH } from '../../../workflows/sender';
 import { purchase, secondsAgo } from '../../helpers/events';
-import { decodedHistory, replayTaskQueue, userRuns } from '../../helpers/histories';
+import { decodedHistory, patchIds, replayTaskQueue, userRuns } from '../../helpers/histories';
 import { startRelay, waitFor, type RelayHarness } from '../../helpers/relay';
 import { signedUpUser } from '../../helpers/users';
+import { readHistoryFile } from '../../../bench/history-file';
 
 const E = temporal.api.enums.v1.EventType;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -104,12 +104,9 @@ describe('the settle window, waited out in the first attempt', () => {
 
   it('records the patch marker as the run starts; histories of the build before (settle timer) and of this one replay', async () => {
     const install = await signedUpUser(relay);
-    const markers = (await historyOf(install.userId))
-      .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
-      .map((e) => (json(e.markerRecordedEventAttributes?.details?.['patch-data']) as { id: string }).id);
-    expect(markers).toContain(SETTLE_IN_ATTEMPT_PATCH);
+    expect(patchIds(await historyOf(install.userId))).toContain(SETTLE_IN_ATTEMPT_PATCH);
 
-    const history = temporal.api.history.v1.History.fromObject(JSON.parse(fs.readFileSync(BEFORE, 'utf8')) as object);
+    const history = readHistoryFile(BEFORE);
     const types = (history.events ?? []).map((e) => e.eventType);
     expect(types.filter((t) => t === E.EVENT_TYPE_TIMER_STARTED).length).toBeGreaterThanOrEqual(2);
     await expect(
