@@ -1,7 +1,8 @@
 // What a user workflow knows of the relay's configuration: the delivery policy as configured (the same
 // shape as the file's `policy`), its app's configuration without secrets, and each vendor's task queue.
-// Loaded by the `loadSettings` local activity at the start of every run and whenever the user's app
-// changes, carried across continue-as-new, recorded in history (so: never a secret).
+// Loaded by the `loadSettings` activity (local, or ordinary at the start of a continued run:
+// workflows/settings-load.ts) at the start of every run and whenever the user's app changes, carried across
+// continue-as-new, recorded in history (so: never a secret).
 import { DEFAULT_POLICY, publicAppConfig, type Policy, type PublicAppConfig, type RelayConfig } from './config';
 import { DESTINATIONS, type Destination } from './delivery';
 
@@ -43,7 +44,7 @@ export function workflowSettings(config: RelayConfig, taskQueue: string, appKey?
   return settings;
 }
 
-/** The local activity that hands a workflow its settings (runs on the workflow worker). */
+/** The activity that hands a workflow its settings (on the workflows' task queue, run locally or not). */
 export interface SettingsActivities {
   loadSettings(appKey?: string): Promise<WorkflowSettings>;
 }

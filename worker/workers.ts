@@ -1,5 +1,5 @@
-// Assembles the worker processes' Temporal workers: one for user workflows (with the loadSettings local
-// activity and the combined first send attempt) and one per vendor for the send activities, each on its own
+// Assembles the worker processes' Temporal workers: one for user workflows (with the loadSettings activity
+// and the combined first send attempt) and one per vendor for the send activities, each on its own
 // task queue so a vendor can be rate limited on its own. Used by `npm run worker`, `npm start`, the tests and the harnesses alike.
 // Vendor workers always carry the relay's activity interceptors (log attributes, metrics) and drain
 // in-flight sends on shutdown for up to one attempt timeout (plus a margin) before cancelling them.
@@ -105,8 +105,9 @@ export async function createRelayWorkers(opts: RelayWorkerOptions): Promise<Rela
   const graceMs = tuning.shutdownGraceMs ?? shutdownGraceMs(loaded.config);
   const rateLimited = DESTINATIONS.filter((d) => pacers[d].limited || !!tuning.taskQueueRates?.[d]);
   const interceptors = [relayActivityInterceptors({ showUserIds: loaded.config.policy.showDeviceIds }), ...(opts.activityInterceptors ?? [])];
-  // On the workflows' task queue: the loadSettings and forgetLedgerEntries local activities, and the combined
-  // first send attempt (policy.firstSendAttempt), on the same pacers, ledger and HTTP pools as the vendor workers.
+  // On the workflows' task queue: loadSettings (local, or ordinary at a continued run's start), the
+  // forgetLedgerEntries local activity, and the combined first send attempt (policy.firstSendAttempt), on the
+  // same pacers, ledger and HTTP pools as the vendor workers.
   const workflowWorker = await Worker.create({
     ...common,
     taskQueue,

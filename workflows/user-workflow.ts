@@ -13,6 +13,7 @@ import type { LaneFailureReport } from '../domain/snapshot';
 import { HANDLER_DESCRIPTIONS, queries, signals, updates, type UserWorkflowInput } from '../domain/workflow-api';
 import { handlersFirst } from './handlers-first';
 import { settleInAttempt } from './sender';
+import { settingsAtStart } from './settings-load';
 import { User } from './user';
 
 /** A refusal as the caller receives it: an ApplicationFailure typed RelayInputError / RelayRejectedError with the field issues. */
@@ -33,6 +34,7 @@ export async function userWorkflow(input: UserWorkflowInput): Promise<void> {
   const user = new User(input.userId, defaultSettings(wf.workflowInfo().taskQueue), input.snapshot, {
     handlersFirst: handlersFirst(),
     settleInAttempt: settleInAttempt(),
+    settingsAtStart: settingsAtStart(input.snapshot !== undefined),
   });
 
   /** The contract's checks with what the user knows, then the user's own (right user, room, known purchase). */

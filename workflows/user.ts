@@ -12,7 +12,7 @@ import { dedupKey, messageBody, messageId, DESTINATIONS, type Destination, type 
 import { InputError, RejectedError } from '../domain/errors';
 import { deliveryId, messageLetterId, userHash } from '../domain/ids';
 import type { DeadLetterRecord, HeldMessage, LaneFailureReport, Rejection, UserSnapshot } from '../domain/snapshot';
-import type { SettingsActivities, WorkflowSettings } from '../domain/settings';
+import type { WorkflowSettings } from '../domain/settings';
 import {
   emptyCounters,
   type Counters,
@@ -37,10 +37,10 @@ import type { Lane } from './lane';
 import { countDeadLetter, countForgotten } from './metrics';
 import { OpsView } from './ops-view';
 import { Purchases } from './purchases';
+import { loadSettings, type SettingsLoad } from './settings-load';
 import { buildStatus, currentDetails, gateAtMs, publishedState, type UserFacts } from './status-view';
 import { UpdateWatch } from './update-watch';
 
-const { loadSettings } = wf.proxyLocalActivities<SettingsActivities>({ startToCloseTimeout: '10 seconds', retry: { maximumInterval: '30 seconds' } });
 const { forgetLedgerEntries } = wf.proxyLocalActivities<ForgetActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumInterval: '10 seconds' } });
 
 const MAX_REJECTIONS_KEPT = 50;
@@ -68,10 +68,18 @@ export class User implements UserFacts {
   readonly updates = new UpdateWatch();
   /** The main loop waits for running handlers before it acts (workflows/handlers-first.ts); off for older runs. */
   private readonly handlersFirst: boolean;
+  /** How a run started with a snapshot reloads its settings (workflows/settings-load.ts). */
+  private readonly settingsAtStart: SettingsLoad;
 
-  constructor(userId: string, settings: WorkflowSettings, snapshot?: UserSnapshot, options: { handlersFirst?: boolean; settleInAttempt?: boolean } = {}) {
+  constructor(
+    userId: string,
+    settings: WorkflowSettings,
+    snapshot?: UserSnapshot,
+    options: { handlersFirst?: boolean; settleInAttempt?: boolean; settingsAtStart?: SettingsLoad } = {},
+  ) {
     this.userId = userId;
     this.handlersFirst = options.handlersFirst ?? false;
+    this.settingsAtStart = options.settingsAtStart ?? 'local';
     this.settings = snapshot?.settings ?? settings;
     this.install = snapshot?.install;
     this.seq = snapshot?.seq ?? 0;
@@ -156,12 +164,12 @@ export class User implements UserFacts {
 
   // ---- settings ----
   /** Loads settings for `appKey` unless already loaded for it (one load at a time; `undefined`: any app). */
-  ensureSettings(appKey: string | undefined, force = false): Promise<void> {
+  ensureSettings(appKey: string | undefined, force = false, how: SettingsLoad = 'local'): Promise<void> {
     this.loading = this.loading.then(async () => {
       // An app the configuration did not have is looked up again: the operator may have added it since.
       // No app asked for (a run's start before any signup): whatever was loaded will do.
       if (!force && this.settingsLoadedAtMs > 0 && (appKey === undefined || this.settings.appKey === appKey) && !this.settings.appProblem) return;
-      this.settings = await loadSettings(appKey);
+      this.settings = await loadSettings(appKey, how);
       this.settingsLoadedAtMs = workflowNow();
       if (this.settings.appProblem) wf.log.error('settings problem: messages are held until it is fixed', { problem: this.settings.appProblem });
       this.changed();
@@ -425,7 +433,8 @@ export class User implements UserFacts {
 
   // ---- main loop ----
   async run(continued: boolean): Promise<'continue' | 'forgotten'> {
-    if (continued || !this.install) await this.ensureSettings(this.install?.app, continued);
+    if (continued) await this.ensureSettings(this.install?.app, true, this.settingsAtStart);
+    else if (!this.install) await this.ensureSettings(undefined);
     while (!this.forgetting) {
       const install = this.install;
       if (install && this.settings.appKey !== install.app) await this.ensureSettings(install.app);
