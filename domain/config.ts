@@ -130,6 +130,20 @@ export const RetrySettings = z.strictObject({
   attemptTimeout: Duration('retry.attemptTimeout').default(30_000),
 });
 
+/**
+ * The smallest policy.maxHistoryEvents and policy.idleContinueAsNewEvents other than 0 (off). A run continued as new
+ * writes about 16 events before it is idle (its start, the patch markers with their search attributes, its settings
+ * load): a threshold at or below that would continue every run as new as soon as it starts, forever, at the pace
+ * the server allows (about once a second per user), each run costing actions.
+ */
+export const MIN_CONTINUE_AS_NEW_EVENTS = 20;
+const ContinueAsNewEvents = z
+  .number()
+  .int()
+  .refine((n) => n === 0 || n >= MIN_CONTINUE_AS_NEW_EVENTS, {
+    error: `must be 0 (off) or at least ${MIN_CONTINUE_AS_NEW_EVENTS} history events: a continued run writes about 16 before it is idle, so a smaller value would continue every run as new as soon as it starts, forever`,
+  });
+
 /** The ways a first send attempt runs (policy.firstSendAttempt; docs/architecture.md#the-first-send-attempt). */
 export const FIRST_SEND_ATTEMPTS = ['combined', 'local', 'per-vendor'] as const;
 
@@ -194,14 +208,14 @@ export const Policy = z
     /** While a user's app is missing from the worker's configuration, settings are reloaded this often. */
     settingsRetryInterval: Duration('policy.settingsRetryInterval').default(300_000),
     /** Continue-as-new after this many history events (0: only when Temporal suggests it). */
-    maxHistoryEvents: z.number().int().min(0).default(0),
+    maxHistoryEvents: ContinueAsNewEvents.default(0),
     /**
      * Continue-as-new once the user is idle (nothing held, queued, sending or waiting to retry) and the run has at
      * least this many history events (0: off). A cache miss replays the whole run, about 2.5 ms of worker CPU per
      * workflow task, so this bounds what a long-lived user's next event costs; each run it ends costs one
      * action (docs/scaling.md#continue-as-new).
      */
-    idleContinueAsNewEvents: z.number().int().min(0, { error: 'must be 0 (off) or a number of history events' }).default(300),
+    idleContinueAsNewEvents: ContinueAsNewEvents.default(300),
     /** Show raw device ids and IPs in workflow summaries and search attributes (PII). */
     showDeviceIds: z.boolean().default(false),
     retry: RetrySettings.default(RetrySettings.parse({})),

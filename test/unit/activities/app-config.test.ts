@@ -7,6 +7,7 @@ import util from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ConfigError, loadRelayConfig, resolveAppConfig } from '../../../worker/app-config';
+import { MIN_CONTINUE_AS_NEW_EVENTS } from '../../../domain/config';
 import { ADJUST_S2S_TOKEN, AF_KEY, demoConfigInput, testEnv } from '../../integration/activities/fixtures';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 's2s-app-config-'));
@@ -75,7 +76,18 @@ describe('resolveAppConfig', () => {
     expect(resolveAppConfig(demoConfigInput(), testEnv).config.policy.idleContinueAsNewEvents).toBe(300);
     expect(resolveAppConfig({ ...demoConfigInput(), policy: { idleContinueAsNewEvents: 0 } }, testEnv).config.policy.idleContinueAsNewEvents).toBe(0);
     const error = configError(() => resolveAppConfig({ ...demoConfigInput(), policy: { idleContinueAsNewEvents: -1 } }, testEnv));
-    expect(error.problems).toEqual(['policy.idleContinueAsNewEvents: must be 0 (off) or a number of history events']);
+    const expected = `must be 0 (off) or at least ${MIN_CONTINUE_AS_NEW_EVENTS} history events: a continued run writes about 16 before it is idle, so a smaller value would continue every run as new as soon as it starts, forever`;
+    expect(error.problems).toEqual([`policy.idleContinueAsNewEvents: ${expected}`]);
+    // Below what a continued run writes before it is idle, every run would continue as new at once, forever.
+    const tiny = configError(() =>
+      resolveAppConfig({ ...demoConfigInput(), policy: { idleContinueAsNewEvents: 10, maxHistoryEvents: MIN_CONTINUE_AS_NEW_EVENTS - 1 } }, testEnv),
+    );
+    expect(tiny.problems).toEqual([`policy.maxHistoryEvents: ${expected}`, `policy.idleContinueAsNewEvents: ${expected}`]);
+    const floor = resolveAppConfig(
+      { ...demoConfigInput(), policy: { idleContinueAsNewEvents: MIN_CONTINUE_AS_NEW_EVENTS, maxHistoryEvents: MIN_CONTINUE_AS_NEW_EVENTS } },
+      testEnv,
+    ).config.policy;
+    expect([floor.idleContinueAsNewEvents, floor.maxHistoryEvents]).toEqual([MIN_CONTINUE_AS_NEW_EVENTS, MIN_CONTINUE_AS_NEW_EVENTS]);
   });
 
   it('requires HTTP timeouts shorter than the attempt timeout', () => {
