@@ -3,6 +3,11 @@
 // a caller in any language can branch on the type. The client's exceptions are in client/errors.ts.
 import type { FieldIssue } from './contract/issues';
 
+/** A dead letter's reason when a delivery's retries ran into its deadline: with the vendor's last answer. */
+export function retryDeadlineReason(lastError: string): string {
+  return `retry deadline passed (the vendor's age limit for this event); last error: ${lastError}`;
+}
+
 /** The failure types a send activity ends an attempt with (ApplicationFailure.type), and what each means. */
 export const SendFailureType = {
   /** The vendor will never accept this data (e.g. invalid token, bad revenue). Dead-lettered. */

@@ -24,6 +24,11 @@ export interface Pending {
   redrives: number;
   /** Arrived to a quiet lane (workflows/lane.ts: Lane.arrive): goes without waiting out the settle window. */
   quiet?: true;
+  /**
+   * The vendor's answer to its last failed attempt, when a drain (continue-as-new) ended its send between
+   * attempts: a deadline that passes before the next attempt dead-letters it with that answer, not as "too old".
+   */
+  lastFailure?: Pick<LaneFailureReport, 'status' | 'answer'>;
 }
 
 export interface LaneLast {

@@ -24,7 +24,7 @@ import type { Counters, DeliveryOutcome } from '../domain/status';
 import type { Alarm } from './alarm';
 import { isoTime, workflowNow } from './clock';
 import { DeadLetters } from './dead-letters';
-import { Lane } from './lane';
+import { Lane, type HeadVerdict } from './lane';
 import { countOutcome, recordGateWait } from './metrics';
 import { displayName, OutcomeLog } from './outcomes';
 import type { Purchases } from './purchases';
@@ -157,7 +157,7 @@ export class Deliveries {
       // A purchase whose outcome was forgotten from the (bounded) log is still found among the dead letters.
       const purchaseOutcome = (id: string) => this.outcomes.get(id)?.outcome ?? (this.letters.has(id) ? 'dead-lettered' : undefined);
       const { verdicts, plan } = this.lanes[destination].plan(ctx, purchaseOutcome);
-      for (const v of verdicts) this.finish(v.pending, v.outcome, nowMs, { detail: v.reason });
+      for (const v of verdicts) this.finish(v.pending, v.outcome, nowMs, headDetails(v));
       if (plan.kind === 'wait') alarm.wakeAt(plan.untilMs, plan.reason);
       if (plan.kind !== 'send') continue;
       recordGateWait(destination, plan.batch, plan.notBeforeMs ?? nowMs); // planned ahead: it goes at notBeforeMs
@@ -239,9 +239,13 @@ export class Deliveries {
       if (verdict.kind === 'interrupted') {
         // The drain cancelled it: the items stay queued; an attempt on a worker that died may have reached the vendor.
         for (const p of batch) p.item.resend = true;
-        const head = (batch[0] as Pending).item;
+        const first = batch[0] as Pending;
+        const head = first.item;
         const attempts = interruptedAttempts(head, verdict.attempt, lastReport);
         if (attempts > 0) head.attemptsMade = attempts;
+        if (lastReport?.deliveryId === head.deliveryId) {
+          first.lastFailure = { answer: lastReport.answer, ...(lastReport.status !== undefined ? { status: lastReport.status } : {}) };
+        }
       } else {
         const head = batch[0] as Pending;
         lane.remove(head);
@@ -313,4 +317,17 @@ export class Deliveries {
     lane.retrying = { ...report, sinceMs: lane.retrying?.deliveryId === report.deliveryId ? lane.retrying.sinceMs : nowMs };
     this.changed();
   }
+}
+
+/** How a head that left its lane unsent is recorded: its reason, and after failed attempts the vendor's last answer. */
+function headDetails(v: HeadVerdict): OutcomeDetails {
+  const failure = v.lastFailure;
+  if (!failure) return { detail: v.reason };
+  const attempts = v.pending.item.attemptsMade;
+  return {
+    reason: v.reason,
+    detail: failure.answer,
+    ...(failure.status !== undefined ? { status: failure.status } : {}),
+    ...(attempts !== undefined ? { attempts } : {}),
+  };
 }

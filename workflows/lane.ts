@@ -9,6 +9,7 @@
 import type { Policy, PublicAppConfig } from '../domain/config';
 import { isoTime } from '../domain/contract/time';
 import { deliveryDeadlineMs, type Destination } from '../domain/delivery';
+import { retryDeadlineReason } from '../domain/errors';
 import { adjustOrderKeys } from '../domain/routing';
 import type { LaneFailureReport, LaneLast, LaneSnapshot, Pending } from '../domain/snapshot';
 import { jsonBytes } from '../domain/contract/text';
@@ -39,7 +40,13 @@ export type LanePlan =
   | { kind: 'send'; batch: Pending[]; deadlineMs: number; notBeforeMs?: number };
 
 /** The head leaves the queue without being sent: dead-lettered (age, late policy, purchase) or skipped (lane stopped). */
-export type HeadVerdict = { outcome: 'dead-lettered' | 'skipped'; pending: Pending; reason: string };
+export type HeadVerdict = {
+  outcome: 'dead-lettered' | 'skipped';
+  pending: Pending;
+  reason: string;
+  /** A retry deadline after failed attempts: the vendor's last answer (Pending.lastFailure). */
+  lastFailure?: Pending['lastFailure'];
+};
 
 /**
  * When a delivery may go, ignoring everything but time: after the gate, and (unless it arrived to a quiet lane)
@@ -167,6 +174,10 @@ export class Lane {
       }
       if (problem === 'wait-for-purchase')
         return { verdicts, plan: { kind: 'blocked', reason: `refund ${head.item.deliveryId} waits for its purchase to reach AppsFlyer` } };
+      if (problem === PAST_DEADLINE) {
+        verdicts.push({ outcome: 'dead-lettered', ...pastDeadline(this.shift(), ctx, this.destination) });
+        continue;
+      }
       if (problem) {
         verdicts.push({ outcome: 'dead-lettered', pending: this.shift(), reason: problem });
         continue;
@@ -199,9 +210,7 @@ export class Lane {
       if (outcome === 'dead-lettered') return 'its purchase was dead-lettered for AppsFlyer; redrive the purchase and the refund together';
       if (outcome === 'pending') return 'wait-for-purchase';
     }
-    if (deliveryDeadlineMs(item, ctx.policy) <= ctx.nowMs) {
-      return `too old: the event happened at ${isoTime(item.occurredAtMs)}, outside the ${this.destination} window (${Math.round((deliveryDeadlineMs(item, ctx.policy) - item.occurredAtMs) / 86_400_000)} days)`;
-    }
+    if (deliveryDeadlineMs(item, ctx.policy) <= ctx.nowMs) return PAST_DEADLINE;
     if (this.destination !== 'adjust') return undefined;
     const keys = adjustOrderKeys(item.message, ctx.app);
     const hw = highWaterFor(this.highWater, keys, ctx.installedAtMs);
@@ -258,6 +267,17 @@ export class Lane {
       ...(this.stopped ? { stopped: this.stopped } : {}),
     };
   }
+}
+
+/** headProblem's answer for a head past its deadline (pastDeadline says why). */
+const PAST_DEADLINE = 'past-deadline';
+
+/** A head past its deadline: a retry deadline with the vendor's last answer when a drain carried failed attempts over, else "too old". */
+function pastDeadline(pending: Pending, ctx: LaneContext, destination: Destination): Pick<HeadVerdict, 'pending' | 'reason' | 'lastFailure'> {
+  const { item, lastFailure } = pending;
+  if (lastFailure) return { pending, reason: retryDeadlineReason(lastFailure.answer), lastFailure };
+  const windowDays = Math.round((deliveryDeadlineMs(item, ctx.policy) - item.occurredAtMs) / 86_400_000);
+  return { pending, reason: `too old: the event happened at ${isoTime(item.occurredAtMs)}, outside the ${destination} window (${windowDays} days)` };
 }
 
 /** Never handed to a send yet: the only deliveries a batch planned ahead of its time may carry. */

@@ -28,7 +28,7 @@ import {
   type SendBatchResult,
   type SendFailureData,
 } from '../domain/delivery';
-import { NON_RETRYABLE_SEND_FAILURES, SendFailureType, type SendFailureDetails } from '../domain/errors';
+import { NON_RETRYABLE_SEND_FAILURES, retryDeadlineReason, SendFailureType, type SendFailureDetails } from '../domain/errors';
 import type { LaneFailureReport, Pending } from '../domain/snapshot';
 import { workflowNow } from './clock';
 
@@ -327,7 +327,7 @@ export function sendFailureVerdict(destination: Destination, error: unknown, can
     app?.type === SendFailureType.deadlinePassed ||
     (error instanceof ActivityFailure && error.retryState === RetryState.TIMEOUT);
   const reason = deadline
-    ? `retry deadline passed (the vendor's age limit for this event); last error: ${message}`
+    ? retryDeadlineReason(message)
     : app?.type === SendFailureType.invalidRequest
       ? `not sent: ${message}`
       : `${destination} ${app?.type === SendFailureType.deviceNotFound ? 'never found the device' : 'rejected the event'}: ${message}`;

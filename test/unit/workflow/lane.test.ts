@@ -455,6 +455,20 @@ describe('age windows', () => {
     expect(old.item.sendAtMs).toBeUndefined();
   });
 
+  it('a delivery whose sends failed before a drain, past its deadline, is a retry deadline with the last answer', () => {
+    const lane = new Lane('appsflyer');
+    const failed = add(lane, { at: T0, arrivedAtMs: T0 });
+    failed.lastFailure = { status: 500, answer: 'AppsFlyer 500: Internal Server Error' };
+    expect(lane.plan(ctx(T0 + 7 * DAY), none).verdicts).toEqual([
+      {
+        outcome: 'dead-lettered',
+        pending: failed,
+        reason: "retry deadline passed (the vendor's age limit for this event); last error: AppsFlyer 500: Internal Server Error",
+        lastFailure: { status: 500, answer: 'AppsFlyer 500: Internal Server Error' },
+      },
+    ]);
+  });
+
   it('the deadline is exclusive: at occurredAt + window the delivery is too old', () => {
     const lane = new Lane('appsflyer');
     add(lane, { at: T0, arrivedAtMs: T0 });
