@@ -49,10 +49,14 @@ export function attemptLogInterceptor(file: string): ActivityInterceptorsFactory
   });
 }
 
-/** The attempts a log holds (an attempt without an end line never finished on its worker). */
+/**
+ * The attempts a log holds (an attempt without an end line never finished on its worker). One attempt started
+ * twice on one worker (a task the server handed out again) is two attempts: an end line ends the latest open one.
+ */
 export function readAttemptLog(file: string): AttemptRecord[] {
   if (!fs.existsSync(file)) return [];
-  const attempts = new Map<string, AttemptRecord>();
+  const attempts: AttemptRecord[] = [];
+  const open = new Map<string, AttemptRecord>();
   for (const text of fs.readFileSync(file, 'utf8').split('\n')) {
     if (text.trim() === '') continue;
     let line: Line;
@@ -62,12 +66,23 @@ export function readAttemptLog(file: string): AttemptRecord[] {
       continue; // a line cut by a SIGKILL
     }
     const key = `${line.pid}/${line.run}/${line.activityId}/${line.attempt}`;
-    if (line.ev === 'start')
-      attempts.set(key, { pid: line.pid, activityId: line.activityId, attempt: line.attempt, deliveryIds: line.deliveryIds ?? [], startedAtMs: line.at });
-    else {
-      const a = attempts.get(key);
-      if (a) a.endedAtMs = line.at;
+    if (line.ev === 'start') {
+      const attempt: AttemptRecord = {
+        pid: line.pid,
+        activityId: line.activityId,
+        attempt: line.attempt,
+        deliveryIds: line.deliveryIds ?? [],
+        startedAtMs: line.at,
+      };
+      attempts.push(attempt);
+      open.set(key, attempt);
+    } else {
+      const a = open.get(key);
+      if (!a) continue;
+      open.delete(key);
+      a.endedAtMs = line.at;
+      if (line.result) a.result = line.result;
     }
   }
-  return [...attempts.values()];
+  return attempts;
 }

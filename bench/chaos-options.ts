@@ -28,6 +28,8 @@ export const ChaosOptions = z
     firstSendAttempt: z.enum(FIRST_SEND_ATTEMPTS).optional(),
     /** policy.idleContinueAsNewEvents (default: the production default); a low value makes runs end often mid-chaos. */
     idleContinueAsNew: wholeNumber('--idle-continue-as-new 40', 0, 100_000).optional(),
+    /** The workers' workflow cache (S2S_MAX_CACHED_WORKFLOWS); a small one makes most workflow tasks replay the history first. */
+    workerCache: wholeNumber('--worker-cache 1', 1, 100_000).optional(),
     seed: wholeNumber('--seed 7', 0, 2 ** 31).default(7),
     json: filePath('--json chaos.json').optional(),
     stall: duration('"120s"').optional(),
@@ -57,6 +59,8 @@ export interface ChaosPlan {
   settleWindowMs: number;
   firstSendAttempt: Policy['firstSendAttempt'];
   idleContinueAsNewEvents: number;
+  /** S2S_MAX_CACHED_WORKFLOWS of the workers (undefined: the worker's default). */
+  workerCache?: number;
   stallMs: number;
   postInstallDelayMs: number;
   /** Acceptances this long before a worker kill may have lost their answer with it (= attempt timeout). */
@@ -85,6 +89,7 @@ export function chaosPlan(o: ChaosOptions): ChaosPlan {
     settleWindowMs: o.settleWindow ?? 2_000,
     firstSendAttempt: o.firstSendAttempt ?? DEFAULT_POLICY.firstSendAttempt,
     idleContinueAsNewEvents: o.idleContinueAsNew ?? DEFAULT_POLICY.idleContinueAsNewEvents,
+    ...(o.workerCache !== undefined ? { workerCache: o.workerCache } : {}),
     stallMs: o.stall ?? 120_000,
     postInstallDelayMs: 6_000,
     killWindowMs: CHAOS_ATTEMPT_TIMEOUT_MS,
@@ -121,6 +126,8 @@ before its purchase, no vendor rejection for order or age. Exits 1 if any invari
   --settle-window D       policy.settleWindow (default 2s, production)
   --first-send-attempt M  policy.firstSendAttempt: combined (default), local or per-vendor
   --idle-continue-as-new N  policy.idleContinueAsNewEvents (default 300; e.g. 40: runs end often mid-chaos)
+  --worker-cache N        the workers' workflow cache, as S2S_MAX_CACHED_WORKFLOWS (default 2000); e.g. 1: nearly
+                          every workflow task replays the history first, as after a kill
   --codec                 encrypt payloads (workers and client, a key of the run's own), as with S2S_PAYLOAD_KEYS
   --ledger URL            the worker's delivery ledger, as S2S_LEDGER_URL (default: embedded, in the run
                           directory; with several replicas a PostgreSQL database of the run's own on

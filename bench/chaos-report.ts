@@ -120,7 +120,7 @@ export function chaosJson(f: ChaosFacts): Record<string, unknown> {
     order_violations: c.orderViolations,
     late_arrivals: c.lateArrivals,
     late_arrival_meaning:
-      'out of event-time order only because the earlier event entered the user workflow after the vendor had received the later one and past its settle window (not a violation)',
+      'out of event-time order only because the earlier event entered the user workflow after the relay began sending the later one (its first attempt started) and past its settle window (not a violation)',
     early_sends: c.earlySends,
     refunds_before_purchase: c.refundsBeforePurchase,
     vendor_rejections: {
@@ -161,6 +161,9 @@ export function chaosJson(f: ChaosFacts): Record<string, unknown> {
   };
 }
 
+/** Sample kinds the verdict keeps that break nothing (explained late arrivals, vendor rejections of other kinds). */
+const NOT_BROKEN = new Set(['lateArrival', 'rejected:other']);
+
 export function chaosText(json: Record<string, unknown>): string {
   const j = json as Record<string, unknown>;
   const rows: Array<[string, unknown]> = [
@@ -188,9 +191,13 @@ export function chaosText(json: Record<string, unknown>): string {
     ['duration', `${j.duration_s} s (sending ${j.send_s} s)`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
+  // The evidence of what broke, in the log itself (CI keeps no artifacts): up to 3 examples per broken invariant.
+  const samples = Object.entries((j.samples ?? {}) as Record<string, Array<{ key: string; detail: string }>>).filter(([kind]) => !NOT_BROKEN.has(kind));
+  const examples = samples.flatMap(([kind, list]) => list.slice(0, 3).map((v) => `  - ${kind} ${v.key}: ${v.detail}`));
   return [
     `s2s-relay chaos, ${j.date}: ${j.passed ? 'PASSED' : 'FAILED'}`,
     ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${String(v)}`),
     ...((j.failures as string[]).length > 0 ? ['', 'broken:', ...(j.failures as string[]).map((f) => `  - ${f}`)] : []),
+    ...(examples.length > 0 ? ['', 'examples:', ...examples] : []),
   ].join('\n');
 }

@@ -21,6 +21,8 @@ import { parseOptions } from './cli-args';
 import { DeliveryWatch } from './delivery-watch';
 import { Driver } from './driver';
 import { mapLimit } from './histories';
+import { writeHistoryFile } from './history-file';
+import { historyOutline } from './history-outline';
 import { readChaosHistories } from './chaos-histories';
 import { checkInvariants } from './invariants';
 import { Cleanup } from './processes';
@@ -72,6 +74,7 @@ async function main(): Promise<number> {
     const workerEnv = {
       S2S_SHUTDOWN_GRACE: '10s',
       S2S_CHAOS_ATTEMPT_LOG: attemptLog,
+      ...(plan.workerCache !== undefined ? { S2S_MAX_CACHED_WORKFLOWS: String(plan.workerCache) } : {}),
       ...(ledger ? { S2S_LEDGER_URL: ledger } : {}),
       ...(payloadKeys ? { S2S_PAYLOAD_KEYS: payloadKeys } : {}),
     };
@@ -178,7 +181,7 @@ async function main(): Promise<number> {
     const statusList = await mapLimit(userIds, 16, (id) => relay.status(id).catch(() => undefined));
     const statuses = new Map<string, UserStatus | undefined>(userIds.map((id, i) => [id, statusList[i]]));
     const intended = intendedDeliveries(log, installs, appConfig.apps, plan.postInstallDelayMs);
-    const histories = await readChaosHistories(client, taskQueue, userIds.length);
+    const histories = await readChaosHistories(client, taskQueue, userIds.length, bundlePath);
     const evidence = {
       attempts: readAttemptLog(attemptLog),
       kills: monkey.killLog,
@@ -218,6 +221,14 @@ async function main(): Promise<number> {
     fs.writeFileSync(path.join(runDir, 'chaos.json'), `${JSON.stringify(json, null, 2)}\n`);
     if (options.json) fs.writeFileSync(options.json, `${JSON.stringify(json, null, 2)}\n`);
     process.stdout.write(`${chaosText(json)}\n`);
+    // A run that stopped replaying: its history beside the report (replay it with `npm run replay -- FILE`), and
+    // its outline in the log, since a CI log is all that is left of a clean-clone run.
+    for (const run of histories.failedRuns) {
+      const file = path.join(runDir, `replay-failure-${run.workflowId}-${run.runId}.json`);
+      writeHistoryFile(file, run.history);
+      process.stdout.write(`\nhistory of ${run.workflowId} (run ${run.runId}), which did not replay; saved as ${path.relative(process.cwd(), file)}:\n`);
+      process.stdout.write(`${historyOutline(run.history.events ?? [])}\n`);
+    }
     await supervisor.stop();
     return json.passed ? 0 : 1;
   } finally {

@@ -2,9 +2,10 @@
 // workload, never from ids the relay computes: each request is matched to an intended delivery by the
 // harness's marker (events) or by device and content (refunds), and its content is checked. Then: lost
 // deliveries (AppsFlyer's 200 `not_recorded` is not a delivery), duplicates, and for each duplicate the
-// evidence that the earlier acceptance's answer was lost (the emulator's acceptThenReset, the attempt's
-// worker killed before the attempt completed, or its completion sent while the server was down), per-lane
-// order, sends before the gate, refunds before their purchase, vendor rejections. Pure.
+// evidence that the earlier acceptance's answer was lost (the emulator's acceptThenReset, an answer the relay
+// closed the connection before, the attempt's worker killed before the attempt completed, or its completion
+// sent while the server was down), per-lane order, sends before the gate, refunds before their purchase,
+// vendor rejections. Pure.
 import type { Destination } from '../domain/delivery';
 import { contentDiffers, contentOf, deviceOf, type Content, type IntendedDelivery, type RawRequest } from './chaos-content';
 
@@ -17,6 +18,8 @@ export interface VendorRecord extends RawRequest {
   outcome: string;
   fault?: string;
   reason?: string;
+  /** The emulator meant to answer, but the relay had closed the connection (emulator/record.ts). */
+  answerUndelivered?: boolean;
   /** The relay's delivery id as the emulator read it: used only to find the attempt that sent a request. */
   deliveryId?: string;
 }
@@ -30,6 +33,8 @@ export interface AttemptRecord {
   startedAtMs: number;
   /** Absent: the attempt never finished on that worker. */
   endedAtMs?: number;
+  /** How it ended (absent while endedAtMs is). */
+  result?: 'ok' | 'failed';
 }
 
 export interface Evidence {
@@ -42,9 +47,10 @@ export interface Evidence {
   slowAnswerMs: number;
   /**
    * When each message (by the harness's message id, unique across users) first entered its user's workflow
-   * history (bench/message-entries.ts). An event that entered only after the vendor received a later one, and
-   * after that later event's settle window (`settleWindowMs`, counted from when it happened), could not be
-   * ordered before it: a late arrival, not an order violation.
+   * history (bench/message-entries.ts). An event that entered only after the relay began sending a later one
+   * (its first attempt started; without attempt evidence, the vendor received it), and after that later event's
+   * settle window (`settleWindowMs`, counted from when it happened), could not be ordered before it: a late
+   * arrival, not an order violation.
    */
   enteredAtMs?: ReadonlyMap<string, number>;
   /** policy.settleWindow of the run: the relay orders what reaches it within this long of the later event. */
@@ -70,6 +76,7 @@ export const DUPLICATE_CAUSES = {
   workerKilledInFlight: "answer lost: the attempt's worker was killed while the request was in flight",
   workerKilledAfterAnswer: "the attempt's worker was killed after the vendor's answer reached it, before the attempt completed",
   serverDown: "the attempt's completion was sent while the Temporal server was down",
+  answerUndelivered: "answer lost: the relay closed the connection before the emulator's answer (its timeout, or a cancelled attempt)",
 } as const;
 export type DuplicateCause = keyof typeof DUPLICATE_CAUSES;
 
@@ -85,7 +92,7 @@ export interface CheckResult {
   /** Accepted requests whose content differs from the intended delivery's. */
   contentMismatches: number;
   orderViolations: number;
-  /** Out of event-time order because the earlier event entered the workflow after the vendor had the later one, past its settle window. */
+  /** Out of event-time order because the earlier event entered the workflow after the relay began sending the later one, past its settle window. */
   lateArrivals: number;
   earlySends: number;
   refundsBeforePurchase: number;
@@ -152,13 +159,60 @@ class Matcher {
   }
 }
 
+const iso = (ms: number) => new Date(ms).toISOString().slice(11, 23);
+
+/** The send attempts that carried the delivery a request was for, started by the time the vendor received it. */
+function attemptsBefore(r: VendorRecord, evidence: Evidence): AttemptRecord[] {
+  const id = r.deliveryId;
+  return id ? evidence.attempts.filter((a) => a.deliveryIds.includes(id) && a.startedAtMs <= r.receivedAtMs) : [];
+}
+
+/** What the run knows of an acceptance: the emulator's record and the send attempts of its delivery (a duplicate's evidence, for the report). */
+function describeAcceptance(r: VendorRecord, evidence: Evidence): string {
+  const attempts = r.deliveryId ? evidence.attempts.filter((a) => a.deliveryIds.includes(r.deliveryId as string)) : [];
+  const shown = attempts
+    .map(
+      (a) =>
+        `pid ${a.pid} attempt ${a.attempt} ${iso(a.startedAtMs)}-${a.endedAtMs !== undefined ? `${iso(a.endedAtMs)} ${a.result ?? ''}`.trim() : 'unfinished'}`,
+    )
+    .join(', ');
+  return `#${r.id} at ${iso(r.receivedAtMs)}${r.fault ? ` (fault ${r.fault})` : ''}, delivery ${r.deliveryId ?? '(no id)'}: attempts [${shown}]`;
+}
+
+/** A duplicate's evidence for the report: its acceptances so far, the kills and the server's outages. */
+function duplicateEvidence(acceptances: readonly VendorRecord[], evidence: Evidence): string {
+  const kills = evidence.kills.map((k) => `pid ${k.pid} ${iso(k.killedAtMs)}`).join(', ');
+  const outages = evidence.serverDowntimes.map((w) => `${iso(w.fromMs)}-${iso(w.toMs)}`).join(', ');
+  return `${acceptances.map((a) => describeAcceptance(a, evidence)).join('; ')}; kills [${kills}]; server down [${outages}]`;
+}
+
+/**
+ * Since when the relay was sending the delivery `accepted` was the acceptance of: the start of the first send
+ * attempt that carried it (the attempt log), else the vendor's receipt. An earlier event that entered the
+ * workflow after that, and past the later one's settle window, found it planned already: an in-flight batch
+ * is not re-planned, and one that may have reached the vendor stays ahead of later arrivals (workflows/lane.ts).
+ */
+function sendingSince(accepted: VendorRecord, evidence: Evidence): { atMs: number; what: string } {
+  const starts = attemptsBefore(accepted, evidence).map((a) => a.startedAtMs);
+  return starts.length > 0 ? { atMs: Math.min(...starts), what: 'the first attempt to send' } : { atMs: accepted.receivedAtMs, what: 'the vendor had' };
+}
+
+/** An order violation's evidence for the report: when the earlier event entered, the window, the later one's acceptance and attempts, kills and outages. */
+function orderEvidence(earlier: IntendedDelivery, later: VendorRecord, entered: number | undefined, promisedUntil: number, evidence: Evidence): string {
+  return `${earlier.messageId} entered the workflow ${entered === undefined ? 'at an unknown time' : `at ${iso(entered)}`}, the window of the later one ended ${iso(promisedUntil)}; the later one: ${duplicateEvidence([later], evidence)}`;
+}
+
 /** Why the answer of `earlier` (an acceptance) may never have reached Temporal, with evidence, or undefined. */
 function lostAnswerCause(earlier: VendorRecord, evidence: Evidence): DuplicateCause | undefined {
   if (earlier.fault === 'reset') return 'acceptThenReset';
-  const id = earlier.deliveryId;
-  if (!id) return undefined;
-  const attempt = evidence.attempts
-    .filter((a) => a.deliveryIds.includes(id) && a.startedAtMs <= earlier.receivedAtMs && (a.endedAtMs === undefined || a.endedAtMs >= earlier.receivedAtMs))
+  // A killed worker's connection closes too: the attempt's evidence, when there is some, says more.
+  return attemptCause(earlier, evidence) ?? (earlier.answerUndelivered ? 'answerUndelivered' : undefined);
+}
+
+/** What happened to the attempt that sent `earlier`: its worker killed, or its completion sent while the server was down. */
+function attemptCause(earlier: VendorRecord, evidence: Evidence): DuplicateCause | undefined {
+  const attempt = attemptsBefore(earlier, evidence)
+    .filter((a) => a.endedAtMs === undefined || a.endedAtMs >= earlier.receivedAtMs)
     .sort((a, b) => b.startedAtMs - a.startedAtMs)[0];
   if (!attempt) return undefined;
   if (attempt.endedAtMs === undefined) {
@@ -187,9 +241,19 @@ export function checkInvariants(input: CheckInput): CheckResult {
   const acceptedSeconds = new Map<string, Set<number>>();
   const intendedByKey = new Map(input.intended.map((d) => [d.key, d]));
 
+  /**
+   * A refund's delivery (by the relay's delivery id) once matched: its resends go to the same refund, never to
+   * another one that looks alike (same device, token and second); a wrong pairing shows as lost or in the content.
+   */
+  const refundOfDelivery = new Map<string, IntendedDelivery>();
+
   for (const r of [...input.records].sort((a, b) => a.id - b.id)) {
     const read = contentOf(r);
-    const d = read ? matcher.match(r.vendor, read.content, read.marker, (x) => (byKey.get(x.key) ?? []).some((m) => isDelivered(m.r))) : undefined;
+    const delivery = read && read.marker === undefined && r.deliveryId ? `${r.vendor}/${r.deliveryId}` : undefined;
+    const d =
+      (delivery ? refundOfDelivery.get(delivery) : undefined) ??
+      (read ? matcher.match(r.vendor, read.content, read.marker, (x) => (byKey.get(x.key) ?? []).some((m) => isDelivered(m.r))) : undefined);
+    if (d && delivery) refundOfDelivery.set(delivery, d);
     if (!read || !d) {
       unexpectedRequests += 1;
       sample('unexpected', read?.marker ?? '(no marker)', `${r.vendor} request #${r.id} (${r.outcome}) matches no message the harness was told was accepted`);
@@ -215,7 +279,13 @@ export function checkInvariants(input: CheckInput): CheckResult {
   let earlySends = 0;
   let organic = 0;
   let acceptThenResetAccepted = 0;
-  const duplicatesByCause: Record<DuplicateCause, number> = { acceptThenReset: 0, workerKilledInFlight: 0, workerKilledAfterAnswer: 0, serverDown: 0 };
+  const duplicatesByCause: Record<DuplicateCause, number> = {
+    acceptThenReset: 0,
+    workerKilledInFlight: 0,
+    workerKilledAfterAnswer: 0,
+    serverDown: 0,
+    answerUndelivered: 0,
+  };
   let unexplainedDuplicates = 0;
   const rejections = { order: 0, age: 0, other: 0, ofAlreadyAccepted: 0 };
   const firstAccepted = new Map<string, VendorRecord>();
@@ -263,7 +333,7 @@ export function checkInvariants(input: CheckInput): CheckResult {
         sample(
           'duplicates',
           d.key,
-          `${d.vendor} delivered ${accepted.length} times (#${accepted.map((a) => a.id).join(', #')}) with no evidence that an earlier answer was lost`,
+          `${d.vendor} delivered ${accepted.length} times with no evidence that an earlier answer was lost: ${duplicateEvidence(accepted.slice(0, i + 1), input.evidence)}`,
         );
       }
     }
@@ -290,16 +360,13 @@ export function checkInvariants(input: CheckInput): CheckResult {
       const detail = `${d.vendor} got ${d.messageId} (${new Date(d.occurredAtMs).toISOString()}) after ${newest.d.messageId} (${new Date(newest.d.occurredAtMs).toISOString()}) for ${d.userId}`;
       const entered = input.evidence.enteredAtMs?.get(d.messageId);
       const promisedUntil = newest.d.occurredAtMs + (input.evidence.settleWindowMs ?? 0);
-      if (entered !== undefined && entered > newest.r.receivedAtMs && entered > promisedUntil) {
+      const sending = sendingSince(newest.r, input.evidence);
+      if (entered !== undefined && entered > sending.atMs && entered > promisedUntil) {
         lateArrivals += 1;
-        sample(
-          'lateArrival',
-          d.key,
-          `${detail}: ${d.messageId} entered the workflow ${entered - newest.r.receivedAtMs} ms after the vendor had ${newest.d.messageId}`,
-        );
+        sample('lateArrival', d.key, `${detail}: ${d.messageId} entered the workflow ${entered - sending.atMs} ms after ${sending.what} ${newest.d.messageId}`);
       } else {
         orderViolations += 1;
-        sample('order', d.key, detail);
+        sample('order', d.key, `${detail}; ${orderEvidence(d, newest.r, entered, promisedUntil, input.evidence)}`);
       }
     }
   }

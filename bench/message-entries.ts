@@ -1,7 +1,7 @@
 // When each message first entered its user's workflow history: the server's time of the signal event or
 // the accepted-update event that brought it (the earliest, when the harness sent it more than once). Pure. The
 // chaos verdict uses it to tell an order inversion the relay caused from one it could not prevent: the earlier
-// event reached the workflow only after the vendor had the later one (a client retrying through an outage).
+// event reached the workflow only after the relay began sending the later one (a client retrying through an outage).
 import type { Payload } from '@temporalio/common';
 
 /** The messages that carry an event or a refund (signal and update names alike). */

@@ -39,6 +39,8 @@ export const RecordedRequestSchema = z.object({
   revenue: z.string().optional(),
   currency: z.string().optional(),
   deliveryId: z.string().optional(),
+  /** The emulator meant to answer, but the client closed the connection first: the answer never reached it. */
+  answerUndelivered: z.literal(true).optional(),
   warnings: z.array(z.string()),
 });
 export type RecordedRequest = z.infer<typeof RecordedRequestSchema>;

@@ -121,6 +121,10 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       req.socket.destroy();
       return;
     }
+    // An answer the client closed the connection before getting (it gave up waiting) is marked on the record.
+    res.once('close', () => {
+      if (!res.writableFinished && closing === undefined) r.answerUndelivered = true;
+    });
     if (action.delayMs <= 0) return send(res, action.status, action.headers, action.body);
     const t = setTimeout(() => {
       timers.delete(t);

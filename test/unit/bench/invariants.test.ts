@@ -89,6 +89,27 @@ describe('checkInvariants', () => {
     expect(result.failures).toEqual([]);
   });
 
+  it('sends a resend of an Adjust refund to the refund its delivery was, not to another of the same device and second', () => {
+    const ds = intended(
+      message('e1', T0 + 1_000),
+      message('r1', T0 + 3_100, { kind: 'refund', name: 'refund', revenue: '1', purchaseId: 'e1' }),
+      message('e2', T0 + 3_200),
+      message('r2', T0 + 3_500, { kind: 'refund', name: 'refund', revenue: '2', purchaseId: 'e1' }),
+    ).filter((d) => d.vendor === 'adjust');
+    const [e1, r1, e2, r2] = [on(ds, 'adjust', 'e1'), on(ds, 'adjust', 'r1'), on(ds, 'adjust', 'e2'), on(ds, 'adjust', 'r2')];
+    const records = [
+      rec(e1, T0 + 5_000),
+      rec(r1, T0 + 5_100, { fault: 'reset' }), // accepted, its answer lost: sent again below
+      rec(r1, T0 + 6_000),
+      rec(e2, T0 + 6_100),
+      rec(r2, T0 + 6_200),
+    ];
+    const result = checkInvariants({ intended: ds, records, evidence: NO_EVIDENCE });
+    // Matched by look alone, the resend of r1 would have been taken for r2: r2 "delivered" before e2, and r2's own request a duplicate.
+    expect(result).toMatchObject({ delivered: 4, lost: 0, duplicates: 1, orderViolations: 0, contentMismatches: 0 });
+    expect(result.failures).toEqual([]);
+  });
+
   it('checks content field by field: amount, sign, currency, token, event name, device, time', () => {
     const ds = intended(
       message('e1', T0 + 1_000),
@@ -154,8 +175,9 @@ describe('checkInvariants', () => {
       message('d', T0 + 4),
       message('e', T0 + 5),
       message('f', T0 + 6),
+      message('g', T0 + 7),
     ).filter((d) => d.vendor === 'appsflyer');
-    const [a, b, c, d, e, f] = ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => on(ds, 'appsflyer', id));
+    const [a, b, c, d, e, f, g] = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((id) => on(ds, 'appsflyer', id));
     const evidence: Evidence = {
       slowAnswerMs: 800,
       attempts: [
@@ -179,14 +201,23 @@ describe('checkInvariants', () => {
       rec(d as IntendedDelivery, T0 + 4_600),
       rec(e as IntendedDelivery, T0 + 5_000),
       rec(e as IntendedDelivery, T0 + 5_600),
-      rec(f as IntendedDelivery, T0 + 2_100, { fault: 'slow' }),
+      rec(f as IntendedDelivery, T0 + 2_100, { fault: 'slow', answerUndelivered: true }), // the kill closed the connection: the kill is the cause
       rec(f as IntendedDelivery, T0 + 6_000),
+      rec(g as IntendedDelivery, T0 + 6_500, { fault: 'slow', answerUndelivered: true }), // the relay closed the connection first
+      rec(g as IntendedDelivery, T0 + 7_000),
     ];
     const result = checkInvariants({ intended: ds, records, evidence });
-    expect(result.duplicates).toBe(6);
-    expect(result.duplicatesByCause).toEqual({ acceptThenReset: 1, workerKilledInFlight: 1, workerKilledAfterAnswer: 1, serverDown: 1 });
+    expect(result.duplicates).toBe(7);
+    expect(result.duplicatesByCause).toEqual({ acceptThenReset: 1, answerUndelivered: 1, workerKilledInFlight: 1, workerKilledAfterAnswer: 1, serverDown: 1 });
     expect(result.unexplainedDuplicates).toBe(2);
     expect(result.samples.duplicates?.map((s) => s.key)).toEqual([d?.key, e?.key]);
+    // The sample carries the evidence to diagnose it from the log: each acceptance, its attempts, the kills and outages.
+    expect(result.samples.duplicates?.[0]?.detail).toMatch(
+      new RegExp(
+        `#\\d+ at [\\d:.]+, delivery dlv_${d?.key}: attempts \\[pid 12 attempt 1 [\\d:.]+-[\\d:.]+\\]; #\\d+ at .*; kills \\[pid 11 [\\d:.]+\\]; server down \\[[\\d:.]+-[\\d:.]+\\]`,
+      ),
+    );
+    expect(result.samples.duplicates?.[1]?.detail).toMatch(/attempts \[pid 13 attempt 1 [\d:.]+-unfinished\]/);
     expect(result.failures).toContain('2 duplicate deliveries without evidence of a lost answer for that request');
   });
 
@@ -242,5 +273,38 @@ describe('checkInvariants', () => {
     expect(checkInvariants({ intended: ds, records, evidence: withinWindow })).toMatchObject({ orderViolations: 0, lateArrivals: 1 });
     // Without the evidence nothing is excused.
     expect(checkInvariants({ intended: ds, records, evidence: NO_EVIDENCE })).toMatchObject({ orderViolations: 1, lateArrivals: 0 });
+  });
+
+  it('a late arrival is counted from when the relay began sending the later one (its first attempt), and an order violation says when each happened', () => {
+    const ds = intended(message('first', T0 + 1_000), message('second', T0 + 1_500)).filter((d) => d.vendor === 'appsflyer');
+    const second = on(ds, 'appsflyer', 'second');
+    // 'second' went out at the end of its window (T0 + 3.5 s), failed, and was accepted on a retry at T0 + 8 s.
+    const records = [rec(second, T0 + 8_000), rec(on(ds, 'appsflyer', 'first'), T0 + 9_000)];
+    const attempts = [
+      { pid: 7, activityId: '5', attempt: 1, deliveryIds: [`dlv_${second.key}`], startedAtMs: T0 + 1_600, endedAtMs: T0 + 3_600, result: 'failed' as const },
+      { pid: 7, activityId: '6', attempt: 1, deliveryIds: [`dlv_${second.key}`], startedAtMs: T0 + 7_900, endedAtMs: T0 + 8_100, result: 'ok' as const },
+    ];
+    const evidence = (firstEnteredMs: number): Evidence => ({
+      ...NO_EVIDENCE,
+      attempts,
+      settleWindowMs: 2_000,
+      serverDowntimes: [{ fromMs: T0 + 3_000, toMs: T0 + 6_000 }],
+      enteredAtMs: new Map([['first', firstEnteredMs]]),
+    });
+    // 'first' got through at T0 + 6.5 s: past the window, after the relay had begun sending 'second' (the vendor
+    // had it only later).
+    const late = checkInvariants({ intended: ds, records, evidence: evidence(T0 + 6_500) });
+    expect(late).toMatchObject({ orderViolations: 0, lateArrivals: 1, failures: [] });
+    expect(late.samples.lateArrival?.[0]?.detail).toMatch(/first entered the workflow 4900 ms after the first attempt to send second/);
+    // Within the window, the relay had it before it was to send 'second': its own inversion, with its evidence.
+    const own = checkInvariants({ intended: ds, records, evidence: evidence(T0 + 3_400) });
+    expect(own).toMatchObject({ orderViolations: 1, lateArrivals: 0 });
+    const example = own.samples.order?.[0]?.detail ?? '';
+    expect(example).toContain('first entered the workflow at 08:00:03.400, the window of the later one ended 08:00:03.500');
+    expect(example).toContain('pid 7 attempt 1 08:00:01.600-08:00:03.600 failed, pid 7 attempt 1 08:00:07.900-08:00:08.100 ok');
+    expect(example).toContain('server down [08:00:03.000-08:00:06.000]');
+    // Past the window, but before any attempt carried 'second': the relay planned it with 'first' in hand.
+    const beforeAnyAttempt = checkInvariants({ intended: ds, records, evidence: { ...evidence(T0 + 3_550), attempts: attempts.slice(1) } });
+    expect(beforeAnyAttempt).toMatchObject({ orderViolations: 1, lateArrivals: 0 });
   });
 });

@@ -4,15 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { BenchOptions, benchPlan, replayLengthsPlan } from '../../../bench/bench-options';
 import { ChaosOptions, chaosPlan, faultMix } from '../../../bench/chaos-options';
 import { parseArgv, parseOptions } from '../../../bench/cli-args';
-
-const problem = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error('expected the options to be refused');
-};
+import { problem } from '../../helpers/refused';
 
 describe('argv', () => {
   it('reads --name value, --name=value, flags and repeats', () => {
@@ -88,6 +80,12 @@ describe('chaos options', () => {
     expect(chaosPlan(parseOptions(ChaosOptions, []))).toMatchObject({ users: 1000, eventsPerUser: 10 });
     expect(chaosPlan(parseOptions(ChaosOptions, ['--quick']))).toMatchObject({ idleContinueAsNewEvents: 300 });
     expect(chaosPlan(parseOptions(ChaosOptions, ['--quick', '--idle-continue-as-new', '40']))).toMatchObject({ idleContinueAsNewEvents: 40 });
+  });
+
+  it('leaves the workers their own workflow cache unless --worker-cache sets one', () => {
+    expect(chaosPlan(parseOptions(ChaosOptions, ['--quick'])).workerCache).toBeUndefined();
+    expect(chaosPlan(parseOptions(ChaosOptions, ['--quick', '--worker-cache', '1']))).toMatchObject({ workerCache: 1 });
+    expect(problem(() => parseOptions(ChaosOptions, ['--worker-cache', '0']))).toContain('--worker-cache: must be at least 1');
   });
 
   it('runs one worker on the dev server and two replicas on the PostgreSQL-backed server, unless --replicas says otherwise', () => {

@@ -1,6 +1,7 @@
-// Fault injection over real HTTP: every kind (5xx, 429, slow, hang, reset, acceptThenReset), count-limited
-// specs, per-vendor isolation and the seeded, repeatable sequence.
-import { describe, expect, it } from 'vitest';
+// Fault injection over real HTTP: every kind (5xx, 429, slow, hang, reset, acceptThenReset), an answer the client
+// closed the connection before (answerUndelivered), count-limited specs, per-vendor isolation and the seeded,
+// repeatable sequence.
+import { describe, expect, it, vi } from 'vitest';
 import { adjustError, adjustEvent, call, lastRecord, postAf, qs, useEmulator, afBody } from './helpers';
 
 const fx = useEmulator();
@@ -45,6 +46,13 @@ describe('answered faults', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(280);
     expect(r.status).toBe(200);
     expect(lastRecord(fx.emu)).toMatchObject({ outcome: 'accepted', fault: 'slow' });
+    expect(lastRecord(fx.emu)).not.toHaveProperty('answerUndelivered');
+  });
+
+  it("slow past the client's timeout: accepted, and marked answerUndelivered once the client closes the connection", async () => {
+    fx.emu.setFaults({ adjust: { slow: 1, slowMs: 1_500 } });
+    await expect(ev({}, 200)).rejects.toMatchObject({ name: 'HeadersTimeoutError' });
+    await vi.waitFor(() => expect(lastRecord(fx.emu)).toMatchObject({ outcome: 'accepted', fault: 'slow', answerUndelivered: true }), { timeout: 5_000 });
   });
 });
 
