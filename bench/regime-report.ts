@@ -5,6 +5,7 @@
 import { temporal } from '@temporalio/proto';
 import { addCounts, countActions, emptyCounts, perEvent, workflowTaskTimes, type ActionCounts, type HistoryEventLike } from './actions';
 import type { ProcUsage } from './proc-sampler';
+import type { ReplayCost } from './replay-cost';
 import { round, summarize, type LatencySummary } from './stats';
 
 const E = temporal.api.enums.v1.EventType;
@@ -220,6 +221,8 @@ export interface RegimesInputs {
   sparse: { setup: Record<string, unknown>; relay: RegimeRun; floor?: RegimeRun; loneEvent?: { userHistory: string[] } };
   cacheMiss: { setup: Record<string, unknown>; relay: RegimeRun; floor?: RegimeRun };
   memory: { relay: MemoryMeasure; floor?: MemoryMeasure };
+  /** A cache miss's replay measured directly (bench/replay-cost.ts), relay and floor in turns. */
+  replay?: { relay: ReplayCost; floor: ReplayCost };
 }
 
 /** The issue 14 targets, each with what this run measured and whether it is met. */
@@ -307,10 +310,20 @@ export function regimesJson(inputs: RegimesInputs) {
     floor_worker_cpu_ms_per_replay: replayOf(inputs.sparse.floor, inputs.cacheMiss.floor),
     worker_replay_measure: {
       method:
-        'extra worker CPU per event of cache_miss over sparse (same users, same rate), divided by the extra replayed workflow tasks per event (Temporal Core metrics: workflow tasks executed minus sticky cache hits)',
+        'extra worker CPU per event of cache_miss over sparse (same users, same rate), divided by the extra replayed workflow tasks per event (Temporal Core metrics: workflow tasks executed minus sticky cache hits); a difference of two noisy figures, so it moves by several ms run to run',
       relay_replays_per_event: { sparse: sparse.replays_per_event ?? null, cache_miss: cacheMiss.replays_per_event ?? null },
       floor_replays_per_event: { sparse: sparse.floor?.replays_per_event ?? null, cache_miss: cacheMiss.floor?.replays_per_event ?? null },
     },
+    worker_cpu_ms_per_replay_direct: inputs.replay?.relay.ms ?? null,
+    floor_worker_cpu_ms_per_replay_direct: inputs.replay?.floor.ms ?? null,
+    worker_replay_direct_measure: inputs.replay
+      ? {
+          method:
+            "a fresh process's CPU between two results of the SDK's replayer (Worker.runReplayHistories) rebuilding the cache_miss users' whole histories, relay and floor in alternating rounds; the median replay. Steadier than the figure from the regimes, but the replayer's own per-history work (a workflow run in debug mode, evicted after each history) is in it, for both sides",
+          relay: inputs.replay.relay,
+          floor: inputs.replay.floor,
+        }
+      : null,
   };
   return { ...core, issue_14_targets: targetVerdicts(core) };
 }
@@ -329,7 +342,7 @@ export function regimesText(j: RegimesJson): string[] {
     side('cache_miss relay', j.cache_miss),
     side('cache_miss floor', j.cache_miss.floor),
     `  worker RSS per cached workflow: relay ${j.worker_rss_mb_per_cached_workflow} MB, floor ${j.floor_worker_rss_mb_per_cached_workflow} MB`,
-    `  worker CPU per replay: relay ${j.worker_cpu_ms_per_replay} ms, floor ${j.floor_worker_cpu_ms_per_replay} ms`,
+    `  worker CPU per replay: relay ${j.worker_cpu_ms_per_replay} ms, floor ${j.floor_worker_cpu_ms_per_replay} ms (from the regimes)${j.worker_replay_direct_measure ? `; replayed directly: relay ${j.worker_cpu_ms_per_replay_direct} ms, floor ${j.floor_worker_cpu_ms_per_replay_direct} ms` : ''}`,
     'issue 14 targets:',
     ...j.issue_14_targets.map(
       (t) => `  ${t.met === null ? '  ?  ' : t.met ? ' met ' : ' NOT '} ${t.target}: ${JSON.stringify(t.measured)} (limit ${JSON.stringify(t.limit)})`,

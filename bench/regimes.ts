@@ -22,6 +22,7 @@ import { DeliveryWatch } from './delivery-watch';
 import { Driver } from './driver';
 import { buildFloorBundle } from './floor/bundle';
 import { mapLimit } from './histories';
+import { replayCostApart } from './replay-cost';
 import { ProcSampler, sampleTree } from './proc-sampler';
 import { spawnTsx, type ManagedChild } from './processes';
 import { Progress, say } from './progress';
@@ -58,6 +59,8 @@ interface Worker {
 }
 
 const E = temporal.api.enums.v1.EventType;
+/** Users per side whose histories the direct replay measure replays (each round). */
+const REPLAY_SAMPLE = 40;
 
 /** Waits until the processes are idle (below `maxCores` together for `forMs`), at most `timeoutMs`. */
 export async function waitQuiet(
@@ -446,6 +449,19 @@ export async function runRegimes(ctx: RelayPhaseContext, spec: RegimesSpec): Pro
     };
   };
 
+  // A cache miss's replay, measured directly: the users' histories replayed in a fresh process, relay and floor in turns.
+  say('bench: regimes: replaying histories (relay and floor in turns) ...');
+  const sample = (histories: TimedEvent[][]) =>
+    histories.slice(0, REPLAY_SAMPLE).map((events) => ({ events: events as temporal.api.history.v1.IHistoryEvent[] }));
+  const replay = await replayCostApart(
+    spec.runDir,
+    { relay: { bundlePath: spec.bundlePath, histories: sample(relayHistories) }, floor: { bundlePath: floorBundle, histories: sample(floorHistories) } },
+    spec.workerEnv,
+  ).catch((error: unknown) => {
+    say(`bench: regimes: the direct replay measure failed, left out: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  });
+
   const lone = historyShape(historyWindow(relayHistories[0] ?? [], relaySparse.fromMs, relaySparse.toMs));
   const setup = (cache: number, perUser: number) => ({
     users: plan.users,
@@ -467,5 +483,6 @@ export async function runRegimes(ctx: RelayPhaseContext, spec: RegimesSpec): Pro
       floor: floorRun(floorMiss),
     },
     memory: { relay: relayMemory, floor: floorMemory },
+    replay,
   };
 }

@@ -3,7 +3,8 @@
 // before the next), on one relay worker with the given policy.idleContinueAsNewEvents; then each user's current
 // run is replayed in this process with the SDK's replayer, as a worker rebuilds an evicted workflow, and the
 // worker CPU per replay is reported next to the run's size and how many runs the user has had.
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { RelayClient } from '../client/relay-client';
 import type { RelayConfigInput } from '../domain/config';
 import type { Signup } from '../domain/contract/install';
@@ -13,9 +14,10 @@ import { machine } from './bench-report';
 import { Progress, say } from './progress';
 import type { HarnessRunSpec, RelayPhaseContext } from './relay-phase';
 import { relaySender, SentLog } from './relay-sender';
+import { quietRuntime, replayCpuMs } from './replay-cost';
 import { startRelayWorker } from './stack';
 import { benchUser, rngFor } from './workload';
-import { percentileSorted, round } from './stats';
+import { median, round } from './stats';
 
 export interface ReplayLengthsSpec extends HarnessRunSpec {
   appConfig: RelayConfigInput;
@@ -34,19 +36,9 @@ export interface ReplayLengthRow {
   worker_cpu_ms_per_replay: number;
 }
 
-const WARM_UP = 5;
-
-function quiet(): void {
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // a runtime is already installed in this process
-  }
-}
-
 export async function runReplayLengths(ctx: RelayPhaseContext, spec: ReplayLengthsSpec): Promise<{ json: Record<string, unknown>; text: string }> {
   const { plan } = spec;
-  quiet();
+  quietRuntime();
   const taskQueue = `bench-${spec.runId}-replay-lengths`;
   await startRelayWorker(ctx.cleanup, {
     runDir: spec.runDir,
@@ -112,29 +104,20 @@ export async function runReplayLengths(ctx: RelayPhaseContext, spec: ReplayLengt
     let runs = 0;
     for await (const _ of ctx.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs += 1;
     const history = await ctx.client.workflow.getHandle(workflowId).fetchHistory();
-    const many = Array.from({ length: WARM_UP + plan.repeats }, (_, i) => ({ workflowId: `${workflowId}-replay-${i}`, history }));
-    // One replay worker for all of them; the CPU between two results is one replay (the worker's start-up and
-    // the first replays, which warm the JIT, are left out), and the median of those is reported.
-    const perReplay: number[] = [];
-    let last = process.cpuUsage();
-    let seen = 0;
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: spec.bundlePath } }, many)) {
-      if (result.error) throw new Error(`replay of ${workflowId} failed: ${result.error.message}`);
-      const used = process.cpuUsage(last);
-      last = process.cpuUsage();
-      if ((seen += 1) > WARM_UP) perReplay.push((used.user + used.system) / 1000);
-    }
+    // Kept in the run directory, e.g. to profile one replay (`History.fromObject` reads it back).
+    await writeFile(path.join(spec.runDir, `replay-history-${events}.json`), JSON.stringify(history));
+    // One replay worker for all of them; the worker's start-up and the first replays (JIT warm-up) are left out.
+    const perReplay = await replayCpuMs(
+      spec.bundlePath,
+      Array.from({ length: plan.repeats }, () => history),
+      workflowId,
+    );
     rows.push({
       events,
       runs,
       history_events: history.events?.length ?? 0,
       workflow_tasks: (history.events ?? []).filter((e) => e.workflowTaskCompletedEventAttributes).length,
-      worker_cpu_ms_per_replay: round(
-        percentileSorted(
-          [...perReplay].sort((a, b) => a - b),
-          50,
-        ),
-      ),
+      worker_cpu_ms_per_replay: round(median(perReplay)),
     });
     say(`replay-lengths: ${events} events: ${rows.at(-1)?.worker_cpu_ms_per_replay} ms per replay`);
   }
@@ -145,7 +128,7 @@ export async function runReplayLengths(ctx: RelayPhaseContext, spec: ReplayLengt
     machine: machine(),
     policy: { idle_continue_as_new_events: plan.idleContinueAsNewEvents, settle_window_ms: plan.settleWindowMs, payload_encryption: false },
     replay_measure:
-      "this process's CPU between two results of the SDK's replayer (Worker.runReplayHistories) rebuilding the user's current run: the median over --replay-repeats replays, after 5 unmeasured",
+      "this process's CPU between two results of the SDK's replayer (Worker.runReplayHistories) rebuilding the user's current run: the median over --replay-repeats replays, after 3 unmeasured (bench/replay-cost.ts)",
     replay_lengths: rows,
   };
   const text = [

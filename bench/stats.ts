@@ -10,6 +10,14 @@ export function percentileSorted(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
 }
 
+/** Nearest-rank median of values in any order; NaN for none. */
+export function median(values: readonly number[]): number {
+  return percentileSorted(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+}
+
 export interface LatencySummary {
   count: number;
   min: number;

@@ -1,10 +1,11 @@
-// The cost-at-scale regimes of the bench (issue 14) and --scale: option parsing and presets, and the pure
-// report shaping: history windows, Prometheus counters, rates, keeping up, RSS slope, CPU per replay, the
-// regime JSON with the floor beside the relay, the verdict against the issue's targets, and the scale report.
+// The cost-at-scale regimes of the bench (issue 14): option parsing and presets, and the pure report shaping:
+// history windows, Prometheus counters, rates, keeping up, RSS slope, CPU per replay, the regime JSON with the
+// floor beside the relay and the verdict against the issue's targets (--scale: scale.test.ts).
 import { describe, expect, it } from 'vitest';
 import { temporal } from '@temporalio/proto';
-import { BenchOptions, regimesPlan, scalePlan } from '../../../bench/bench-options';
+import { BenchOptions, regimesPlan } from '../../../bench/bench-options';
 import { parseOptions } from '../../../bench/cli-args';
+import { problem } from '../../helpers/refused';
 import type { ProcUsage } from '../../../bench/proc-sampler';
 import {
   cacheCounts,
@@ -20,20 +21,12 @@ import {
   rssSlopeMb,
   windowCosts,
   type RegimeRun,
+  type RegimesInputs,
   type TimedEvent,
 } from '../../../bench/regime-report';
-import { downsample, rssTrend, scaleJson, scaleText, type RssPoint } from '../../../bench/scale-report';
 import { emptyCounts } from '../../../bench/actions';
 
 const E = temporal.api.enums.v1.EventType;
-const problem = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error('expected the options to be refused');
-};
 const at = (ms: number) => ({ seconds: String(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 });
 const ev = (eventType: number, ms: number, extra: Partial<TimedEvent> = {}): TimedEvent => ({ eventType, eventTime: at(ms), ...extra });
 
@@ -91,58 +84,6 @@ describe('regime options', () => {
     expect(problem(() => parseOptions(BenchOptions, ['--regime-users', 'lots']))).toContain('--regime-users: must be a whole number between 10 and 100000');
     expect(problem(() => parseOptions(BenchOptions, ['--no-regimes', '--regimes-only']))).toContain(
       '--regimes-only: --regimes-only runs only the regimes; --no-regimes skips them',
-    );
-  });
-});
-
-describe('scale options', () => {
-  it('signs up 100,000 users and sends a tenth of them one event, closed loop, unless told otherwise', () => {
-    expect(scalePlan(parseOptions(BenchOptions, []))).toBeUndefined();
-    expect(scalePlan(parseOptions(BenchOptions, ['--scale']))).toEqual({
-      users: 100_000,
-      events: 10_000,
-      mode: 'closed',
-      concurrency: 32,
-      cacheSize: 2000,
-      settleWindowMs: 2000,
-    });
-    expect(
-      scalePlan(
-        parseOptions(BenchOptions, [
-          '--scale',
-          '--scale-users',
-          '10000',
-          '--scale-events',
-          '500',
-          '--scale-rate',
-          '20',
-          '--worker-env',
-          'S2S_MAX_CACHED_WORKFLOWS=500',
-        ]),
-      ),
-    ).toEqual({
-      users: 10_000,
-      events: 500,
-      mode: 'open',
-      concurrency: 32,
-      ratePerSecond: 20,
-      cacheSize: 500,
-      settleWindowMs: 2000,
-    });
-    expect(scalePlan(parseOptions(BenchOptions, ['--scale', '--resume', 'artifacts/scale/x']))?.resumeDir).toBe('artifacts/scale/x');
-  });
-
-  it('refuses scale options without --scale, more events than users, and a server it cannot measure', () => {
-    expect(problem(() => parseOptions(BenchOptions, ['--scale-users', '10']))).toContain('--scale-users: is an option of --scale: give --scale too');
-    expect(problem(() => parseOptions(BenchOptions, ['--resume', 'dir']))).toContain('--resume: --resume continues a --scale run: give --scale too');
-    expect(problem(() => parseOptions(BenchOptions, ['--scale', '--scale-users', '10', '--scale-events', '20']))).toContain(
-      '--scale-events: must be at most --scale-users (10)',
-    );
-    expect(problem(() => parseOptions(BenchOptions, ['--scale', '--temporal', '127.0.0.1:7233']))).toContain(
-      '--scale: --scale starts the dev server with its database on disk',
-    );
-    expect(problem(() => parseOptions(BenchOptions, ['--scale', '--server', 'postgres']))).toContain(
-      "--scale: --scale measures the dev server's database file",
     );
   });
 });
@@ -278,7 +219,7 @@ describe('regimesJson', () => {
       cache: { hits: 0, misses: 0, replays: (o.replays ?? 0) * o.events, tasks: o.tasks * o.events },
     };
   };
-  const j = regimesJson({
+  const base: RegimesInputs = {
     sparse: {
       setup: { users: 200 },
       relay: run({ events: 200, cpu: 8, server: 4, actions: 3, tasks: 3, lagMs: 2_100 }),
@@ -301,7 +242,8 @@ describe('regimesJson', () => {
       },
       floor: { workflows: 200, warmupWorkflows: 20, beforeRssBytes: 200 * 2 ** 20, afterRssBytes: 250 * 2 ** 20 },
     },
-  });
+  };
+  const j = regimesJson(base);
 
   it('puts the relay figures at the top of each regime and the floor beside them', () => {
     expect(j.sparse).toMatchObject({
@@ -349,76 +291,21 @@ describe('regimesJson', () => {
     expect(text).toContain('FALLS BEHIND');
     expect(text).toContain(' met  lone event: actions: 3 (limit 3)');
   });
-});
 
-describe('scale report', () => {
-  const points: RssPoint[] = Array.from({ length: 10 }, (_, i) => ({
-    at: `t${i}`,
-    phase: i < 8 ? 'signup' : 'events',
-    signed_up: i * 1000,
-    worker_rss_mb: Math.min(400, 200 + i * 50),
-    server_rss_mb: 100,
-  }));
-
-  it('downsamples a series keeping both ends, and shows the RSS bounded once the cache is full', () => {
-    expect(downsample([1, 2, 3, 4, 5], 3)).toEqual([1, 3, 5]);
-    expect(downsample([1, 2], 5)).toEqual([1, 2]);
-    expect(rssTrend(points)).toEqual({ min_mb: 200, max_mb: 400, last_mb: 400, max_first_half_mb: 400, max_second_half_mb: 400 });
-    expect(rssTrend([]).max_mb).toBeNull();
-  });
-
-  it('reports signups/s, database bytes per idle user, and the events in that state', () => {
-    const usage = (cpuSeconds: number): ProcUsage => ({ peakRssMb: 400, cpuSeconds, avgCores: 1, peakCores: 1, samples: 3 });
-    const json = scaleJson({
-      date: '2026-12-02T00:00:00.000Z',
-      command: 'npm run bench -- --scale',
-      machine: { cpus: 2 },
-      plan: { users: 10_000, events: 4, mode: 'closed', concurrency: 32, cacheSize: 2000, settleWindowMs: 2000 },
-      state: {
-        taskQueue: 'q',
-        userPrefix: 'p',
-        seed: 7,
-        targetUsers: 10_000,
-        signedUp: 10_000,
-        signupSeconds: 100,
-        signupWorkerCpuSeconds: 50,
-        signupServerCpuSeconds: 80,
-        emptyDatabaseBytes: 1_000_000,
-        idleDatabase: { 'temporal.sqlite': 50_000_000, 'temporal.sqlite-wal': 1_000_000 },
-        rss: points,
+  it('reports the replay measured directly beside the figure from the regimes, for both', () => {
+    expect(j.worker_cpu_ms_per_replay_direct).toBeNull();
+    expect(j.worker_replay_direct_measure).toBeNull();
+    const direct = regimesJson({
+      ...base,
+      replay: {
+        relay: { ms: 9.5, replays: 120, history_events: 31, workflow_tasks: 5 },
+        floor: { ms: 4.25, replays: 120, history_events: 17, workflow_tasks: 5 },
       },
-      finalDatabase: { 'temporal.sqlite': 52_000_000 },
-      events: {
-        count: 4,
-        sentAtMs: [0, 0, 0, 0],
-        doneAtMs: [1_000, 2_000, 2_000, 2_000],
-        fromMs: 0,
-        toMs: 3_000,
-        worker: usage(0.4),
-        server: usage(0.2),
-        cache: { hits: 1, misses: 3, replays: 6, tasks: 8 },
-        sampledHistories: 4,
-        costs: { runs: 4, historyEvents: 60, actions: { ...emptyCounts(), signals: 4, activities: 4, timers: 4, total: 12 }, workflowTasks: 12 },
-      },
-      elapsedSeconds: 300,
     });
-    expect(json).toMatchObject({
-      users: 10_000,
-      signups_per_s: 100,
-      signup_worker_cpu_ms_per_user: 5,
-      signup_server_cpu_ms_per_user: 8,
-      database_bytes_idle: 51_000_000,
-      database_bytes_per_idle_user: 5000,
-    });
-    expect(json.events).toMatchObject({
-      count: 4,
-      events_per_s: 2,
-      worker_cpu_ms_per_event: 100,
-      server_cpu_ms_per_event: 50,
-      replays_per_event: 1.5,
-      actions_per_event: 3,
-      workflow_tasks_per_event: 3,
-    });
-    expect(scaleText(json)).toContain('5000 bytes per idle user');
+    expect(direct.worker_cpu_ms_per_replay).toBe(20);
+    expect(direct.worker_cpu_ms_per_replay_direct).toBe(9.5);
+    expect(direct.floor_worker_cpu_ms_per_replay_direct).toBe(4.25);
+    expect(direct.worker_replay_direct_measure).toMatchObject({ relay: { history_events: 31 }, floor: { ms: 4.25, replays: 120 } });
+    expect(regimesText(direct).join('\n')).toContain('relay 20 ms, floor 2.5 ms (from the regimes); replayed directly: relay 9.5 ms, floor 4.25 ms');
   });
 });

@@ -2,7 +2,7 @@
 // demo's per-step table of achieved request rates next to the schedule, what fails a chaos run, and the
 // payload-encryption cost per event from plain and encrypted phases.
 import { describe, expect, it } from 'vitest';
-import { chaosFailures } from '../../../bench/chaos-report';
+import { chaosFailures, chaosText } from '../../../bench/chaos-report';
 import { usageOf } from '../../../bench/proc-sampler';
 import { rampRows } from '../../../bench/ramp-demo';
 import { parseRateLimit, type RateLimit } from '../../../activities/rate-limit';
@@ -132,5 +132,29 @@ describe('codecComparison', () => {
     expect(alone.payload_bytes).toBeGreaterThan(500);
     expect(alone.encrypt_us).toBeGreaterThan(0);
     expect(alone.decrypt_us).toBeGreaterThan(0);
+  });
+});
+
+describe('chaosText', () => {
+  const json = {
+    date: '2026-12-03T13:18:29.508Z',
+    bad_messages: { sent: 9, refused: 9 },
+    relay_state: { dead_letters: 0, pending: 0 },
+    passed: false,
+    failures: ['1 duplicate deliveries without evidence of a lost answer for that request'],
+    samples: {
+      duplicates: [{ key: 'u1/appsflyer/m1', detail: 'appsflyer delivered 2 times with no evidence that an earlier answer was lost: #4 at 13:17:50.001' }],
+      lateArrival: [{ key: 'u2/adjust/m3', detail: 'explained, not broken' }],
+    },
+  };
+
+  it('prints the examples of what broke with the verdict (CI keeps only the log), and not the excused ones', () => {
+    const text = chaosText(json);
+    expect(text).toContain('s2s-relay chaos, 2026-12-03T13:18:29.508Z: FAILED');
+    expect(text).toContain(
+      'examples:\n  - duplicates u1/appsflyer/m1: appsflyer delivered 2 times with no evidence that an earlier answer was lost: #4 at 13:17:50.001',
+    );
+    expect(text).not.toContain('explained, not broken');
+    expect(chaosText({ ...json, passed: true, failures: [], samples: {} })).not.toContain('examples:');
   });
 });

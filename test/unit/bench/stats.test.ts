@@ -1,7 +1,7 @@
 // Percentiles (nearest rank), latency summaries and rates used by the bench reports, including small and
 // empty samples and empty steps.
 import { describe, expect, it } from 'vitest';
-import { percentileSorted, ratePerSecond, ratesPerStep, summarize } from '../../../bench/stats';
+import { median, percentileSorted, ratePerSecond, ratesPerStep, summarize } from '../../../bench/stats';
 
 describe('percentiles (nearest rank)', () => {
   const hundred = Array.from({ length: 100 }, (_, i) => i + 1);
@@ -12,6 +12,13 @@ describe('percentiles (nearest rank)', () => {
     expect(percentileSorted(hundred, 99)).toBe(99);
     expect(percentileSorted(hundred, 100)).toBe(100);
     expect(percentileSorted(hundred, 0)).toBe(1);
+  });
+
+  it('takes the median of values in any order, without reordering them', () => {
+    const values = [9, 1, 5, 3];
+    expect(median(values)).toBe(3);
+    expect(values).toEqual([9, 1, 5, 3]);
+    expect(median([])).toBeNaN();
   });
 
   it('handles small and empty samples', () => {
