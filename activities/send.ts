@@ -32,7 +32,7 @@ import type { DeliveryLedger, LedgerEntry } from './ledger/ledger';
 import { AcceptanceWriter } from './ledger/writer';
 import type { RequestPacer } from './rate-limit';
 import { SendSlots } from './send-slots';
-import { askOwnWorkflow, settleLanes } from './settle';
+import { settleOwnLanes } from './settle';
 
 export type { SendActivities };
 
@@ -68,7 +68,7 @@ export function createSendActivities(loaded: LoadedConfig, options: SendActivity
   const sendFirstAttempts = async (input: CombinedSendInput): Promise<CombinedSendResult> => {
     const [context, started] = [Context.current(), Date.now()];
     const echo = context.info.isLocal; // a local activity's input is not in history: its result carries it (LaneAttempt.input)
-    const settled = settleLanes(context, input, askOwnWorkflow(context));
+    const settled = settleOwnLanes(context, input, started);
     const parts = await Promise.all(
       DESTINATIONS.filter((vendor) => input[vendor]).map(async (vendor): Promise<[Destination, LaneAttempt]> => {
         const lane = input[vendor] as SendBatchInput;

@@ -170,6 +170,11 @@ export class RelayClient {
 
   // ---- operations ----
 
+  /**
+   * The user's status (a query). With no worker alive to answer, the server holds a query (about 30 s here); bound it
+   * (`client.connection.withDeadline`, as the CLI does): a query left waiting through a worker crash can make the
+   * workflow's next task decide on a stale clock (docs/fault-tolerance.md, "The stale clock").
+   */
   async status(userId: string): Promise<UserStatus> {
     return this.call(userId, 'status', () => this.handle(userId).query(queries.status));
   }

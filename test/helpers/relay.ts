@@ -28,7 +28,8 @@ export const DEMO_SECRETS = {
 };
 
 let runtimeInstalled = false;
-function quietRuntime(): void {
+/** Installs the SDK runtime with a quiet logger, once per test process. */
+export function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {

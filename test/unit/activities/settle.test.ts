@@ -1,9 +1,10 @@
 // The settle window waited out in the combined first attempt (activities/settle.ts): each settling lane waits
 // until its time, lanes due at one time share one question, a lane still first goes, any other answer (not
-// first, no answer, an error, a late answer) hands the batch back with the reason.
+// first, no answer, an error, a late answer) hands the batch back with the reason; an attempt whose worker is
+// likely gone (scheduled before this worker started, or picked up late) hands its settling batches back unasked.
 import { describe, expect, it } from 'vitest';
 import type { CombinedSendInput, Destination, LaneBatchIds, SendBatchInput } from '../../../domain/delivery';
-import { settleLanes, type AskStillFirst } from '../../../activities/settle';
+import { LATE_PICKUP_MS, reasonNotToAsk, settleLanes, type AskStillFirst } from '../../../activities/settle';
 
 const lane = (ids: string[], notBeforeMs?: number): SendBatchInput =>
   ({
@@ -44,6 +45,28 @@ describe('settleLanes', () => {
     expect(time.slept).toEqual([]);
   });
 
+  it('hands every settling lane back at once, unasked, with the reason not to ask; a lane without a window still goes', async () => {
+    const time = fakeTime(10_000);
+    const asked: LaneBatchIds[] = [];
+    const input: CombinedSendInput = { adjust: lane(['a1'], 11_000), appsflyer: lane(['f1']) };
+    const handedBack = settleLanes(time.context, input, async (b) => (asked.push(b), { adjust: true }), { nowMs: time.now, notAsking: 'its worker is gone' });
+    expect(await answers(handedBack)).toEqual({ adjust: 'its worker is gone' });
+    expect(asked).toEqual([]);
+    expect(time.slept).toEqual([]);
+  });
+
+  it('does not ask when the attempt was scheduled before this worker started, or picked up late', () => {
+    const workerStartedAtMs = 50_000;
+    expect(reasonNotToAsk({ scheduledAtMs: 49_000, startedAtMs: 50_500, workerStartedAtMs })).toBe(
+      'scheduled before this worker started: the worker that planned it is gone, so the workflow is not asked',
+    );
+    expect(reasonNotToAsk({ scheduledAtMs: 60_000, startedAtMs: 60_000 + LATE_PICKUP_MS + 1_200, workerStartedAtMs })).toBe(
+      `picked up ${((LATE_PICKUP_MS + 1_200) / 1000).toFixed(1)} s after it was scheduled: its worker is most likely gone, so the workflow is not asked`,
+    );
+    expect(reasonNotToAsk({ scheduledAtMs: 60_000, startedAtMs: 60_000 + LATE_PICKUP_MS, workerStartedAtMs })).toBeUndefined();
+    expect(reasonNotToAsk({ scheduledAtMs: 60_000, startedAtMs: 60_020, workerStartedAtMs })).toBeUndefined();
+  });
+
   it('waits until the planned time, asks once for the lanes due then, and sends a lane still first', async () => {
     const time = fakeTime(1_000);
     const asked: Array<{ at: number; batches: LaneBatchIds }> = [];
@@ -77,6 +100,21 @@ describe('settleLanes', () => {
     expect(await answers(failing)).toEqual({ adjust: 'the workflow could not be asked: workflow not found' });
     const silent = settleLanes(time.context, { adjust: lane(['a1'], 1_000) }, () => new Promise(() => {}), { nowMs: time.now, timeoutMs: 50 });
     expect(await answers(silent)).toEqual({ adjust: 'the workflow did not answer within 50 ms' });
+  });
+
+  it('withdraws a question left without an answer (its request is cancelled), and only that one', async () => {
+    const time = fakeTime(1_000);
+    const signals: AbortSignal[] = [];
+    const silent = settleLanes(time.context, { adjust: lane(['a1'], 1_000) }, (_, withdrawn) => (signals.push(withdrawn), new Promise(() => {})), {
+      nowMs: time.now,
+      timeoutMs: 50,
+    });
+    expect(await answers(silent)).toEqual({ adjust: 'the workflow did not answer within 50 ms' });
+    const answered = settleLanes(time.context, { adjust: lane(['a1'], 1_000) }, async (_, withdrawn) => (signals.push(withdrawn), { adjust: true }), {
+      nowMs: time.now,
+    });
+    expect(await answers(answered)).toEqual({ adjust: undefined });
+    expect(signals.map((s) => s.aborted)).toEqual([true, false]);
   });
 
   it('a cancelled wait rejects (the attempt ends as cancelled)', async () => {
