@@ -123,18 +123,22 @@ afterAll(async () => {
 
 describe.skipIf(!prometheusBin)('a real Prometheus scraping a real worker', () => {
   it("sees every relay counter at 0 from the start, with the worker's namespace and task queues", async () => {
-    const deadLetters = await until('s2s_dead_letters', async () => {
-      const r = await query(`s2s_dead_letters{taskQueue="${taskQueue}"}`);
-      return r.length === 3 ? r : undefined;
+    // The workflow worker's series and the vendor workers' can first show in different scrapes: wait for all.
+    const { deadLetters, misconfigured, outcomes } = await until('s2s_dead_letters, s2s_send_failures and s2s_delivery_outcomes', async () => {
+      const found = {
+        deadLetters: await query(`s2s_dead_letters{taskQueue="${taskQueue}"}`),
+        misconfigured: await query(`s2s_send_failures{failure_type="S2SMisconfigured", taskQueue=~"${taskQueue}-.*"}`),
+        outcomes: await query(`s2s_delivery_outcomes{taskQueue="${taskQueue}"}`),
+      };
+      return found.deadLetters.length >= 3 && found.misconfigured.length >= 2 && found.outcomes.length >= 8 ? found : undefined;
     });
     expect(deadLetters.map((s) => s.metric.destination).sort()).toEqual(['adjust', 'appsflyer', 'none']);
     for (const s of deadLetters) expect(s.metric).toMatchObject({ job: 's2s-relay', namespace: 'default', workflowType: 'userWorkflow', taskQueue });
-    const misconfigured = await query(`s2s_send_failures{failure_type="S2SMisconfigured", taskQueue=~"${taskQueue}-.*"}`);
     expect(misconfigured.map((s) => `${s.metric.vendor}:${s.metric.activityType}:${s.metric.retryable}:${s.value[1]}`).sort()).toEqual([
       'adjust:sendToAdjust:true:0',
       'appsflyer:sendToAppsflyer:true:0',
     ]);
-    expect((await query(`s2s_delivery_outcomes{taskQueue="${taskQueue}"}`)).length).toBe(8);
+    expect(outcomes).toHaveLength(8);
   });
 
   it('sees the process memory gauge and the user workflows counted in visibility', async () => {
