@@ -3,6 +3,7 @@
 // attribute upsert, and one per workflow task that recorded local-activity markers. Pure: takes history
 // events as the API returns them (proto objects or their JSON), so it is tested on crafted histories.
 import { temporal } from '@temporalio/proto';
+import { timestampMs, type TimestampLike } from './timestamp';
 
 const E = temporal.api.enums.v1.EventType;
 
@@ -100,7 +101,7 @@ export function countActions(events: readonly HistoryEventLike[]): ActionCounts 
 }
 
 /** Workflow tasks in a history and the worker time they took (started to completed, by the server's clock). */
-export function workflowTaskTimes(events: readonly (HistoryEventLike & { eventTime?: { seconds?: unknown; nanos?: number | null } | null })[]): {
+export function workflowTaskTimes(events: readonly (HistoryEventLike & { eventTime?: TimestampLike })[]): {
   tasks: number;
   totalMs: number;
 } {
@@ -109,7 +110,7 @@ export function workflowTaskTimes(events: readonly (HistoryEventLike & { eventTi
   let startedAt: number | undefined;
   for (const event of events) {
     const t = eventType(event);
-    const at = event.eventTime ? Number(String(event.eventTime.seconds ?? 0)) * 1000 + (event.eventTime.nanos ?? 0) / 1e6 : undefined;
+    const at = timestampMs(event.eventTime);
     if (t === E.EVENT_TYPE_WORKFLOW_TASK_STARTED) startedAt = at;
     else if (t === E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED && startedAt !== undefined && at !== undefined) {
       tasks += 1;

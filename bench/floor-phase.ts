@@ -10,6 +10,7 @@ import { Driver, type DriveOptions } from './driver';
 import { buildFloorBundle } from './floor/bundle';
 import { historyTotals, listRuns, mapLimit, type PhaseHistories } from './histories';
 import { ProcSampler } from './proc-sampler';
+import { timestampMs } from './timestamp';
 import { spawnTsx, type Cleanup } from './processes';
 import { Progress } from './progress';
 import type { PhaseResult } from './relay-phase';
@@ -30,11 +31,6 @@ export interface FloorPhaseSpec {
 }
 
 const E = temporal.api.enums.v1.EventType;
-
-function timestampMs(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
-  if (!ts) return 0;
-  return Number(String(ts.seconds ?? 0)) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6);
-}
 
 export async function runFloorPhase(
   ctx: { cleanup: Cleanup; temporal: TemporalEndpoint; client: Client },
@@ -149,7 +145,7 @@ export async function runFloorPhase(
     let k = 0;
     for (const e of events_) {
       if (e.eventType !== E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) continue;
-      const at = timestampMs(e.eventTime);
+      const at = timestampMs(e.eventTime) ?? 0;
       endedAtMs = Math.max(endedAtMs, at);
       const s = sent[k++];
       if (s !== undefined) latencies.push(at - s);

@@ -3,6 +3,7 @@
 // activity as the Temporal UI shows it, the cause of a failed workflow task). The chaos run prints it for a run
 // that stopped replaying; the test harness attaches it to a replay failure. Pure.
 import { temporal } from '@temporalio/proto';
+import { timestampMs } from './timestamp';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 const E = temporal.api.enums.v1.EventType;
@@ -41,9 +42,8 @@ function eventNames(e: HistoryEvent): string {
 }
 
 function eventMs(e: HistoryEvent | undefined): number | undefined {
-  const t = e?.eventTime;
-  if (!t) return undefined;
-  return Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6);
+  const at = timestampMs(e?.eventTime);
+  return at === undefined ? undefined : Math.floor(at);
 }
 
 function text(data: Uint8Array | null | undefined): string | undefined {

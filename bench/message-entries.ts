@@ -3,21 +3,17 @@
 // chaos verdict uses it to tell an order inversion the relay caused from one it could not prevent: the earlier
 // event reached the workflow only after the relay began sending the later one (a client retrying through an outage).
 import type { Payload } from '@temporalio/common';
+import { timestampMs, type TimestampLike } from './timestamp';
 
 /** The messages that carry an event or a refund (signal and update names alike). */
 const MESSAGE_NAMES = new Set(['track', 'adRevenue', 'refund']);
 
 interface EventLike {
-  eventTime?: { seconds?: unknown; nanos?: unknown } | null;
+  eventTime?: TimestampLike;
   workflowExecutionSignaledEventAttributes?: { signalName?: string | null; input?: { payloads?: Payload[] | null } | null } | null;
   workflowExecutionUpdateAcceptedEventAttributes?: {
     acceptedRequest?: { input?: { name?: string | null; args?: { payloads?: Payload[] | null } | null } | null } | null;
   } | null;
-}
-
-function timeMs(t: EventLike['eventTime']): number | undefined {
-  // seconds is a Long in decoded protos: String() reads both it and a plain number.
-  return t ? Number(String(t.seconds ?? 0)) * 1000 + Math.floor(Number(t.nanos ?? 0) / 1e6) : undefined;
 }
 
 /** The message id a JSON payload holds (an event's eventId, a refund's refundId); undefined for anything else. */
@@ -42,8 +38,9 @@ export function addEntries(events: readonly unknown[], into: Map<string, number>
         ? update.args?.payloads?.[0]
         : undefined;
     const id = idOf(payload ?? undefined);
-    const at = timeMs(event.eventTime);
-    if (id === undefined || at === undefined) continue;
+    const time = timestampMs(event.eventTime);
+    if (id === undefined || time === undefined) continue;
+    const at = Math.floor(time); // whole ms, as the emulator records its requests
     const known = into.get(id);
     if (known === undefined || at < known) into.set(id, at);
   }

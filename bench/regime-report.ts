@@ -7,17 +7,17 @@ import { addCounts, countActions, emptyCounts, perEvent, workflowTaskTimes, type
 import type { ProcUsage } from './proc-sampler';
 import type { ReplayCost } from './replay-cost';
 import { round, summarize, type LatencySummary } from './stats';
+import { timestampMs, type TimestampLike } from './timestamp';
 
 const E = temporal.api.enums.v1.EventType;
 const EVENT_NAMES = new Map<number, string>(
   Object.entries(E as unknown as Record<string, number>).map(([name, value]) => [value, name.replace(/^EVENT_TYPE_/, '')]),
 );
 
-export type TimedEvent = HistoryEventLike & { eventTime?: { seconds?: unknown; nanos?: number | null } | null };
+export type TimedEvent = HistoryEventLike & { eventTime?: TimestampLike };
 
 export function eventTimeMs(event: TimedEvent): number | undefined {
-  if (!event.eventTime) return undefined;
-  return Number(String(event.eventTime.seconds ?? 0)) * 1000 + Math.floor((event.eventTime.nanos ?? 0) / 1e6);
+  return timestampMs(event.eventTime);
 }
 
 /** The events of one history recorded in [fromMs, toMs): what one phase added to a user's history. */

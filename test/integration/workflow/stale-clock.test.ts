@@ -16,6 +16,7 @@ import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker
 import { readPayloadEncryption } from '../../../codec/payload-encryption';
 import { within } from '../../../activities/own-workflow';
 import { decodedHistory } from '../../helpers/histories';
+import { timestampMs } from '../../../bench/timestamp';
 import { quietRuntime, waitFor } from '../../helpers/relay';
 import type { Decision } from './stale-clock-probe-workflow';
 
@@ -78,7 +79,7 @@ async function staleness(handle: WorkflowHandle): Promise<number[]> {
   const out: number[] = [];
   let taskStartedMs = 0;
   for (const e of events) {
-    const atMs = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+    const atMs = timestampMs(e.eventTime) ?? 0;
     if (e.workflowTaskStartedEventAttributes) taskStartedMs = atMs;
     const input = e.activityTaskScheduledEventAttributes?.input?.payloads?.[0];
     if (input) out.push(taskStartedMs - defaultPayloadConverter.fromPayload<Decision>(input).decidedAtMs);
