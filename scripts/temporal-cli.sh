@@ -33,6 +33,8 @@ trap cleanup EXIT
 
 # shellcheck source=lib/cache-lock.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cache-lock.sh"
+# shellcheck source=lib/go-install.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/go-install.sh"
 cache_lock "$DIR" "provisioning the Temporal CLI"
 # Another process may have provisioned it while we waited for the lock.
 if [ -x "$BIN" ]; then echo "$BIN"; exit 0; fi
@@ -58,8 +60,7 @@ fi
 if command -v go >/dev/null 2>&1; then
   say "building Temporal CLI v$VERSION with Go into $DIR (first build takes a few minutes; later runs reuse it) ..."
   start=$(date +%s)
-  if CGO_ENABLED=0 GOTOOLCHAIN=local GOBIN="$tmp" GOFLAGS=-mod=mod \
-    go install "github.com/temporalio/cli/cmd/temporal@v$VERSION" >&2; then
+  if go_install "$tmp" "github.com/temporalio/cli/cmd/temporal@v$VERSION"; then
     mv "$tmp/temporal" "$BIN"
     say "built $BIN in $(( $(date +%s) - start ))s"
     echo "$BIN"

@@ -147,6 +147,8 @@ trap cleanup EXIT
 
 # shellcheck source=lib/cache-lock.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cache-lock.sh"
+# shellcheck source=lib/go-install.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/go-install.sh"
 take_lock() { cache_lock "$BIN_DIR" "building the Temporal server"; }
 
 build_one() { # package, cached name
@@ -154,7 +156,7 @@ build_one() { # package, cached name
   started=$(date +%s)
   say "building $2 v$VERSION with Go into $BIN_DIR (a few minutes, once per version) ..."
   rm -rf "$tmp/bin"
-  if CGO_ENABLED=0 GOTOOLCHAIN=local GOBIN="$tmp/bin" GOFLAGS=-mod=mod go install "$1@v$VERSION" >&2; then
+  if go_install "$tmp/bin" "$1@v$VERSION"; then
     mv "$tmp/bin/"* "$BIN_DIR/$2"
     say "built $BIN_DIR/$2 in $(($(date +%s) - started))s"
   else
