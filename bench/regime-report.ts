@@ -6,6 +6,7 @@ import { temporal } from '@temporalio/proto';
 import { addCounts, countActions, emptyCounts, perEvent, workflowTaskTimes, type ActionCounts, type HistoryEventLike } from './actions';
 import type { ProcUsage } from './proc-sampler';
 import type { ReplayCost } from './replay-cost';
+import type { ReplayAnatomy } from './replay-anatomy';
 import { round, summarize, type LatencySummary } from './stats';
 import { timestampMs, type TimestampLike } from './timestamp';
 
@@ -231,12 +232,18 @@ export function targetVerdicts(j: {
   cache_miss: ReturnType<typeof regimeJson>;
   worker_rss_mb_per_cached_workflow: number | null;
   worker_cpu_ms_per_replay: number | null;
+  worker_cpu_ms_per_replay_direct?: number | null;
 }) {
   const rows: Array<{ target: string; measured: unknown; limit: unknown; met: boolean | null }> = [];
   const rss = j.worker_rss_mb_per_cached_workflow;
   rows.push({ target: 'worker RSS per cached workflow (MB)', measured: rss, limit: 0.3, met: rss === null ? null : rss <= 0.3 });
+  // Both measures when the run has both: the figure from the regimes is a difference of two noisy figures and
+  // alone has read "met" on a run whose direct replays cost twice the limit.
   const replay = j.worker_cpu_ms_per_replay;
-  rows.push({ target: 'worker CPU per replay (ms)', measured: replay, limit: 10, met: replay === null ? null : replay <= 10 });
+  const direct = j.worker_cpu_ms_per_replay_direct ?? null;
+  const replays = direct === null ? replay : { from_regimes: replay, replayed_directly: direct };
+  const replayMet = replay === null ? null : replay <= 10 && (direct === null || direct <= 10);
+  rows.push({ target: 'worker CPU per replay (ms)', measured: replays, limit: 10, met: replayMet });
   rows.push({
     target: 'cache_miss keeps up with the offered load of the all-cached regime',
     measured: {
@@ -330,6 +337,14 @@ export function regimesJson(inputs: RegimesInputs) {
 
 export type RegimesJson = ReturnType<typeof regimesJson>;
 
+/** One replay of each side, counted: activations, condition passes, sandbox calls, promises. */
+function anatomyLine(measure: RegimesJson['worker_replay_direct_measure']): string {
+  const side = (a: ReplayAnatomy | undefined) =>
+    a ? `${a.activations} activations, ${a.condition_passes} condition passes, ${a.sandbox_calls} sandbox calls, ${a.promises} promises` : '';
+  const relay = side(measure?.relay.anatomy);
+  return relay ? `  one replay: relay ${relay}; floor ${side(measure?.floor.anatomy)}` : '';
+}
+
 export function regimesText(j: RegimesJson): string[] {
   const side = (name: string, s: RegimeSide | null | undefined) =>
     s
@@ -343,6 +358,7 @@ export function regimesText(j: RegimesJson): string[] {
     side('cache_miss floor', j.cache_miss.floor),
     `  worker RSS per cached workflow: relay ${j.worker_rss_mb_per_cached_workflow} MB, floor ${j.floor_worker_rss_mb_per_cached_workflow} MB`,
     `  worker CPU per replay: relay ${j.worker_cpu_ms_per_replay} ms, floor ${j.floor_worker_cpu_ms_per_replay} ms (from the regimes)${j.worker_replay_direct_measure ? `; replayed directly: relay ${j.worker_cpu_ms_per_replay_direct} ms, floor ${j.floor_worker_cpu_ms_per_replay_direct} ms` : ''}`,
+    anatomyLine(j.worker_replay_direct_measure),
     'issue 14 targets:',
     ...j.issue_14_targets.map(
       (t) => `  ${t.met === null ? '  ?  ' : t.met ? ' met ' : ' NOT '} ${t.target}: ${JSON.stringify(t.measured)} (limit ${JSON.stringify(t.limit)})`,

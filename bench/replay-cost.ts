@@ -11,6 +11,7 @@ import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { readPayloadEncryption } from '../codec/payload-encryption';
 import { spawnTsx } from './processes';
+import { replayAnatomy, type ReplayAnatomy } from './replay-anatomy';
 import { median, round } from './stats';
 
 type History = temporal.api.history.v1.IHistory;
@@ -29,6 +30,8 @@ export interface ReplayCost {
   /** Median length of the replayed histories (events) and their workflow tasks. */
   history_events: number;
   workflow_tasks: number;
+  /** What replaying the side's first history is made of, counted (bench/replay-anatomy.ts). */
+  anatomy?: ReplayAnatomy;
 }
 
 type Sides = { relay: ReplaySide; floor: ReplaySide };
@@ -73,7 +76,18 @@ export async function pairedReplayCost(sides: Sides, rounds = 3, dataConverter?:
   for (let r = 0; r < rounds; r++)
     for (const side of ['relay', 'floor'] as const)
       cpu[side].push(...(await replayCpuMs(sides[side].bundlePath, sides[side].histories, `${side}-${r}`, dataConverter)));
-  const cost = (side: 'relay' | 'floor'): ReplayCost => ({ ms: round(median(cpu[side]), 2), replays: cpu[side].length, ...shape(sides[side].histories) });
+  // Counted after the timed rounds: the counting slows the replay down.
+  const anatomy: Partial<Record<'relay' | 'floor', ReplayAnatomy>> = {};
+  for (const side of ['relay', 'floor'] as const) {
+    const first = sides[side].histories[0];
+    if (first) anatomy[side] = await replayAnatomy(sides[side].bundlePath, first, dataConverter);
+  }
+  const cost = (side: 'relay' | 'floor'): ReplayCost => ({
+    ms: round(median(cpu[side]), 2),
+    replays: cpu[side].length,
+    ...shape(sides[side].histories),
+    ...(anatomy[side] ? { anatomy: anatomy[side] } : {}),
+  });
   return { relay: cost('relay'), floor: cost('floor') };
 }
 

@@ -1,6 +1,7 @@
 // The bench's direct replay measure (bench/replay-cost.ts): recorded histories go to a fresh process through
 // files, are replayed there with the SDK's replayer, and the median CPU per replay comes back. Uses a recorded
-// relay history (a fixture) on both sides, and one the relay recorded with its payloads encrypted.
+// relay history (a fixture) on both sides, and one the relay recorded with its payloads encrypted. One replay
+// per side is also counted (bench/replay-anatomy.ts).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +30,16 @@ describe('bench: the direct replay measure', () => {
       expect(measured.history_events).toBe(history.events?.length);
       expect(measured.workflow_tasks).toBe(history.events?.filter((e) => e.workflowTaskCompletedEventAttributes).length);
     }
+    // One replay counted: the same history and bundle on both sides take exactly the same work.
+    const anatomy = cost.relay.anatomy;
+    expect(anatomy).toBeDefined();
+    expect(cost.floor.anatomy).toEqual(anatomy);
+    const tasks = history.events?.filter((e) => e.workflowTaskCompletedEventAttributes).length ?? 0;
+    expect(anatomy?.activations).toBeGreaterThanOrEqual(tasks);
+    expect(anatomy?.condition_passes).toBeGreaterThanOrEqual(anatomy?.activations ?? Infinity);
+    // Each activation is at least an activate, a pass over the conditions and a conclusion.
+    expect(anatomy?.sandbox_calls).toBeGreaterThanOrEqual(3 * (anatomy?.activations ?? Infinity));
+    expect(anatomy?.promises).toBeGreaterThan(0);
     // The histories went through the files whole (payload bytes included), or they would not have replayed.
     expect(fs.existsSync(path.join(runDir, 'replay-sample-relay.json'))).toBe(true);
   }, 120_000);

@@ -19,6 +19,7 @@ import {
   regimesJson,
   regimesText,
   rssSlopeMb,
+  targetVerdicts,
   windowCosts,
   type RegimeRun,
   type RegimesInputs,
@@ -307,5 +308,41 @@ describe('regimesJson', () => {
     expect(direct.floor_worker_cpu_ms_per_replay_direct).toBe(4.25);
     expect(direct.worker_replay_direct_measure).toMatchObject({ relay: { history_events: 31 }, floor: { ms: 4.25, replays: 120 } });
     expect(regimesText(direct).join('\n')).toContain('relay 20 ms, floor 2.5 ms (from the regimes); replayed directly: relay 9.5 ms, floor 4.25 ms');
+    expect(regimesText(direct).join('\n')).not.toContain('one replay:');
+    const counted = regimesJson({
+      ...base,
+      replay: {
+        relay: {
+          ms: 9.5,
+          replays: 120,
+          history_events: 31,
+          workflow_tasks: 5,
+          anatomy: { activations: 6, condition_passes: 11, sandbox_calls: 26, promises: 130 },
+        },
+        floor: {
+          ms: 4.25,
+          replays: 120,
+          history_events: 25,
+          workflow_tasks: 5,
+          anatomy: { activations: 5, condition_passes: 5, sandbox_calls: 18, promises: 40 },
+        },
+      },
+    });
+    expect(counted.worker_replay_direct_measure?.relay.anatomy).toEqual({ activations: 6, condition_passes: 11, sandbox_calls: 26, promises: 130 });
+    expect(regimesText(counted).join('\n')).toContain(
+      'one replay: relay 6 activations, 11 condition passes, 26 sandbox calls, 130 promises; floor 5 activations, 5 condition passes, 18 sandbox calls, 40 promises',
+    );
+  });
+
+  it('meets the replay target only when both measures are within it', () => {
+    const verdict = (regimes: number, direct?: number) => {
+      const j = { ...regimesJson(base), worker_cpu_ms_per_replay: regimes, ...(direct !== undefined ? { worker_cpu_ms_per_replay_direct: direct } : {}) };
+      return targetVerdicts(j).find((t) => t.target === 'worker CPU per replay (ms)');
+    };
+    expect(verdict(7.9)).toMatchObject({ measured: 7.9, met: true });
+    // A low figure from the regimes (noise) does not meet it when the replays measured directly cost more.
+    expect(verdict(7.9, 23.9)).toMatchObject({ measured: { from_regimes: 7.9, replayed_directly: 23.9 }, met: false });
+    expect(verdict(12, 9)).toMatchObject({ met: false });
+    expect(verdict(9.5, 9.9)).toMatchObject({ met: true });
   });
 });
