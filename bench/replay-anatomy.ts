@@ -4,7 +4,8 @@
 // and every machine for the same history and bundle, so they show what a change to the workflow did to a
 // replay's work where the CPU figures move by several ms between runs. The SDK's replayer runs workflows in
 // this process (it runs them in debug mode); the counting wraps node:vm's runInContext and adds a promise hook
-// for the duration of one replay, after the CPU rounds, and undoes both.
+// while the history is replayed twice (the second replay counted, the first also sets the sandbox up), then
+// undoes both. The caller runs it after its timed replays: the counting slows a replay down.
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { DataConverter } from '@temporalio/common';
